@@ -1,0 +1,87 @@
+"""The one exception tree of the monitor.
+
+    MonitorError                 anything the monitor raises on purpose
+    ├── ConfigError              the config file (or a CLI argument) is wrong; exit 2
+    ├── StorageError             the database cannot be opened or written
+    │   └── ForeignDatabaseError the file is not a monitor database (refused, never touched)
+    ├── FeedError                one feed failed; recorded on the feed, never fatal to a poll
+    │   ├── FetchError           transport, limits, redirects, refused addresses
+    │   └── ParseError           the body is not a feed we accept
+    └── DeliveryError            one webhook attempt failed; recorded on the delivery
+
+Third-party errors are wrapped at the boundary and chained (`raise FetchError(...) from e`),
+so callers only ever catch `MonitorError` subclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "ConfigProblem",
+    "DeliveryError",
+    "FeedError",
+    "FetchError",
+    "ForeignDatabaseError",
+    "MonitorError",
+    "ParseError",
+    "StorageError",
+]
+
+
+class MonitorError(Exception):
+    """Base of every error the monitor raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One mistake in a config: where it is, what was found, what is expected."""
+
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}" if self.key else self.message
+
+
+class ConfigError(MonitorError):
+    """The config is invalid; carries every problem found, not just the first."""
+
+    def __init__(self, source: str, problems: list[ConfigProblem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s)\n{lines}")
+
+
+class StorageError(MonitorError):
+    """The database could not be opened, migrated or written."""
+
+
+class ForeignDatabaseError(StorageError):
+    """The database path holds something that is not a monitor database."""
+
+
+class FeedError(MonitorError):
+    """One feed failed; the message is the one-line reason shown in `monitor feeds`.
+
+    `retry_after` (seconds) is set when the server asked us to wait.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class FetchError(FeedError):
+    """The feed could not be fetched: transport error, deadline, size cap, redirect policy."""
+
+
+class ParseError(FeedError):
+    """The body was fetched but is not a feed we accept (HTML, empty, XML entity declarations)."""
+
+
+class DeliveryError(MonitorError):
+    """One webhook delivery attempt failed."""

@@ -1,0 +1,206 @@
+"""The small frozen types that cross stage boundaries.
+
+Each says where it comes from and where it goes. Times are aware UTC datetimes.
+
+    config ──FeedConfig──▶ fetch ──FetchResult──▶ parse ──RawEntry──▶ normalise ──Item──▶ store
+    store ──Candidate──▶ dedupe ──Sameness──▶ store
+    Watch + Item ──▶ classify ──Statement──▶ alerts ──AlertDecision──▶ store (outbox) ──▶ deliver
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+__all__ = [
+    "AlertDecision",
+    "Candidate",
+    "FeedConfig",
+    "FeedState",
+    "FetchResult",
+    "Item",
+    "ParsedFeed",
+    "RawEntry",
+    "Sameness",
+    "Stance",
+    "Statement",
+    "Validators",
+    "WebhookConfig",
+]
+
+Stance = Literal["confirms", "denies", "declines", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    """One `[[feeds]]` table of the config; goes to the store and the scheduler."""
+
+    name: str
+    url: str
+    official: bool = False
+    interval: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """One `[[webhooks]]` table; `secret` is the `whsec_…` string, already resolved from env."""
+
+    url: str
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """Conditional-GET validators persisted per feed; from the store to fetch and back."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the store knows about a feed between polls; read by the scheduler and fetch."""
+
+    name: str
+    url: str
+    validators: Validators = Validators()
+    last_polled: datetime | None = None
+    status: int | None = None
+    last_error: str | None = None
+    failures: int = 0
+    next_poll: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What fetch got for one feed: an HTTP response whose body was read within the limits.
+
+    `url` is the final URL after redirects; `permanent_url` is set when every hop was a
+    permanent redirect (301/308), so the store should remember the new address.
+    `headers` keys are lower-case. `body` is the decoded (decompressed) body, empty for 304.
+    """
+
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed: float
+    permanent_url: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One feed entry as feedparser gave it, reduced to what we use; from parse to normalise.
+
+    Text fields are as the feed had them (may hold HTML); `published` is feedparser's
+    parsed struct turned into an aware UTC datetime, or None when absent or unparseable,
+    with the original string kept in `published_raw`.
+    """
+
+    guid: str | None
+    title: str
+    link: str | None
+    summary: str
+    published: datetime | None
+    published_raw: str | None
+    content_type: str = "text/html"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed document: its title and entries, plus non-fatal warnings; from parse."""
+
+    title: str
+    entries: tuple[RawEntry, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One normalised entry of one feed; from normalise to the store and the deciders.
+
+    `key` is the stable identity within the feed: guid, else canonical link, else a hash
+    of title and date. `published` is aware UTC; when the feed gave no usable date it is
+    the first-seen time and `date_note` says why ("missing", "unparseable: …", "in the future", …).
+    `fingerprint` hashes title and summary, so an edit under the same guid is noticed.
+    """
+
+    feed: str
+    key: str
+    guid: str | None
+    title: str
+    link: str | None
+    canonical_link: str | None
+    summary: str
+    published: datetime
+    date_note: str | None
+    fingerprint: str
+    official: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A stored item offered to dedupe for comparison; from the store."""
+
+    id: int
+    feed: str
+    canonical_link: str | None
+    title: str
+    summary: str
+    published: datetime
+    story: int | None
+    duplicate_of: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sameness:
+    """What dedupe decided for a new item; to the store.
+
+    `story` is an existing story id to join, or None to open a new story.
+    Scores are 0–100 (rapidfuzz scale) and kept for inspection.
+    """
+
+    duplicate_of: int | None = None
+    duplicate_score: float | None = None
+    seed: str | None = None
+    seed_score: float | None = None
+    story: int | None = None
+    story_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """An on-the-record statement by a watched party, found in an item; from classify.
+
+    `speaker` is the party's name as the watch defines it ("Yann LeCun", "Meta");
+    `evidence` holds the phrases that decided it, verbatim from the item.
+    """
+
+    watch: str
+    speaker: str
+    stance: Stance
+    evidence: tuple[str, ...]
+    score: float
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Items with the same key report the same statement and share one alert."""
+        return (self.watch, self.speaker, self.stance)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertDecision:
+    """What alerts decided for an item carrying a statement; to the store.
+
+    Either join an existing alert (`join` is its id) or raise a new one (`join` is None).
+    """
+
+    statement: Statement
+    join: int | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
