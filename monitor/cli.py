@@ -1,0 +1,362 @@
+"""The `monitor` command: a thin click layer over config, store, pipeline and daemon.
+
+Exit status: 0 when the command did its work (a poll ran, whatever single feeds did);
+2 for usage and config errors; 1 for anything else, always with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from monitor import __version__
+from monitor import config as config_module
+from monitor.exceptions import ConfigError, MonitorError
+from monitor.query import Format, item_view, parse_since, render
+from monitor.store import ItemFilter, Store
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("monitor")
+
+
+class UsageProblem(click.UsageError):
+    """A bad argument value: exit 2 with the message, no traceback."""
+
+
+# ---------------------------------------------------------------- options ---
+
+
+def config_option(fn: F) -> F:
+    """`--config PATH` on every command (it can also be given before the command)."""
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Config file (TOML). Default: $MONITOR_CONFIG, else config/monitor.toml.",
+    )(fn)
+
+
+def output_options(fn: F) -> F:
+    """The output format switches every read command shares."""
+    for flag, fmt, text in reversed(
+        (
+            ("--json", "json", "Print a JSON array."),
+            ("--nl", "nl", "Print one JSON object per line."),
+            ("--csv", "csv", "Print CSV with a header row."),
+        )
+    ):
+        fn = click.option(flag, "fmt", flag_value=fmt, help=text)(fn)
+    return fn
+
+
+def _fmt(fmt: str | None) -> Format:
+    return fmt if fmt in ("json", "nl", "csv") else "table"  # type: ignore[return-value]
+
+
+def _load_config(ctx: click.Context, option: str | None) -> config_module.Config:
+    path = config_module.config_path(option or ctx.obj.get("config"))
+    return config_module.load(path)
+
+
+def _open_store(ctx: click.Context, option: str | None, *, create: bool = False) -> Store:
+    return Store.open(_load_config(ctx, option).database, create=create)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn our errors into one clear line and the contract's exit status."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as e:
+            _fail(str(e), 2)
+        except MonitorError as e:
+            _fail(str(e), 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as e:  # the contract: one-line reason, exit 1; traceback only with -v
+            log.debug("unexpected error", exc_info=True)
+            _fail(f"unexpected error: {type(e).__name__}: {e} (run with -v for details)", 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+# ------------------------------------------------------------------- group ---
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="monitor")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Config file (TOML). Default: $MONITOR_CONFIG, else config/monitor.toml.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors in the log.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines as text or as JSON objects.",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None, verbose: int, quiet: bool, log_format: str) -> None:
+    """Watch news feeds for the one item that settles a story.
+
+    Polls feeds politely, stores every item in SQLite, groups rewrites and copies,
+    and sends a signed webhook once per official statement.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config_file
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
+    _setup_logging(level, log_format)
+
+
+def _setup_logging(level: int, log_format: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll is ours to write
+    logging.getLogger("apscheduler").setLevel(logging.WARNING if level > logging.DEBUG else logging.DEBUG)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line, with the structured fields a poll line carries."""
+
+    FIELDS = ("feed", "status", "items", "new", "duration_ms", "error", "url", "message_id", "outcome")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update({k: getattr(record, k) for k in self.FIELDS if hasattr(record, k)})
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+# --------------------------------------------------------------- commands ---
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--once", is_flag=True, help="Poll every feed once, deliver what is due, and exit (for cron and tests)."
+)
+@click.pass_context
+@handle_errors
+def run(ctx: click.Context, config_file: str | None, once: bool) -> None:
+    """Poll the configured feeds: on schedule until SIGTERM/SIGINT, or --once."""
+    from monitor.daemon import Daemon  # noqa: PLC0415 - keeps read commands fast to start
+    from monitor.pipeline import Poller  # noqa: PLC0415
+
+    config = _load_config(ctx, config_file)
+    store = Store.open(config.database)
+    try:
+        if once:
+            stats = asyncio.run(_run_once(Poller, store, config))
+            click.echo(
+                f"polled {stats.feeds} feeds ({stats.failed} failed, {stats.not_modified} not modified): "
+                f"{stats.items_new} new items, {stats.items_updated} updated, {stats.alerts} alerts, "
+                f"{stats.delivered}/{stats.deliveries} deliveries succeeded",
+                err=True,
+            )
+        else:
+            asyncio.run(Daemon(store, config).run())
+    finally:
+        store.close()
+
+
+async def _run_once(poller_class: Any, store: Store, config: config_module.Config) -> Any:
+    poller = poller_class(store, config)
+    try:
+        return await poller.poll_once()
+    finally:
+        await poller.aclose()
+
+
+@cli.command()
+@config_option
+@output_options
+@click.option("--search", help='Full-text search over title and summary (words, "phrases").')
+@click.option("--feed", help="Only items of this feed (its name).")
+@click.option("--since", help="Only items published since WHEN: a duration ago (2h, 3d) or an ISO date.")
+@click.option("--story", type=int, help="Only items of this story id (see `monitor stories`).")
+@click.option("--alert", type=int, help="Only items that raised or joined this alert id.")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=100, show_default=True, help="At most N items; 0 for all."
+)
+@click.pass_context
+@handle_errors
+def items(
+    ctx: click.Context,
+    *,
+    config_file: str | None,
+    fmt: str | None,
+    search: str | None,
+    feed: str | None,
+    since: str | None,
+    story: int | None,
+    alert: int | None,
+    limit: int,
+) -> None:
+    """Stored items, newest first."""
+    when = None
+    if since is not None and (when := parse_since(since, datetime.now(UTC))) is None:
+        raise UsageProblem(f"--since {since!r} is neither a duration (2h, 3d) nor an ISO date (2025-11-11)")
+    store = _open_store(ctx, config_file)
+    query = ItemFilter(search=search, feed=feed, since=when, story=story, alert=alert, limit=limit or None)
+    rows = [item_view(r) for r in store.items(query)]
+    _print(rows, fmt, ["id", "published", "feed", "title", "seed", "story", "duplicate_of", "alert"])
+
+
+@cli.command()
+@config_option
+@output_options
+@click.pass_context
+@handle_errors
+def feeds(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
+    """Every feed with its last poll, status, error, failures and item count."""
+    rows = _open_store(ctx, config_file).feeds_report()
+    for row in rows:
+        row["official"], row["active"] = bool(row["official"]), bool(row["active"])
+    _print(rows, fmt, ["name", "status", "last_polled", "next_poll", "failures", "items", "last_error"])
+
+
+@cli.command()
+@config_option
+@output_options
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="At most N stories; 0 for all.",
+)
+@click.pass_context
+@handle_errors
+def stories(ctx: click.Context, config_file: str | None, fmt: str | None, limit: int) -> None:
+    """Stories (items about the same event across outlets), latest first."""
+    rows = _open_store(ctx, config_file).stories(limit or None)
+    for row in rows:
+        row["outlets"] = json.loads(row["outlets"])
+    _print(rows, fmt, ["id", "size", "first", "latest", "title", "outlets"])
+
+
+@cli.group(invoke_without_command=True)
+@config_option
+@output_options
+@click.pass_context
+@handle_errors
+def alerts(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
+    """Alerts raised, with their sources and delivery state."""
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = _open_store(ctx, config_file).alerts()
+    for row in rows:
+        row["evidence"] = json.loads(row["evidence"] or "[]")
+    _print(rows, fmt, ["id", "created", "watch", "speaker", "stance", "item", "sources", "deliveries"])
+
+
+@alerts.command()
+@config_option
+@click.argument("alert_id", type=int)
+@click.pass_context
+@handle_errors
+def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
+    """Send alert ALERT_ID again to every webhook (same webhook-id, so receivers can dedupe)."""
+    from monitor.pipeline import Poller  # noqa: PLC0415
+
+    config = _load_config(ctx, config_file or ctx.obj.get("config"))
+    store = Store.open(config.database, create=False)
+    if not store.alerts(alert_id):
+        raise UsageProblem(f"no alert {alert_id}; see `monitor alerts` for the ids")
+    queued = store.requeue(alert_id, datetime.now(UTC))
+
+    async def send() -> tuple[int, int]:
+        poller = Poller(store, config)
+        try:
+            return await poller.deliver_due()
+        finally:
+            await poller.aclose()
+
+    attempted, delivered = asyncio.run(send())
+    click.echo(
+        f"alert {alert_id}: {queued} deliveries queued, {delivered}/{attempted} delivered now", err=True
+    )
+
+
+@cli.command("check-config")
+@config_option
+@click.pass_context
+def check_config(ctx: click.Context, config_file: str | None) -> None:
+    """Validate the config and report every problem at once (exit 2 if any)."""
+    path = config_module.config_path(config_file or ctx.obj.get("config"))
+    try:
+        config = config_module.load(path)
+    except ConfigError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    seeds = sum(len(w.seeds) for w in config.watches)
+    click.echo(
+        f"{path}: ok ({len(config.feeds)} feeds, {len(config.webhooks)} webhooks, "
+        f"{len(config.watches)} watches, {seeds} seeds; database {config.database})"
+    )
+
+
+@cli.command("eval")
+@config_option
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+@handle_errors
+def eval_command(ctx: click.Context, config_file: str | None, labels: Path, as_json: bool) -> None:
+    """Replay a labelled JSONL file through the real pipeline and print precision/recall.
+
+    Each scenario in the file runs in its own temporary database, round by round, served
+    from a loopback feed server, with a loopback webhook receiver.
+    """
+    from monitor import evaluate  # noqa: PLC0415
+
+    config = _load_config(ctx, config_file)
+    report = evaluate.run(labels, config.watches)
+    click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if as_json else report.text())
+
+
+def _print(rows: Sequence[dict[str, Any]], fmt: str | None, columns: Sequence[str]) -> None:
+    click.echo(render(rows, _fmt(fmt), columns))
+
+
+def main() -> None:
+    """Entry point of the `monitor` command."""
+    cli(obj={})

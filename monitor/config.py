@@ -1,0 +1,282 @@
+"""Load and validate the TOML config, reporting every problem at once.
+
+Where the config comes from: `--config PATH`, else `$MONITOR_CONFIG`, else
+`config/monitor.toml` in the working directory. Relative paths inside it are relative
+to the config file, so a config can be moved with its database.
+
+Every mistake becomes a `ConfigProblem` naming the key, the value and what is
+expected; `load()` raises one `ConfigError` holding all of them, so
+`monitor check-config` can show the whole list and the daemon never starts on a bad file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor import deliver
+from monitor.exceptions import ConfigError, ConfigProblem
+from monitor.types import FeedConfig, WebhookConfig
+from monitor.watch import Seed, Watch, load_seeds, load_watch, shipped_watch
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG",
+    "Config",
+    "config_path",
+    "load",
+    "parse_duration",
+]
+
+CONFIG_ENV = "MONITOR_CONFIG"
+DEFAULT_CONFIG = Path("config/monitor.toml")
+DEFAULT_INTERVAL = timedelta(minutes=10)
+# Polling a news feed more often than this is impolite and rarely useful: outlets
+# update every few minutes at most. Short enough for local test farms.
+MIN_INTERVAL = timedelta(seconds=10)
+
+_TOP_KEYS = {"database", "seeds", "feeds", "webhooks", "watches"}
+_FEED_KEYS = {"name", "url", "official", "interval"}
+_WEBHOOK_KEYS = {"url", "secret", "secret_env"}
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A validated config; built only by `load()`."""
+
+    source: Path
+    database: Path
+    feeds: tuple[FeedConfig, ...]
+    webhooks: tuple[WebhookConfig, ...]
+    watches: tuple[Watch, ...]
+
+    def feed(self, name: str) -> FeedConfig | None:
+        return next((f for f in self.feeds if f.name == name), None)
+
+
+def config_path(option: str | None) -> Path:
+    """The config file to read: the option, else the environment, else the default."""
+    if option:
+        return Path(option)
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    return DEFAULT_CONFIG
+
+
+def load(path: Path) -> Config:
+    """Read and validate `path`; raise ConfigError listing every problem."""
+    source = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            source, [ConfigProblem("", f"no such file; pass --config PATH or set ${CONFIG_ENV}")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(source, [ConfigProblem("", f"cannot read the file: {e}")]) from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(source, [ConfigProblem("", f"not valid TOML: {e}")]) from e
+    problems: list[ConfigProblem] = []
+    config = _build(raw, path.resolve().parent, problems)
+    if problems:
+        raise ConfigError(source, problems)
+    return dataclasses.replace(config, source=path)
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """'90s', '10m', '1h30m', '2d' → timedelta; None when it is not a duration."""
+    match = _DURATION.match(text)
+    if not text.strip() or not match or not any(match.groups()):
+        return None
+    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def _build(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) -> Config:
+    _unknown_keys(raw, _TOP_KEYS, "", problems)
+    database = _database(raw.get("database", "monitor.db"), base, problems)
+    feeds = _feeds(raw.get("feeds", []), problems)
+    webhooks = _webhooks(raw.get("webhooks", []), problems)
+    watches = _watches(raw, base, problems)
+    return Config(Path(), database, feeds, webhooks, watches)
+
+
+def _unknown_keys(
+    table: Mapping[str, Any], allowed: set[str], prefix: str, problems: list[ConfigProblem]
+) -> None:
+    for key in sorted(set(table) - allowed):
+        expected = ", ".join(sorted(allowed))
+        problems.append(ConfigProblem(f"{prefix}{key}", f"unknown key; expected one of: {expected}"))
+
+
+def _database(value: Any, base: Path, problems: list[ConfigProblem]) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(
+            ConfigProblem("database", f'{value!r} is not a file path; expected a string such as "monitor.db"')
+        )
+        return Path()
+    path = (base / value).resolve()
+    if not path.parent.is_dir():
+        problems.append(
+            ConfigProblem(
+                "database", f"{value!r}: folder {path.parent} does not exist; create it or fix the path"
+            )
+        )
+    elif not os.access(path.parent, os.W_OK):
+        problems.append(ConfigProblem("database", f"{value!r}: folder {path.parent} is not writable"))
+    return path
+
+
+def _tables(value: Any, key: str, problems: list[ConfigProblem]) -> list[tuple[str, Mapping[str, Any]]]:
+    """`[[key]]` entries with their key paths; a non-table entry is a problem."""
+    if not isinstance(value, list):
+        problems.append(
+            ConfigProblem(key, f"expected an array of tables ([[{key}]]), got {type(value).__name__}")
+        )
+        return []
+    tables = []
+    for i, entry in enumerate(value):
+        if isinstance(entry, Mapping):
+            tables.append((f"{key}[{i}]", entry))
+        else:
+            problems.append(ConfigProblem(f"{key}[{i}]", f"expected a table, got {entry!r}"))
+    return tables
+
+
+def _feeds(value: Any, problems: list[ConfigProblem]) -> tuple[FeedConfig, ...]:
+    feeds: list[FeedConfig] = []
+    seen: dict[str, str] = {}
+    for where, table in _tables(value, "feeds", problems):
+        _unknown_keys(table, _FEED_KEYS, f"{where}.", problems)
+        name = _string(table, "name", where, problems)
+        url = _url(table.get("url"), f"{where}.url", problems)
+        official = _bool(table, "official", where, problems)
+        interval = _interval(table.get("interval"), f"{where}.interval", problems)
+        if name in seen:
+            problems.append(
+                ConfigProblem(
+                    f"{where}.name", f"{name!r} is already the name of {seen[name]}; names must be unique"
+                )
+            )
+        elif name:
+            seen[name] = where
+        feeds.append(FeedConfig(name=name, url=url, official=official, interval=interval))
+    return tuple(feeds)
+
+
+def _webhooks(value: Any, problems: list[ConfigProblem]) -> tuple[WebhookConfig, ...]:
+    hooks: list[WebhookConfig] = []
+    for where, table in _tables(value, "webhooks", problems):
+        _unknown_keys(table, _WEBHOOK_KEYS, f"{where}.", problems)
+        url = _url(table.get("url"), f"{where}.url", problems)
+        secret = _secret(table, where, problems)
+        hooks.append(WebhookConfig(url=url, secret=secret))
+    return tuple(hooks)
+
+
+def _watches(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) -> tuple[Watch, ...]:
+    """The config's `[[watches]]`, or the shipped LeCun/Meta watch when it has none."""
+    seeds_override = _seeds_override(raw.get("seeds"), base, problems)
+    if "watches" not in raw:
+        watch = shipped_watch()
+        return (dataclasses.replace(watch, seeds=seeds_override) if seeds_override else watch,)
+    watches: list[Watch] = []
+    for where, table in _tables(raw["watches"], "watches", problems):
+        watch, found = load_watch(table, base_dir=base, key=where)
+        problems.extend(found)
+        if watch is not None:
+            watches.append(watch)
+    return tuple(watches)
+
+
+def _seeds_override(value: Any, base: Path, problems: list[ConfigProblem]) -> tuple[Seed, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append(ConfigProblem("seeds", f"{value!r} is not a folder path; expected a string"))
+        return None
+    seeds, found = load_seeds(base / value, key="seeds")
+    problems.extend(found)
+    return seeds
+
+
+def _string(table: Mapping[str, Any], key: str, where: str, problems: list[ConfigProblem]) -> str:
+    value = table.get(key)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    what = "missing" if value is None else f"{value!r} is not a non-empty string"
+    problems.append(ConfigProblem(f"{where}.{key}", f"{what}; expected a non-empty string"))
+    return ""
+
+
+def _bool(table: Mapping[str, Any], key: str, where: str, problems: list[ConfigProblem]) -> bool:
+    value = table.get(key, False)
+    if isinstance(value, bool):
+        return value
+    problems.append(ConfigProblem(f"{where}.{key}", f"{value!r} is not true or false"))
+    return False
+
+
+def _url(value: Any, key: str, problems: list[ConfigProblem]) -> str:
+    if value is None:
+        problems.append(ConfigProblem(key, "missing; expected an http:// or https:// URL"))
+        return ""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.append(ConfigProblem(key, f"{value!r} is not an http:// or https:// URL with a host"))
+        return ""
+    return str(value).strip()
+
+
+def _interval(value: Any, key: str, problems: list[ConfigProblem]) -> timedelta:
+    if value is None:
+        return DEFAULT_INTERVAL
+    interval = timedelta(seconds=value) if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, str):
+        interval = parse_duration(value)
+    if interval is None:
+        problems.append(
+            ConfigProblem(key, f'{value!r} is not a duration; expected e.g. "90s", "10m", "1h30m"')
+        )
+        return DEFAULT_INTERVAL
+    if interval < MIN_INTERVAL:
+        problems.append(
+            ConfigProblem(key, f"{value!r} is shorter than the minimum {int(MIN_INTERVAL.total_seconds())}s")
+        )
+        return MIN_INTERVAL
+    return interval
+
+
+def _secret(table: Mapping[str, Any], where: str, problems: list[ConfigProblem]) -> str:
+    secret, env = table.get("secret"), table.get("secret_env")
+    if (secret is None) == (env is None):
+        problems.append(
+            ConfigProblem(f"{where}.secret", 'give exactly one of secret = "whsec_…" or secret_env = "VAR"')
+        )
+        return ""
+    key = f"{where}.secret"
+    if env is not None:
+        key = f"{where}.secret_env"
+        if not isinstance(env, str) or not env:
+            problems.append(ConfigProblem(key, f"{env!r} is not an environment variable name"))
+            return ""
+        secret = os.environ.get(env)
+        if secret is None:
+            problems.append(ConfigProblem(key, f"environment variable {env} is not set"))
+            return ""
+    if not isinstance(secret, str):
+        problems.append(ConfigProblem(key, 'expected a string "whsec_…"'))
+        return ""
+    if problem := deliver.validate_secret(secret):
+        # Never echo the secret itself into logs or terminals.
+        problems.append(ConfigProblem(key, problem))
+    return secret

@@ -1,0 +1,145 @@
+"""`monitor run`: APScheduler drives the polls until SIGTERM or SIGINT, then drains.
+
+One interval job per feed (`max_instances=1`: a feed never overlaps itself;
+`coalesce=True`: polls missed while the machine slept run once, not N times;
+`misfire_grace_time`: a poll late by up to one interval still runs). After each poll the
+job's next run is moved to what `schedule.next_poll` decided (backoff, Retry-After,
+Cache-Control), so politeness is decided in one pure place. A hung feed cannot hold up
+the others: every fetch has a total deadline and polls run as independent tasks.
+
+Deliveries run as a separate job every few seconds and whenever the writer has just
+committed an alert, so an alert leaves within milliseconds of its poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor import schedule
+from monitor.config import Config
+from monitor.pipeline import Poller, PollOutcome
+from monitor.store import Store
+from monitor.types import FeedConfig, FeedState
+
+__all__ = ["DELIVERY_TICK", "DRAIN_SECONDS", "Daemon"]
+
+log = logging.getLogger("monitor.daemon")
+
+# How long SIGTERM waits for polls and deliveries in flight before giving up on them.
+# Fetches have their own deadline; this bound is what systemd's TimeoutStopSec must exceed.
+DRAIN_SECONDS = 5.0
+# Retries of failed deliveries are checked this often; fresh alerts do not wait for it.
+DELIVERY_TICK = timedelta(seconds=5)
+
+
+class Daemon:
+    """Runs the poller under APScheduler until stopped."""
+
+    def __init__(self, store: Store, config: Config, poller: Poller | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.poller = poller or Poller(store, config)
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.queue: asyncio.Queue[PollOutcome | None] = asyncio.Queue()
+        self.stopping = asyncio.Event()
+        self.in_flight: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        """Schedule every feed, run until a signal, then drain and return."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        now = datetime.now(UTC)
+        await self.poller.write(self.store.sync_feeds, self.config.feeds, now)
+        await self.poller.write(self.store.sync_webhooks, self.config.webhooks)
+        states = await self.poller.write(self.store.feed_states)
+        self.poller.start_pool(len(states))
+        writer = asyncio.create_task(self.poller.drain(self.queue))
+        deliverer = asyncio.create_task(self._deliver_loop())
+        self._schedule_feeds(states, now)
+        self.scheduler.start()
+        log.info("started: %d feeds, %d webhooks", len(states), len(self.config.webhooks))
+        await self.stopping.wait()
+        await self._drain(writer, deliverer)
+
+    def stop(self) -> None:
+        log.info("stopping: draining work in flight (at most %.0f s)", DRAIN_SECONDS)
+        self.stopping.set()
+
+    def _schedule_feeds(self, states: Mapping[str, FeedState], now: datetime) -> None:
+        for feed in self.config.feeds:
+            state = states.get(feed.name)
+            if state is None:
+                continue
+            first = state.next_poll or schedule.first_poll(
+                now, feed.interval, self.poller.rng.random()
+            )
+            self.scheduler.add_job(
+                self._poll_job,
+                IntervalTrigger(seconds=feed.interval.total_seconds(), timezone=UTC),
+                args=[feed],
+                id=feed.name,
+                name=feed.name,
+                next_run_time=max(first, now),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=int(feed.interval.total_seconds()),
+            )
+
+    async def _poll_job(self, feed: FeedConfig) -> None:
+        if self.stopping.is_set():
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self.in_flight.add(task)
+        try:
+            states = await self.poller.write(self.store.feed_states)
+            if feed.name not in states:
+                return
+            outcome = await self.poller.poll(feed, states[feed.name])
+            await self.queue.put(outcome)
+            self._reschedule(feed, outcome)
+        finally:
+            self.in_flight.discard(task)
+
+    def _reschedule(self, feed: FeedConfig, outcome: PollOutcome) -> None:
+        next_poll = outcome.state.next_poll
+        job = self.scheduler.get_job(feed.name)
+        if job is not None and next_poll is not None and not self.stopping.is_set():
+            job.modify(next_run_time=next_poll)
+
+    async def _deliver_loop(self) -> None:
+        """Deliver due messages whenever an alert was committed, and every tick for retries."""
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.poller.delivered_event.wait(), DELIVERY_TICK.total_seconds())
+            self.poller.delivered_event.clear()
+            try:
+                await self.poller.deliver_due()
+            except Exception:  # a delivery bug must not stop polling; it is logged and retried
+                log.exception("delivery round failed")
+
+    async def _drain(self, writer: asyncio.Task[object], deliverer: asyncio.Task[None]) -> None:
+        """Stop scheduling, let polls in flight finish (bounded), store them, close."""
+        self.scheduler.shutdown(wait=False)
+        if self.in_flight:
+            _done, pending = await asyncio.wait(self.in_flight, timeout=DRAIN_SECONDS)
+            for task in pending:
+                task.cancel()
+        await self.queue.put(None)
+        await asyncio.wait_for(writer, DRAIN_SECONDS)
+        self.poller.delivered_event.set()
+        try:
+            await asyncio.wait_for(deliverer, DRAIN_SECONDS)
+        except TimeoutError:
+            log.warning("deliveries still in flight at exit; they are retried on the next start")
+        await self.poller.aclose()
+        log.info("stopped")

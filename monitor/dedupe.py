@@ -1,0 +1,634 @@
+"""Three kinds of sameness for a new item: the same article, a seed rehash, the same story.
+
+Pure decisions: no IO, no SQLite. The store computes `features(item, seeds)` once, saves the
+keys, fetches candidates with the queries below, and calls `decide`.
+
+    item ──features()──▶ Features ──(store: candidate lookup)──▶ Sequence[Candidate]
+    Features + Candidates + SeedIndex ──decide()──▶ Sameness ──▶ store
+
+What the store must query (all three, merged, each candidate once):
+
+The keys are ``features(item, seeds)`` (a new item: text keys plus one party key per watch
+whose principal parties it names); candidates' features are ``text_features(title, summary)``.
+
+1. ``canonical_link == item.canonical_link`` at any age (skip when None). Index on
+   ``items(canonical_link)``. At most `MAX_CANDIDATES`, oldest first (the original).
+2. ``title_key == features.title_key`` with ``published`` within `DUPLICATE_WINDOW` of the
+   item's ``published``. Index on ``items(title_key)``. At most `MAX_CANDIDATES`.
+3. For each key in ``features.blocking_keys`` (at most `MAX_BLOCKING_KEYS` + one per watch)::
+
+       SELECT item_id FROM item_keys WHERE key = ? ORDER BY item_id DESC LIMIT :MAX_CANDIDATES
+
+   with an index on ``item_keys(key, item_id)`` (item ids grow with arrival, so DESC is
+   "newest first"), keep ids whose item was published within `STORY_WINDOW` before `now`,
+   merge over keys, and keep the `MAX_CANDIDATES` newest. One LIMITed range scan per key
+   costs O(log N) however popular the key is; a single ``key IN (...) ORDER BY`` would sort
+   every match and grow with N. Rows of ``item_keys`` older than `STORY_WINDOW` are never
+   read again and may be pruned, which bounds the table by the window's volume.
+
+Each candidate is a `types.Candidate`. `decide` recomputes the candidates' features from
+title and summary through an LRU cache of the last 4096 texts. In a running daemon the
+candidates are recent items whose features were computed when they arrived, so `features`
++ `decide` with 50 candidates take ~0.06 ms; cold (after a restart) ~0.16 ms per candidate,
+~9 ms per item, until the cache warms. Persisting `Features.tokens`/`names` beside each item
+would remove the cold cost; that needs a field on `types.Candidate`.
+
+How each decision is made:
+
+- duplicate_of: same canonical link, or the same normalised headline and either a
+  similar lead or a lead that merely repeats the headline (aggregators such as Google
+  News publish "headline  Outlet" as the summary). The earliest such candidate wins and
+  a duplicate of a duplicate points at the original. When unsure: not a duplicate.
+- story: the best candidate whose weighted token overlap passes `STORY_MIN_SCORE`,
+  among candidates naming the same principal parties of a watch (so "Meta confirms an
+  outage" never joins "Meta confirms LeCun's exit"). A duplicate joins its original's story.
+- seed: the item names the seed's principal parties, most of its content words are in
+  the seed (`SEED_MIN_SCORE`), and it carries no sign of news: no first-party post, no
+  one speaking now (says/told/confirms…) other than the seeds' own sources, no quote or
+  number the seed lacks. Statements about the departure share most words with the seed;
+  it is the speaking that separates them, so that test does not need the classifier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import lru_cache
+from itertools import combinations
+
+from rapidfuzz import fuzz
+
+from monitor.types import Candidate, Item, Sameness, Statement
+from monitor.watch import Party, Watch
+
+__all__ = [
+    "DUPLICATE_WINDOW",
+    "MAX_BLOCKING_KEYS",
+    "MAX_CANDIDATES",
+    "STORY_WINDOW",
+    "Features",
+    "SeedIndex",
+    "decide",
+    "features",
+    "normalise_text",
+    "text_features",
+]
+
+# ── Retrieval limits ────────────────────────────────────────────────────────────────
+# A developing story is rewritten for days and followed up for weeks (the corpus story
+# runs 11–25 Nov); past a month a new item opens a new story rather than reviving one.
+STORY_WINDOW = timedelta(days=30)
+# Syndicated copies and aggregator entries follow the original within hours (corpus:
+# at most 4 h); a week leaves room for slow feeds yet keeps recurring headlines apart.
+DUPLICATE_WINDOW = timedelta(days=7)
+# Story ids propagate from member to member, so the newest few members of a story are
+# enough to join it; 50 covers a busy story's day of rewrites and keeps decide() ~2 ms.
+MAX_CANDIDATES = 50
+# 5 salient tokens give 10 pairs; more keys only add index probes.
+SALIENT_TOKENS = 5
+MAX_BLOCKING_KEYS = 10
+
+# ── Text limits ─────────────────────────────────────────────────────────────────────
+LEAD_CHARS = 300  # the lead: first sentences up to about this many characters
+BODY_CHARS = 1200  # what the content checks read; feeds that ship whole articles are cut
+
+# ── Thresholds (0–100, rapidfuzz scale) with their evidence on the shared corpus ────
+# DUPLICATE_LEAD_MIN: fuzz.ratio of two normalised leads under the same headline.
+#   copies (Yahoo, Flipboard, Techmeme)   100
+#   same headline, different article      none in the corpus; hand cases score 30–60
+DUPLICATE_LEAD_MIN = 90.0
+# TRIVIAL_LEAD_MIN: fuzz.partial_ratio of headline within a short lead.
+#   Google News "headline  Outlet" summaries   100
+#   real leads (shortest 17 words)             < 60
+TRIVIAL_LEAD_MIN = 95.0
+# STORY_MIN_SCORE: weighted overlap (see `_overlap`) with the best same-party candidate.
+#   EN story items vs their best candidate     lowest 28 (Hinton comment); FR 29–47
+#   unrelated items vs their best other item    22–42 without the party gate (a DeepMind
+#   researcher "leaving to start a world-model company" scores 42 against the LeCun
+#   items): the gate on principal parties, not this number, keeps them apart
+STORY_MIN_SCORE = 25.0
+# SEED_MIN_SCORE: weighted share (`_coverage`) of the item's content tokens in the seed.
+#   EN seed rehashes                                  lowest 61, then 64, 64, 70
+#   EN non-rehashes where no one speaks (not official) highest 52 (a World Labs launch),
+#   related 31–33; speaking items (statements, comments) reach 82, so the speech test
+#   decides those, not this number
+SEED_MIN_SCORE = 58.0
+# A Chinese item meets an English one on Latin names only; fewer than 3 ("AI", "Meta")
+# say nothing (corpus: ZH items of the story carry 3–6: Meta, AI, FAIR, LeCun, Wang, AMI).
+CROSS_SCRIPT_MIN_TOKENS = 3
+# Proper names (people, companies, places) say more about sameness than common words.
+NAME_WEIGHT = 2.0
+# A lead that repeats the headline adds at most an outlet name (corpus: "  Reuters").
+TRIVIAL_LEAD_EXTRA = 40
+# A quote is new when under half its words are in the seed ('dead end', "I don't comment…").
+QUOTE_MAX_KNOWN = 0.5
+# A party is principal for a seed when it is named at least this share as often as the
+# seed's most-named party (LeCun 1.0 and Meta 0.8 vs Zuckerberg 0.2 in the seeds).
+PRINCIPAL_PARTY_SHARE = 0.4
+
+
+# ── Normalisation ───────────────────────────────────────────────────────────────────
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_STOP_WORDS = _word_set(
+    """
+    a an and are as at be been being but by can could did do does doing for from had has
+    have having he her here hers him his how i if in into is it its just me more most my
+    no nor not of off on once only or our out over own s same she should so some such t
+    than that the their them then there these they this those through to too under until
+    up very was we were what when where which while who whom why will with would you your
+    also about after again against all am any because before below between both down
+    during each few further other re ve ll d m o y us per via
+    au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais
+    me même mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur
+    ta te tes toi ton tu un une vos votre vous c j l n qu est sont été être ont a été
+    cette cet sans selon chez comme plus
+    """
+)
+# " - Reuters", " | TechCrunch", " — Bloomberg", "  Financial Times": a separator then up to
+# five words with no sentence punctuation, at the very end of a title.
+_OUTLET_SUFFIX = re.compile(r"(?:\s+[-–—|]\s+|\s{2,})[\w.&'’ ]{2,40}$")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_LETTERS = rf"[^\W\d_{_CJK}]+"  # letters of alphabetic scripts; CJK runs are split apart
+_TOKEN = re.compile(rf"[{_CJK}]+|[$€£¥]?\d+(?:[.,]\d+)*|{_LETTERS}(?:['’-]{_LETTERS})*")
+_FRENCH_ELISION = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+_CJK_RUN = re.compile(rf"^[{_CJK}]+$")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+def normalise_text(text: str) -> str:
+    """Casefolded content words, space-separated: no punctuation, stop words or outlet suffix.
+
+    CJK runs have no spaces between words, so they become overlapping character bigrams.
+    """
+    return " ".join(_words(_strip_outlet(text)))
+
+
+def _strip_outlet(text: str) -> str:
+    stripped = _OUTLET_SUFFIX.sub("", text.strip())
+    return stripped if len(stripped) >= len(text) / 3 else text
+
+
+def _words(text: str) -> list[str]:
+    words: list[str] = []
+    for raw in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
+        words.extend(_split_raw(raw.casefold()))
+    return [w for w in words if w not in _STOP_WORDS]
+
+
+@lru_cache(maxsize=65536)  # a word-level cache: the vocabulary of news is small and repeats
+def _split_raw(raw: str) -> tuple[str, ...]:
+    if _CJK_RUN.match(raw):
+        return tuple(_bigrams(raw))
+    if raw[0].isdigit() or raw[0] in "$€£¥":
+        return (raw.lstrip("$€£¥").replace(",", ""),)
+    raw = _FRENCH_ELISION.sub("", raw.replace("’", "'"))
+    raw = raw.removesuffix("'s")
+    return tuple(_split_hyphens(raw.replace("'", "")))
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _split_hyphens(word: str) -> list[str]:
+    # "start-up", "co-founder" are one word in other spellings; "world-model" is two.
+    parts = word.split("-")
+    if len(parts) == 2 and min(len(parts[0]), len(parts[1])) <= 2:
+        return [parts[0] + parts[1]]
+    return [p for p in parts if p]
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A light suffix stripper: "leaving", "leaves", "leave" → "leav"; "companies" → "company"."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]
+            break
+    else:
+        word = _strip_plural(word)
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
+def _strip_plural(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+# ── Money amounts: "$600 billion", "$600B", "€3 milliards" all become "600b" / "3b" ──────
+_SCALES = {"billion": "b", "bn": "b", "b": "b", "milliard": "b", "milliards": "b"}
+_SCALES |= {"million": "m", "millions": "m", "m": "m", "mn": "m", "billions": "b", "trillion": "t"}
+_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(billions?|bn|b|milliards?|millions?|mn|m|trillion)\b", re.I)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def _numbers(text: str) -> frozenset[str]:
+    """Numbers in `text`, with money scales folded in ("600b"), so they compare across styles."""
+    found = {f"{n.replace(',', '.')}{_SCALES[s.casefold()]}" for n, s in _AMOUNT.findall(text)}
+    bare = _AMOUNT.sub(" ", text)
+    found.update(n.replace(",", ".") for n in _NUMBER.findall(bare))
+    return frozenset(found)
+
+
+def _new_numbers(numbers: frozenset[str], known: frozenset[str]) -> bool:
+    """Numbers the seed lacks. A bare number may match an amount's figure ("600 jobs" after
+    "$600B"); an amount must match exactly ("€3 billion" is not "3 years")."""
+    figures = known | {k.rstrip("bmt") for k in known}
+    return any(n not in (figures if n[-1].isdigit() else known) for n in numbers)
+
+
+# ── Features ────────────────────────────────────────────────────────────────────────
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What dedupe needs of one item, computed once from title and summary."""
+
+    title: str  # normalised headline
+    lead: str  # normalised lead (first sentences of the summary)
+    tokens: frozenset[str]  # stemmed content words of title and body
+    names: frozenset[str]  # stemmed tokens written as proper names (weighted higher)
+    title_key: str  # hash of the normalised headline, for the exact-headline lookup
+    blocking_keys: tuple[str, ...]  # pairs of salient tokens, for the story lookup
+    text: str  # the raw title and body, for the cue patterns (case matters)
+
+
+def features(item: Item, seeds: SeedIndex) -> Features:
+    """Features of a new item: its text's, plus one key per watch for the parties it names.
+
+    The party key ("@lecun-meta:Meta+Yann LeCun") finds the newest items about the same
+    principal parties even when the wording shares no pair of salient tokens (another
+    language, a first-party post that never names its author).
+    """
+    base = text_features(item.title, item.summary)
+    party_keys = seeds.party_keys(f"{item.feed}\n{base.text}")
+    return replace(base, blocking_keys=base.blocking_keys + party_keys)
+
+
+def text_features(title: str, summary: str) -> Features:
+    """Features from title and summary alone: what `decide` recomputes for candidates."""
+    return _features(title, summary[:BODY_CHARS])
+
+
+@lru_cache(maxsize=4096)  # candidates come back for item after item of the same story
+def _features(title: str, body: str) -> Features:
+    norm_title = normalise_text(title)
+    text = f"{_strip_outlet(title)}.\n{body}"
+    tokens = frozenset(_stem(w) for w in _words(text))
+    names = _name_tokens(title, body)
+    return Features(
+        title=norm_title,
+        lead=normalise_text(_lead(body)),
+        tokens=tokens,
+        names=names,
+        title_key=hashlib.sha256(norm_title.encode()).hexdigest()[:32],
+        blocking_keys=_blocking_keys(tokens, names),
+        text=text,
+    )
+
+
+def _lead(summary: str) -> str:
+    lead = ""
+    for sentence in _SENTENCE_END.split(summary.strip()):
+        if lead and len(lead) + len(sentence) > LEAD_CHARS:
+            break
+        lead = f"{lead} {sentence}".strip()
+    return lead[: LEAD_CHARS * 2]
+
+
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w'’-]*[A-Z][\w'’-]*|[A-Z][a-z][\w'’-]*)")
+
+
+def _name_tokens(title: str, summary: str) -> frozenset[str]:
+    """Tokens capitalised mid-sentence (or in mixed case, "LeCun"): likely proper names.
+
+    Title Case headlines capitalise everything, so the headline only counts when its
+    capitals are sparse.
+    """
+    sources = [summary]
+    words = title.split()
+    if words and sum(w[:1].isupper() for w in words) <= len(words) / 2:
+        sources.append(title)
+    names = {_stem(w) for src in sources for m in _NAME.findall(src) for w in _words(m)}
+    return frozenset(names)
+
+
+def _blocking_keys(tokens: frozenset[str], names: frozenset[str]) -> tuple[str, ...]:
+    """Sorted pairs of the most salient tokens: names first, then the longest words.
+
+    Rewrites of a story keep its names (people, companies) while rewording the rest, so two
+    rewrites almost always share a pair; unrelated items rarely share two names.
+    """
+    ranked = sorted(tokens, key=lambda t: (t not in names, -len(t), t))[:SALIENT_TOKENS]
+    pairs = ("|".join(sorted(p)) for p in combinations(ranked, 2))
+    return tuple(sorted(pairs))[:MAX_BLOCKING_KEYS]
+
+
+# ── Parties ─────────────────────────────────────────────────────────────────────────
+_LATIN = r"0-9A-Za-z\u00c0-\u024f_"
+
+
+def _alias_pattern(party: Party) -> re.Pattern[str]:
+    """Whole-word match of any alias; case-sensitive unless the alias is all lower case.
+
+    Case matters for names that are also words: "Meta" the company, "the meta" in games.
+    A hyphen after the name ("Meta-analysis") is not the name either. Only Latin letters
+    bound a name: CJK text runs into it ("Meta首席").
+    """
+    names = sorted({party.name, *party.aliases} - {""}, key=len, reverse=True)
+    parts = [re.escape(n) if n != n.casefold() else f"(?i:{re.escape(n)})" for n in names]
+    return re.compile(rf"(?<![{_LATIN}-])(?:{'|'.join(parts)})(?![{_LATIN}-])")
+
+
+@dataclass(frozen=True, slots=True)
+class _Parties:
+    """A watch's parties and which of them its seeds are about."""
+
+    watch: str
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    principal: frozenset[str]  # named in the seeds at least PRINCIPAL_PARTY_SHARE of the top
+
+    def named(self, text: str) -> frozenset[str]:
+        return frozenset(name for name, pattern in self.patterns if pattern.search(text))
+
+
+def _rank_parties(watch: Watch) -> _Parties:
+    seed_text = "\n".join(f"{s.title}\n{s.text}" for s in watch.seeds)
+    counted = [(len(_alias_pattern(p).findall(seed_text)), p) for p in watch.parties]
+    counted.sort(key=lambda np: -np[0])
+    top = counted[0][0] if counted else 0
+    principal = frozenset(p.name for n, p in counted if n and n >= PRINCIPAL_PARTY_SHARE * top)
+    patterns = tuple((p.name, _alias_pattern(p)) for _, p in counted)
+    return _Parties(watch.name, patterns, principal)
+
+
+# ── Signs of news: someone speaking now, new quotes, new numbers ────────────────────
+# Verbs of saying (EN, FR; ZH verbs are matched as substrings). "argued" and "reported"
+# are left out: rehashes are full of "has long argued" and "the FT reported".
+_SPEECH = re.compile(
+    r"(says?|said|saying|tells?|told|confirm(?:s|ed|ing)?|announc(?:e|es|ed|ing|ement)|"
+    r"den(?:y|ies|ied)|insists?|insisted|speaking|posted|wrote|"
+    r"confirme|confirmé|annonc\w*|affirm\w*|assur\w*|déclar\w*|répond\w*|dément\w*|précis\w*)",
+    re.IGNORECASE,
+)
+_ZH_SPEECH = re.compile(r"(?<![未不没])(?:回应|官宣|确认|表示|宣布|发文|透露)")
+# Words just before a verb that make it background, not news: negation ("did not
+# respond", "declined to say", "saying nothing"), the perfect of habit ("has long said",
+# "has spent years saying") and the passive of rumour ("is said to").
+_NOT_NEWS_BEFORE = _word_set(
+    """not n't never no nor neither didn't won't wouldn't doesn't hasn't declined refused
+    without has have had is are was were be ne pas ni jamais refuse"""
+)
+_NOT_NEWS_AFTER = frozenset({"nothing", "rien"})
+# Attribution scaffolding every report carries ("declined to comment", "according to people
+# familiar with the matter"): not content, so it neither makes nor breaks a rehash.
+_BOILERPLATE = frozenset(
+    _stem(w)
+    for w in _word_set(
+        """according familiar matter person people declined comment respond request
+        immediately report reportedly sources spokesperson representative publicly address
+        verify confirm independently reach told said say"""
+    )
+)
+_REPORT_WORDS = frozenset({"report", "reports", "reported", "reportedly", "sources"})
+_WORD = re.compile(r"[\w'’-]+")
+_LOOKBACK = 4  # words before a verb searched for its subject or a negation
+_QUOTE = re.compile(r"(?<![\w])['‘\"“«「『](.{6,}?)['’\"”»」』](?![\w])")
+_CAPITALS = r"(?:[A-Z][\w&]*\s+)*[A-Z][\w&]*"
+_SEED_SOURCE = re.compile(
+    rf"({_CAPITALS}(?:\s+and\s+(?:the\s+)?{_CAPITALS})*)\s+(?:report|reports|reported)\b(?!\s+to\b)"
+)
+
+
+def _seed_sources(text: str) -> frozenset[str]:
+    """Who the seeds cite ("the Financial Times reports", "Reuters and the FT reported").
+
+    Those names speaking again is the seed's report retold; their initials count too.
+    """
+    names: set[str] = set()
+    for line in re.split(r"[\n.:;!?]", text):
+        for match in _SEED_SOURCE.finditer(line.replace("*", "")):
+            for name in re.split(r"\s+and\s+(?:the\s+)?", match.group(1)):
+                run = name.split()
+                names.add(" ".join(run).casefold())
+                if len(run) > 1:
+                    names.add("".join(w[0] for w in run).casefold())
+    return frozenset(n for n in names if len(n) > 1)
+
+
+class _Cues:
+    """Detects the signs that an item carries news rather than retelling the seeds."""
+
+    def __init__(self, sources: frozenset[str]) -> None:
+        self._sources = sources
+        self._source_words = frozenset(w for s in sources for w in s.split())
+
+    def speaks(self, text: str) -> bool:
+        """Someone other than the seeds' sources says, confirms or announces something."""
+        if _ZH_SPEECH.search(text):
+            return True
+        words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
+        return any(self._is_news_verb(words, i) for i, w in enumerate(words) if _SPEECH.fullmatch(w))
+
+    def _is_news_verb(self, words: list[str], i: int) -> bool:
+        before = words[max(0, i - _LOOKBACK) : i]
+        after = words[i + 1 : i + 2]
+        if any(w in _NOT_NEWS_BEFORE or w.endswith("n't") for w in before[-3:]):
+            return False
+        if any(w in _NOT_NEWS_AFTER for w in after) or (words[i] == "said" and after == ["to"]):
+            return False  # "saying nothing"; "said to be leaving" is the rumour itself
+        # "sources say" is a new scoop; "the FT reports" / "a report says" is the seed again.
+        return not any(w in self._source_words or w in _REPORT_WORDS - {"sources"} for w in before)
+
+
+def _new_quote(text: str, seed_tokens: frozenset[str]) -> bool:
+    """A quotation whose words are mostly not in the seed: someone said something new."""
+    for quoted in _QUOTE.findall(text):
+        tokens = [_stem(w) for w in _words(quoted)]
+        if len(tokens) >= 2 and sum(t in seed_tokens for t in tokens) < QUOTE_MAX_KNOWN * len(tokens):
+            return True
+    return False
+
+
+# ── Seeds ───────────────────────────────────────────────────────────────────────────
+@dataclass(frozen=True, slots=True)
+class _Seed:
+    name: str
+    tokens: frozenset[str]
+    numbers: frozenset[str]
+    parties: _Parties
+
+
+class SeedIndex:
+    """Every watch's seeds and parties, prepared once for scoring items against them."""
+
+    def __init__(self, watches: Iterable[Watch]) -> None:
+        self._parties: list[_Parties] = []
+        self._seeds: list[_Seed] = []
+        sources: set[str] = set()
+        for watch in watches:
+            parties = _rank_parties(watch)
+            self._parties.append(parties)
+            for seed in watch.seeds:
+                full = f"{seed.title}\n{seed.text}"
+                tokens = frozenset(_stem(w) for w in _words(full))
+                self._seeds.append(_Seed(seed.name, tokens, _numbers(full), parties))
+                sources.update(_seed_sources(full))
+        self.cues = _Cues(frozenset(sources))
+
+    def party_keys(self, text: str) -> tuple[str, ...]:
+        """One blocking key per watch whose principal parties `text` names."""
+        named = zip(self._parties, self.principals(text), strict=True)
+        return tuple(f"@{p.watch}:{'+'.join(sorted(n))}" for p, n in named if n)
+
+    def principals(self, text: str) -> tuple[frozenset[str], ...]:
+        """For each watch, the principal parties (those its seeds are about) `text` names."""
+        return tuple(p.named(text) & p.principal for p in self._parties)
+
+    def best(self, feats: Features, *, official: bool) -> tuple[str | None, float | None]:
+        """The seed this item only retells, with its score; (None, None) when it brings news.
+
+        A first-party post, or an item in which someone speaks, is news whatever its words.
+        """
+        if official or not self._seeds or self.cues.speaks(feats.text):
+            return None, None
+        scored = [(_coverage(feats, s.tokens), s) for s in self._seeds if self._retells(feats, s)]
+        if not scored:
+            return None, None
+        score, seed = max(scored, key=lambda ss: ss[0])
+        return (seed.name, score) if score >= SEED_MIN_SCORE else (None, None)
+
+    def _retells(self, feats: Features, seed: _Seed) -> bool:
+        if not seed.parties.principal <= seed.parties.named(feats.text):
+            return False  # a rehash names who the seed is about
+        if _new_numbers(_numbers(feats.text), seed.numbers):
+            return False  # a valuation, a head count, a date the seed does not have
+        return not _new_quote(feats.text, seed.tokens)
+
+
+def _weight(token: str, names: frozenset[str]) -> float:
+    return NAME_WEIGHT if token in names else 1.0
+
+
+def _is_cjk(feats: Features) -> bool:
+    return sum(not t.isascii() and bool(_CJK_RUN.match(t)) for t in feats.tokens) > len(feats.tokens) / 2
+
+
+def _coverage(feats: Features, known: frozenset[str]) -> float:
+    """Weighted share (0–100) of the item's content tokens that `known` contains."""
+    content = feats.tokens - _BOILERPLATE
+    total = sum(_weight(t, feats.names) for t in content)
+    hit = sum(_weight(t, feats.names) for t in content if t in known)
+    return 100.0 * hit / total if total else 0.0
+
+
+def _overlap(a: Features, b: Features) -> float:
+    """Weighted Dice overlap (0–100) of two items' tokens; names weigh more than words.
+
+    Across scripts (a Chinese item against an English one) only the Latin tokens can meet:
+    the score is the share of the CJK item's Latin tokens (names, mostly) the other has.
+    """
+    if _is_cjk(a) != _is_cjk(b):
+        cjk, other = (a, b) if _is_cjk(a) else (b, a)
+        latin = {t for t in cjk.tokens if t.isascii()}
+        if len(latin) < CROSS_SCRIPT_MIN_TOKENS:
+            return 0.0
+        return 100.0 * len(latin & other.tokens) / len(latin)
+    names = a.names | b.names
+    shared = sum(_weight(t, names) for t in a.tokens & b.tokens)
+    total = sum(_weight(t, names) for t in a.tokens) + sum(_weight(t, names) for t in b.tokens)
+    return 200.0 * shared / total if total else 0.0
+
+
+# ── Decisions ───────────────────────────────────────────────────────────────────────
+def decide(
+    item: Item,
+    features: Features,
+    candidates: Sequence[Candidate],
+    seeds: SeedIndex,
+    *,
+    statement: Statement | None,
+    now: datetime,
+) -> Sameness:
+    """Decide the three samenesses of `item` against the stored `candidates`."""
+    dup, dup_score = _duplicate(item, features, candidates)
+    if dup is not None:
+        story, story_score = dup.story, dup_score
+    else:
+        story, story_score = _story(item, features, candidates, seeds, now)
+    seed, seed_score = (None, None) if statement else seeds.best(features, official=item.official)
+    return Sameness(
+        duplicate_of=None if dup is None else (dup.duplicate_of or dup.id),
+        duplicate_score=dup_score,
+        seed=seed,
+        seed_score=seed_score,
+        story=story,
+        story_score=story_score if story is not None else None,
+    )
+
+
+def _duplicate(
+    item: Item, feats: Features, candidates: Sequence[Candidate]
+) -> tuple[Candidate | None, float | None]:
+    """The earliest candidate that is the same article, and how sure (0–100)."""
+    for cand in sorted(candidates, key=lambda c: (c.published, c.id)):
+        score = _same_article(item, feats, cand)
+        if score is not None:
+            return cand, score
+    return None, None
+
+
+def _same_article(item: Item, feats: Features, cand: Candidate) -> float | None:
+    if item.canonical_link and item.canonical_link == cand.canonical_link:
+        return 100.0
+    if abs(item.published - cand.published) > DUPLICATE_WINDOW:
+        return None
+    other = text_features(cand.title, cand.summary)
+    if other.title_key != feats.title_key or not feats.title:
+        return None
+    if _trivial_lead(feats) or _trivial_lead(other):
+        return 100.0
+    score = fuzz.ratio(feats.lead, other.lead)
+    return score if score >= DUPLICATE_LEAD_MIN else None
+
+
+def _trivial_lead(feats: Features) -> bool:
+    """The summary only repeats the headline (plus an outlet name), as aggregators do."""
+    extra = len(feats.lead) - len(feats.title)
+    return extra <= TRIVIAL_LEAD_EXTRA and fuzz.partial_ratio(feats.title, feats.lead) >= TRIVIAL_LEAD_MIN
+
+
+def _story(
+    item: Item, feats: Features, candidates: Sequence[Candidate], seeds: SeedIndex, now: datetime
+) -> tuple[int | None, float | None]:
+    """The story of the most similar recent candidate naming the same principal parties.
+
+    The feed's name counts: a first-party feed ("Yann LeCun (Threads)") speaks for its
+    party even when the post never names it.
+    """
+    mine = seeds.principals(f"{item.feed}\n{feats.text}")
+    best: tuple[float, int] | None = None
+    for cand in candidates:
+        if cand.story is None or now - cand.published > STORY_WINDOW:
+            continue
+        other = text_features(cand.title, cand.summary)
+        if seeds.principals(f"{cand.feed}\n{other.text}") != mine:
+            continue  # "Meta confirms an outage" is not "Meta confirms LeCun's exit"
+        score = _overlap(feats, other)
+        if score >= STORY_MIN_SCORE and (best is None or score > best[0]):
+            best = (score, cand.story)
+    return (None, None) if best is None else (best[1], best[0])

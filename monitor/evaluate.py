@@ -1,0 +1,347 @@
+"""`monitor eval LABELS.jsonl`: replay labelled items through the real pipeline and score it.
+
+The labelled format is the shared corpus's (`LABELS.md`): one JSON object a line with
+id, scenario, round, outlet, official, title, summary, link, published, lang, label
+(statement / seed_duplicate / related / unrelated), event (for statements) and dup_of.
+
+Each scenario runs alone in a temporary database. Each outlet becomes a feed on a
+loopback feed server; round by round, every feed document grows by that round's items
+(as a real feed does) and `run --once` polls them all: real HTTP, conditional GET,
+parse, normalise, store, dedupe, classify, alert, and signed webhooks to a loopback
+receiver. Then every stored item is compared with its label.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import secrets
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.config import Config
+from monitor.exceptions import ConfigError, ConfigProblem
+from monitor.loopback import FeedServer, HookRecorder, rss
+from monitor.store import ItemFilter, Store
+from monitor.types import FeedConfig, WebhookConfig
+from monitor.watch import Watch
+
+__all__ = ["Report", "load_labels", "run"]
+
+_REQUIRED = ("id", "scenario", "round", "outlet", "title", "label")
+_LABELS = {"statement", "seed_duplicate", "related", "unrelated"}
+
+
+@dataclass(slots=True)
+class Report:
+    """Every figure of one evaluation, and the items it got wrong."""
+
+    items: int = 0
+    seed: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    copies: Counter[str] = field(default_factory=Counter)
+    statements: Counter[str] = field(default_factory=Counter)
+    events: dict[str, int] = field(default_factory=dict)
+    false_alerts: int = 0
+    duplicate_alerts: int = 0
+    deliveries: Counter[str] = field(default_factory=Counter)
+    wrong: list[dict[str, Any]] = field(default_factory=list)
+
+    def seed_scores(self, lang: str) -> dict[str, float | int | None]:
+        c = self.seed[lang]
+        precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else None
+        recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else None
+        return {"precision": precision, "recall": recall, "tp": c["tp"], "fp": c["fp"], "fn": c["fn"]}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "seed": {lang: self.seed_scores(lang) for lang in sorted(self.seed)},
+            "copies": {
+                "recognised": self.copies["hit"],
+                "total": self.copies["total"],
+                "false": self.copies["false"],
+            },
+            "statements_flagged_as_seed": self.statements["as_seed"],
+            "statement_items": {
+                "detected": self.statements["detected"],
+                "total": self.statements["total"],
+                "false": self.statements["false"],
+            },
+            "events": {
+                "alerted": sum(1 for n in self.events.values() if n),
+                "total": len(self.events),
+                "alerts_per_event": dict(sorted(self.events.items())),
+            },
+            "false_alerts": self.false_alerts,
+            "duplicate_alerts": self.duplicate_alerts,
+            "deliveries": {"received": self.deliveries["received"], "verified": self.deliveries["verified"]},
+            "wrong": self.wrong,
+        }
+
+    def text(self) -> str:
+        d = self.as_dict()
+        lines = [f"items: {self.items}"]
+        for lang, s in d["seed"].items():
+            lines.append(
+                f"seed [{lang}]: precision {_pct(s['precision'])}  recall {_pct(s['recall'])}"
+                f"  (tp {s['tp']}, fp {s['fp']}, fn {s['fn']})"
+            )
+        c = d["copies"]
+        lines.append(f"exact copies recognised: {c['recognised']}/{c['total']}  (false copies: {c['false']})")
+        s = d["statement_items"]
+        lines.append(
+            f"statement items detected: {s['detected']}/{s['total']}  (false statements: {s['false']})"
+        )
+        lines.append(f"statements flagged as seed duplicates: {d['statements_flagged_as_seed']}")
+        e = d["events"]
+        lines.append(f"statement events alerted: {e['alerted']}/{e['total']}  {e['alerts_per_event']}")
+        lines.append(f"false alerts: {d['false_alerts']}  duplicate alerts: {d['duplicate_alerts']}")
+        lines.append(
+            f"webhooks received: {d['deliveries']['received']} (signature ok: {d['deliveries']['verified']})"
+        )
+        lines.append(f"wrong items: {len(self.wrong)}")
+        lines += [
+            f"  {w['id']} [{w['lang']}] {w['label']}: {w['problem']} | {w['title'][:90]}" for w in self.wrong
+        ]
+        return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def load_labels(path: Path) -> list[dict[str, Any]]:
+    """Read and check a labelled JSONL file; every bad line is reported at once."""
+    rows, problems = [], []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            problems.append(ConfigProblem(f"line {number}", f"not JSON: {e}"))
+            continue
+        missing = [k for k in _REQUIRED if k not in row]
+        if missing or row.get("label") not in _LABELS:
+            problems.append(
+                ConfigProblem(
+                    f"line {number}", f"needs {', '.join(_REQUIRED)} and a label in {sorted(_LABELS)}"
+                )
+            )
+            continue
+        rows.append(row)
+    if problems:
+        raise ConfigError(str(path), problems)
+    return rows
+
+
+def run(path: Path, watches: Sequence[Watch]) -> Report:
+    """Evaluate every scenario of the labelled file at `path` against `watches`."""
+    rows = load_labels(path)
+    report = Report()
+    for scenario in sorted({str(r["scenario"]) for r in rows}):
+        chosen = [r for r in rows if str(r["scenario"]) == scenario]
+        stored, alerts, hooks = asyncio.run(_replay(chosen, watches))
+        _score(report, chosen, stored, alerts, hooks)
+    return report
+
+
+async def _replay(
+    rows: Sequence[Mapping[str, Any]],
+    watches: Sequence[Watch],
+    hook_url: str | None = None,
+    secret: str | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Any]]:
+    """Serve the rows round by round and poll after each round; return items, alerts, hooks."""
+    from monitor.pipeline import Poller  # noqa: PLC0415 - pipeline imports every stage
+
+    secret = secret or "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    outlets = _outlets(rows)
+    with tempfile.TemporaryDirectory() as tmp, FeedServer() as server, HookRecorder(secret) as recorder:
+        url = hook_url or recorder.url
+        config = Config(
+            source=Path(tmp) / "eval.toml",
+            database=Path(tmp) / "eval.db",
+            feeds=tuple(
+                FeedConfig(name, server.url(path), official) for name, (path, official) in outlets.items()
+            ),
+            webhooks=(WebhookConfig(url, secret),),
+            watches=tuple(watches),
+        )
+        store = Store.open(config.database)
+        poller = Poller(store, config, processes=0)
+        try:
+            for round_no in sorted({int(r["round"]) for r in rows}):
+                _publish(server, rows, outlets, round_no)
+                await poller.poll_once()
+        finally:
+            await poller.aclose()
+        stored = store.items(ItemFilter(limit=None))
+        alerts = store.alerts()
+        store.close()
+        return stored, alerts, list(recorder.hooks)
+
+
+def _outlets(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, bool]]:
+    outlets: dict[str, tuple[str, bool]] = {}
+    for row in rows:
+        name = str(row["outlet"])
+        outlets.setdefault(name, (f"/feed/{len(outlets)}.xml", bool(row.get("official"))))
+    return outlets
+
+
+def _publish(
+    server: FeedServer,
+    rows: Sequence[Mapping[str, Any]],
+    outlets: Mapping[str, tuple[str, bool]],
+    round_no: int,
+) -> None:
+    """Each outlet's feed holds its items of every round so far, newest first."""
+    for name, (path, _official) in outlets.items():
+        entries = [_entry(r) for r in rows if r["outlet"] == name and int(r["round"]) <= round_no]
+        entries.sort(key=lambda e: e["published"], reverse=True)
+        server.put(path, rss(name, entries))
+
+
+def _entry(row: Mapping[str, Any]) -> dict[str, Any]:
+    published = datetime.fromisoformat(row["published"]) if row.get("published") else None
+    return {
+        "guid": row["id"],
+        "title": row["title"],
+        "link": row.get("link"),
+        "summary": row.get("summary", ""),
+        "published": published,
+    }
+
+
+# ----------------------------------------------------------------- scoring ---
+
+
+def _score(
+    report: Report,
+    rows: Sequence[Mapping[str, Any]],
+    stored: Sequence[Mapping[str, Any]],
+    alerts: Sequence[Mapping[str, Any]],
+    hooks: Sequence[Any],
+) -> None:
+    by_guid = {s["guid"]: s for s in stored}
+    id_to_label = {s["id"]: s["guid"] for s in stored}
+    labels = {r["id"]: r for r in rows}
+    for row in rows:
+        item = by_guid.get(row["id"])
+        report.items += 1
+        if item is None:
+            _wrong(report, row, "not stored")
+            continue
+        _score_item(report, row, item, id_to_label, labels)
+    _score_alerts(report, rows, alerts, id_to_label, labels)
+    report.deliveries["received"] += len(hooks)
+    report.deliveries["verified"] += sum(1 for h in hooks if h.verified)
+
+
+def _score_item(
+    report: Report,
+    row: Mapping[str, Any],
+    item: Mapping[str, Any],
+    id_to_label: Mapping[int, str],
+    labels: Mapping[str, Mapping[str, Any]],
+) -> None:
+    lang, label = str(row.get("lang") or "?"), row["label"]
+    is_seed, got_seed = label == "seed_duplicate", item["seed"] is not None
+    report.seed[lang]["tp" if is_seed and got_seed else "fp" if got_seed else "fn" if is_seed else "tn"] += 1
+    if got_seed != is_seed:
+        _wrong(report, row, f"seed={item['seed']!r} score={item['seed_score']}")
+    if label == "statement":
+        report.statements["total"] += 1
+        report.statements["detected"] += item["statement"] is not None
+        report.statements["as_seed"] += got_seed
+        if item["statement"] is None:
+            _wrong(report, row, "statement not detected")
+    elif item["statement"] is not None:
+        report.statements["false"] += 1
+        _wrong(report, row, f"false statement {item['statement']}")
+    _score_copy(report, row, item, id_to_label, labels)
+
+
+def _score_copy(
+    report: Report,
+    row: Mapping[str, Any],
+    item: Mapping[str, Any],
+    id_to_label: Mapping[int, str],
+    labels: Mapping[str, Mapping[str, Any]],
+) -> None:
+    original = _root(row["id"], labels) if row.get("dup_of") else None
+    got = id_to_label.get(item["duplicate_of"]) if item["duplicate_of"] else None
+    if original is not None:
+        report.copies["total"] += 1
+        if got is not None and _root(got, labels) == original:
+            report.copies["hit"] += 1
+        else:
+            _wrong(report, row, f"copy of {row['dup_of']} not recognised (duplicate_of={got})")
+    elif got is not None:
+        report.copies["false"] += 1
+        _wrong(report, row, f"marked a copy of {got}, which it is not")
+
+
+def _root(corpus_id: str, labels: Mapping[str, Mapping[str, Any]]) -> str:
+    seen = set()
+    while labels.get(corpus_id, {}).get("dup_of") and corpus_id not in seen:
+        seen.add(corpus_id)
+        corpus_id = labels[corpus_id]["dup_of"]
+    return corpus_id
+
+
+def _score_alerts(
+    report: Report,
+    rows: Sequence[Mapping[str, Any]],
+    alerts: Sequence[Mapping[str, Any]],
+    id_to_label: Mapping[int, str],
+    labels: Mapping[str, Mapping[str, Any]],
+) -> None:
+    for event in {r["event"] for r in rows if r["label"] == "statement" and r.get("event")}:
+        report.events.setdefault(event, 0)
+    for alert in alerts:
+        row = labels.get(id_to_label.get(alert["item"], ""), {})
+        event = row.get("event")
+        if row.get("label") != "statement" or not event:
+            report.false_alerts += 1
+            report.wrong.append(
+                {
+                    "id": row.get("id"),
+                    "lang": row.get("lang"),
+                    "label": row.get("label"),
+                    "title": row.get("title", ""),
+                    "problem": f"false alert {alert['id']}",
+                }
+            )
+            continue
+        report.events[event] = report.events.get(event, 0) + 1
+        if report.events[event] > 1:
+            report.duplicate_alerts += 1
+            report.wrong.append(
+                {
+                    "id": row["id"],
+                    "lang": row.get("lang"),
+                    "label": row["label"],
+                    "title": row["title"],
+                    "problem": f"second alert for {event}",
+                }
+            )
+
+
+def _wrong(report: Report, row: Mapping[str, Any], problem: str) -> None:
+    report.wrong.append(
+        {
+            "id": row["id"],
+            "lang": row.get("lang"),
+            "label": row["label"],
+            "title": row["title"],
+            "problem": problem,
+        }
+    )

@@ -1,0 +1,417 @@
+"""The pipeline: how one poll of many feeds flows through the stages.
+
+    for each feed due, concurrently (at most a few per host):
+        result  = fetch(feed.url, feed.validators)             # fetch.py, async IO
+        parsed  = parse(result.body, result.headers)             # parse.py     } in a process
+        items   = [normalise(entry) for entry in parsed]         # normalise.py } pool: CPU
+        state   = next_state(feed, result | error, now)          # schedule.py, pure
+    one writer thread, in large transactions:
+        for each outcome: store.record_poll(state)
+            for each item, oldest first:
+                stored?  same fingerprint → nothing; edited → store.update_item
+                new:     statement = classify(item, watch)       # classify.py, pure
+                         sameness  = dedupe.decide(item, store.candidates(...))  # pure
+                         alert     = alerts.decide(statement, store.alert_for(...))
+                         store.insert_item(...) and, for a new alert, its outbox rows
+    then: deliver every due outbox row                          # deliver.py, async IO
+
+Deciding lives in the stage modules; this module only moves data between them, and
+`Processor` (the writer side) is the only part that calls the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
+
+from monitor import alerts, classify, dedupe, deliver, fetch, normalise, parse, schedule
+from monitor.config import Config
+from monitor.exceptions import FeedError
+from monitor.store import Delivery, Store, format_time
+from monitor.types import FeedConfig, FeedState, FetchResult, Item, Statement, Validators
+
+__all__ = ["PollOutcome", "Poller", "Processor", "RunStats", "next_state", "parse_items"]
+
+log = logging.getLogger("monitor.poll")
+T = TypeVar("T")
+
+# Below this many feeds a process pool costs more to start than it saves.
+PROCESS_POOL_MIN_FEEDS = 8
+# Outcomes the writer takes per transaction: large enough to amortise the fsync,
+# small enough that an alert is not held back long behind a burst of polls.
+WRITE_BATCH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class PollOutcome:
+    """One feed's poll: its next state and the items it yielded; from the pollers to the writer."""
+
+    state: FeedState
+    items: tuple[Item, ...] = ()
+    duration: float = 0.0
+
+
+@dataclass(slots=True)
+class RunStats:
+    """What a poll run did, for the log and `run --once`."""
+
+    feeds: int = 0
+    failed: int = 0
+    not_modified: int = 0
+    items_new: int = 0
+    items_updated: int = 0
+    alerts: int = 0
+    deliveries: int = 0
+    delivered: int = 0
+    by_feed: dict[str, int] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------- pure parts ---
+
+
+def parse_items(
+    body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, now: datetime
+) -> tuple[Item, ...]:
+    """parse + normalise one document; runs in a worker process, so module-level and pure."""
+    parsed = parse.parse(body, headers, url)
+    items = (normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries)
+    # Oldest first, so the first outlet to report a story is the one the others join.
+    return tuple(sorted(items, key=lambda i: i.published))
+
+
+def next_state(
+    state: FeedState,
+    *,
+    feed: FeedConfig,
+    now: datetime,
+    jitter: float,
+    result: FetchResult | None = None,
+    error: FeedError | None = None,
+) -> FeedState:
+    """The feed's state after a poll that got `result` (parsed fine) or failed with `error`."""
+    headers = result.headers if result else {}
+    status = result.status if result else (error.status if error else None)
+    failures = state.failures + 1 if error else 0
+    next_poll = schedule.next_poll(
+        now=now,
+        interval=feed.interval,
+        status=None if error and status in (200, 304) else status,
+        headers=headers,
+        failures=failures,
+        jitter=jitter,
+    )
+    if error and error.retry_after:
+        next_poll = max(next_poll, now + min(timedelta(seconds=error.retry_after), schedule.MAX_RETRY_AFTER))
+    validators = state.validators
+    if result and result.status == 200 and not error:
+        validators = Validators(result.headers.get("etag"), result.headers.get("last-modified"))
+    return replace(
+        state,
+        url=(result.permanent_url or state.url) if result else state.url,
+        validators=validators,
+        last_polled=now,
+        status=status,
+        last_error=str(error) if error else None,
+        failures=failures,
+        next_poll=next_poll,
+    )
+
+
+def http_error(result: FetchResult) -> FeedError | None:
+    """A response that is not a feed body: every status but 200 (and 304) is an error state."""
+    if result.status in (200, 304):
+        return None
+    reason = httpx.codes.get_reason_phrase(result.status)
+    return FeedError(f"HTTP {result.status} {reason}".strip(), status=result.status)
+
+
+# ------------------------------------------------------------- the writer ---
+
+
+class Processor:
+    """The writer side: decides and stores what polls brought. Runs in one thread."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+        self.seeds = dedupe.SeedIndex(config.watches)
+
+    def process(self, outcomes: Sequence[PollOutcome], now: datetime) -> RunStats:
+        """Store a batch of poll outcomes in one transaction."""
+        stats = RunStats()
+        with self.store.transaction():
+            for outcome in outcomes:
+                self.store.record_poll(outcome.state)
+                before = stats.items_new
+                for item in outcome.items:
+                    self._item(item, now, stats)
+                _log_poll(outcome, stats.items_new - before)
+        return stats
+
+    def _item(self, item: Item, now: datetime, stats: RunStats) -> None:
+        stored = self.store.find_item(item.feed, item.key)
+        if stored is not None:
+            if stored[1] != item.fingerprint:
+                self.store.update_item(stored[0], item, now)
+                stats.items_updated += 1
+            return
+        stats.items_new += 1
+        stats.by_feed[item.feed] = stats.by_feed.get(item.feed, 0) + 1
+        statement = self._classify(item)
+        features = dedupe.features(item, self.seeds)
+        candidates = self.store.candidates(
+            canonical_link=item.canonical_link,
+            title_key=features.title_key,
+            keys=features.blocking_keys,
+            since=item.published - dedupe.STORY_WINDOW,
+            limit=dedupe.MAX_CANDIDATES,
+        )
+        sameness = dedupe.decide(item, features, candidates, self.seeds, statement=statement, now=now)
+        item_id = self.store.insert_item(
+            item,
+            now=now,
+            title_key=features.title_key,
+            keys=features.blocking_keys,
+            sameness=sameness,
+            statement=statement,
+        )
+        if statement is not None:
+            self._alert(statement, item_id, now, stats)
+
+    def _classify(self, item: Item) -> Statement | None:
+        for watch in self.config.watches:
+            if (statement := classify.classify(item, watch)) is not None:
+                return statement
+        return None
+
+    def _alert(self, statement: Statement, item_id: int, now: datetime, stats: RunStats) -> None:
+        decision = alerts.decide(statement, self.store.alert_for(statement))
+        alert_id = decision.join
+        if alert_id is None:
+            alert_id = self.store.create_alert(
+                statement, item_id, now, self.config.webhooks, deliver.message_id
+            )
+            stats.alerts += 1
+            log.info(
+                "alert %d raised: %s %s (item %d)", alert_id, statement.speaker, statement.stance, item_id
+            )
+        self.store.set_item_alert(item_id, alert_id)
+
+
+# ------------------------------------------------------------- the poller ---
+
+
+class Poller:
+    """Fetches feeds concurrently and hands outcomes to the single writer thread.
+
+    `clock` and `rng` are seams for tests; the store is only ever used on `self.writer`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        webhook_transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        rng: random.Random | None = None,
+        processes: int | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.processor = Processor(store, config)
+        self.writer = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="monitor-writer"
+        )
+        self.fetcher = fetch.Fetcher(fetch.make_client(transport))
+        self.hooks = deliver.make_client(webhook_transport)
+        self.processes = processes
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.delivered_event = asyncio.Event()
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a store call on the writer thread (one connection, one thread)."""
+        return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
+
+    async def aclose(self) -> None:
+        await self.fetcher.aclose()
+        await self.hooks.aclose()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self.writer.shutdown(wait=True)
+
+    # -- polling --------------------------------------------------------------
+
+    async def poll(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
+        """Fetch, parse and normalise one feed; never raises for the feed's own failures."""
+        started = time.perf_counter()
+        outcome = await self._poll(feed, state, self.clock())
+        return replace(outcome, duration=time.perf_counter() - started)
+
+    async def _poll(self, feed: FeedConfig, state: FeedState, now: datetime) -> PollOutcome:
+        jitter = self.rng.random()
+        try:
+            result = await self.fetcher.fetch(state.url, state.validators)
+            if error := http_error(result):
+                return PollOutcome(
+                    next_state(state, feed=feed, now=now, jitter=jitter, result=result, error=error)
+                )
+            if result.not_modified:
+                return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result))
+            items = await self._parse(result, feed, now)
+        except FeedError as error:
+            return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, error=error))
+        return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result), items)
+
+    async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> tuple[Item, ...]:
+        loop = asyncio.get_running_loop()
+        args = (result.body, dict(result.headers), result.url, feed, now)
+        if self._pool is None:
+            return await loop.run_in_executor(None, parse_items, *args)
+        return await loop.run_in_executor(self._pool, parse_items, *args)
+
+    def start_pool(self, feeds: int) -> None:
+        workers = self.processes
+        if workers is None:
+            workers = 0 if feeds < PROCESS_POOL_MIN_FEEDS else 2
+        if workers > 0 and self._pool is None:
+            import multiprocessing  # noqa: PLC0415 - only when a pool is wanted
+
+            # forkserver: forking a process that runs threads (the writer, httpx) is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    async def poll_once(self) -> RunStats:
+        """`monitor run --once`: poll every active feed now, store, deliver what is due."""
+        now = self.clock()
+        await self.write(self.store.sync_feeds, self.config.feeds, now)
+        await self.write(self.store.sync_webhooks, self.config.webhooks)
+        states = await self.write(self.store.feed_states)
+        self.start_pool(len(states))
+        queue: asyncio.Queue[PollOutcome | None] = asyncio.Queue()
+        writer = asyncio.create_task(self.drain(queue))
+
+        async def one(feed: FeedConfig) -> None:
+            await queue.put(await self.poll(feed, states[feed.name]))
+
+        await asyncio.gather(*(one(f) for f in self.config.feeds if f.name in states))
+        await queue.put(None)
+        stats = await writer
+        stats.feeds = len(states)
+        delivered = await self.deliver_due()
+        stats.deliveries, stats.delivered = delivered
+        return stats
+
+    async def drain(self, queue: asyncio.Queue[PollOutcome | None]) -> RunStats:
+        """The writer loop: store outcomes in batches until a None arrives; returns totals."""
+        total = RunStats()
+        closing = False
+        while not closing:
+            first = await queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < WRITE_BATCH and not queue.empty():
+                following = queue.get_nowait()
+                if following is None:
+                    closing = True
+                    break
+                batch.append(following)
+            stats = await self.write(self.processor.process, batch, self.clock())
+            _add(total, stats, batch)
+            if stats.alerts:
+                self.delivered_event.set()
+        return total
+
+    # -- delivering -----------------------------------------------------------
+
+    async def deliver_due(self) -> tuple[int, int]:
+        """One attempt for every due delivery; endpoints in parallel, independent of each other."""
+        now = self.clock()
+        due = await self.write(self.store.due_deliveries, now)
+        results = await asyncio.gather(*(self._deliver(d) for d in due))
+        return len(due), sum(results)
+
+    async def _deliver(self, delivery: Delivery) -> bool:
+        hook = next((h for h in self.config.webhooks if h.url == delivery.webhook), None)
+        if hook is None:  # the endpoint left the config; keep the row for when it comes back
+            return False
+        parts = await self.write(self.store.alert_payload_parts, delivery.alert)
+        if parts is None:  # cannot happen while foreign keys hold; never crash the delivery loop
+            return False
+        now = self.clock()
+        body = deliver.body(alerts.payload(parts, self.config.watches, format_time(now)))
+        outcome = await deliver.attempt(self.hooks, hook.url, hook.secret, delivery.message_id, body, now)
+        await self._record(delivery, outcome, self.clock())
+        return outcome.delivered
+
+    async def _record(self, delivery: Delivery, outcome: deliver.Attempt, now: datetime) -> None:
+        if outcome.delivered:
+            state, next_attempt = "delivered", None
+        else:
+            next_attempt = deliver.next_attempt(
+                delivery.attempts + 1, now, outcome.retry_after, jitter=self.rng.random()
+            )
+            state = "pending" if next_attempt and not outcome.disable else "dead"
+            if outcome.disable:
+                state = "pending"  # kept for when the endpoint is re-enabled; the endpoint is disabled
+                await self.write(
+                    self.store.disable_webhook, delivery.webhook, outcome.error or "410 Gone", now
+                )
+        await self.write(
+            lambda: self.store.record_attempt(
+                delivery,
+                now=now,
+                status=outcome.status,
+                error=outcome.error,
+                state=state,
+                next_attempt=next_attempt,
+            )
+        )
+
+
+def _log_poll(outcome: PollOutcome, new: int) -> None:
+    """The one structured line per feed poll (key=value, or JSON with --log-format json)."""
+    state = outcome.state
+    level = logging.WARNING if state.last_error else logging.INFO
+    log.log(
+        level,
+        "poll feed=%r status=%s items=%d new=%d ms=%d error=%r",
+        state.name,
+        state.status,
+        len(outcome.items),
+        new,
+        round(outcome.duration * 1000),
+        state.last_error,
+        extra={
+            "feed": state.name,
+            "status": state.status,
+            "items": len(outcome.items),
+            "new": new,
+            "duration_ms": round(outcome.duration * 1000),
+            "error": state.last_error,
+        },
+    )
+
+
+def _add(total: RunStats, stats: RunStats, batch: Sequence[PollOutcome]) -> None:
+    total.items_new += stats.items_new
+    total.items_updated += stats.items_updated
+    total.alerts += stats.alerts
+    for name, count in stats.by_feed.items():
+        total.by_feed[name] = total.by_feed.get(name, 0) + count
+    for outcome in batch:
+        total.failed += outcome.state.last_error is not None
+        total.not_modified += outcome.state.status == 304

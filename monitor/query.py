@@ -1,0 +1,108 @@
+"""Turn stored rows into what read commands print, and CLI words into filters.
+
+Pure: rows in, text out. The store runs the queries; the CLI picks the format.
+JSON is for programs (stable field names, the interface contract), the table for people.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from tabulate import tabulate
+
+from monitor.config import parse_duration
+
+__all__ = ["ITEM_FIELDS", "Format", "item_view", "parse_since", "render"]
+
+Format = Literal["table", "json", "nl", "csv"]
+
+# What `monitor items --json` shows, in this order. Internal columns (fingerprint,
+# title_key) stay in the database for those who open it.
+ITEM_FIELDS = (
+    "id",
+    "feed",
+    "title",
+    "link",
+    "published",
+    "first_seen",
+    "summary",
+    "guid",
+    "canonical_link",
+    "date_note",
+    "updated",
+    "duplicate_of",
+    "duplicate_score",
+    "seed",
+    "seed_score",
+    "story",
+    "story_score",
+    "statement",
+    "alert",
+)
+# Width the table gives long text columns before cutting them with an ellipsis.
+TABLE_TEXT_WIDTH = 70
+
+
+def item_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An items row as the contract shows it: chosen fields, JSON columns decoded."""
+    view = {name: row.get(name) for name in ITEM_FIELDS}
+    if isinstance(view["statement"], str):
+        view["statement"] = json.loads(view["statement"])
+    return view
+
+
+def parse_since(text: str, now: datetime) -> datetime | None:
+    """'2h' / '3d' (that long ago) or an ISO date or datetime; None if neither."""
+    if duration := parse_duration(text):
+        return now - duration
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def render(rows: Sequence[Mapping[str, Any]], fmt: Format, columns: Sequence[str] | None = None) -> str:
+    """Rows in the chosen format; `columns` picks the table's columns (JSON has all fields)."""
+    renderers: dict[str, Callable[[], str]] = {
+        "json": lambda: json.dumps(list(rows), ensure_ascii=False, indent=2, default=str),
+        "nl": lambda: "\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in rows),
+        "csv": lambda: _csv(rows),
+        "table": lambda: _table(rows, columns),
+    }
+    return renderers[fmt]()
+
+
+def _csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    if not rows:
+        return ""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v, width=None) for k, v in row.items()})
+    return out.getvalue().rstrip("\n")
+
+
+def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> str:
+    if not rows:
+        return "(none)"
+    names = list(columns or rows[0].keys())
+    body = [[_cell(row.get(name), width=TABLE_TEXT_WIDTH) for name in names] for row in rows]
+    return str(tabulate(body, headers=names, tablefmt="simple", disable_numparse=True))
+
+
+def _cell(value: Any, *, width: int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    text = " ".join(str(value).split())
+    if width and len(text) > width:
+        return text[: width - 1] + "…"
+    return text

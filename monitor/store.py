@@ -1,0 +1,718 @@
+"""The only module that touches SQLite.
+
+Durability choices (https://www.sqlite.org/wal.html, https://www.sqlite.org/pragma.html):
+- WAL, so readers (`monitor items`, Datasette) never block the daemon's writer and the
+  writer never blocks them.
+- `synchronous=FULL`: in WAL mode NORMAL can lose the last committed transactions on
+  power loss (not corrupt, but lose). An alert is committed together with the item that
+  raised it and must survive, so we pay one fsync per transaction; transactions are
+  large (a whole batch of polls), which keeps that cheap.
+- Every write transaction starts with `BEGIN IMMEDIATE`: the write lock is taken up
+  front, so a transaction never fails half-way with SQLITE_BUSY when another process
+  writes (e.g. `monitor alerts replay` beside the daemon); `busy_timeout` waits instead.
+- `PRAGMA application_id` marks our files, so a foreign or corrupt file at the database
+  path is refused and never overwritten. `PRAGMA user_version` numbers the migrations.
+
+Times are stored as ISO 8601 UTC text ("2025-11-11T12:40:00Z"): sortable, readable in
+`sqlite3` and Datasette.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from monitor.exceptions import ForeignDatabaseError, StorageError
+from monitor.types import (
+    Candidate,
+    FeedConfig,
+    FeedState,
+    Item,
+    Sameness,
+    Statement,
+    Validators,
+    WebhookConfig,
+)
+
+__all__ = [
+    "APPLICATION_ID",
+    "Delivery",
+    "ItemFilter",
+    "Store",
+    "format_time",
+    "parse_time",
+]
+
+# "MONI" in ASCII: marks a database file as ours (PRAGMA application_id).
+APPLICATION_ID = 0x4D4F4E49
+BUSY_TIMEOUT_MS = 10_000
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def format_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    """What `monitor items` asks for; built by the CLI, run here."""
+
+    search: str | None = None
+    feed: str | None = None
+    since: datetime | None = None
+    story: int | None = None
+    alert: int | None = None
+    limit: int | None = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One pending webhook delivery from the outbox; to deliver and back."""
+
+    id: int
+    alert: int
+    webhook: str
+    message_id: str
+    attempts: int
+
+
+# ---------------------------------------------------------------- schema ---
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    """The first schema: feeds, items (+ FTS), dedupe keys, alerts, the webhook outbox."""
+    db.table("feeds").create(
+        {
+            "name": str,
+            "url": str,
+            "config_url": str,
+            "official": int,
+            "active": int,
+            "etag": str,
+            "last_modified": str,
+            "last_polled": str,
+            "status": int,
+            "last_error": str,
+            "failures": int,
+            "next_poll": str,
+            "added": str,
+        },
+        pk="name",
+        not_null={"url", "config_url"},
+        defaults={"official": 0, "active": 1, "failures": 0},
+    )
+    db.table("items").create(
+        {
+            "id": int,
+            "feed": str,
+            "key": str,
+            "guid": str,
+            "title": str,
+            "link": str,
+            "canonical_link": str,
+            "summary": str,
+            "published": str,
+            "date_note": str,
+            "first_seen": str,
+            "updated": str,
+            "fingerprint": str,
+            "title_key": str,
+            "duplicate_of": int,
+            "duplicate_score": float,
+            "seed": str,
+            "seed_score": float,
+            "story": int,
+            "story_score": float,
+            "statement": str,
+            "alert": int,
+        },
+        pk="id",
+        not_null={"feed", "key", "title", "published", "first_seen"},
+        foreign_keys=[("feed", "feeds", "name")],
+    )
+    items = db.table("items")
+    items.create_index(["feed", "key"], unique=True)
+    items.create_index(["canonical_link"])
+    items.create_index(["title_key", "published"])
+    items.create_index(["published"])
+    items.create_index(["story"])
+    items.create_index(["alert"])
+    items.enable_fts(["title", "summary"], fts_version="FTS5", create_triggers=True)
+    # Blocking keys for dedupe: an item is compared only with items sharing a key.
+    db.table("item_keys").create(
+        {"key": str, "item": int, "published": str}, foreign_keys=[("item", "items", "id")]
+    )
+    db.table("item_keys").create_index(["key", "published"])
+    db.table("alerts").create(
+        {
+            "id": int,
+            "watch": str,
+            "speaker": str,
+            "stance": str,
+            "item": int,
+            "created": str,
+            "evidence": str,
+            "score": float,
+        },
+        pk="id",
+        foreign_keys=[("item", "items", "id")],
+    )
+    db.table("alerts").create_index(["watch", "speaker", "stance"])
+    db.table("webhooks").create({"url": str, "disabled": str, "disabled_reason": str}, pk="url")
+    db.table("deliveries").create(
+        {
+            "id": int,
+            "alert": int,
+            "webhook": str,
+            "message_id": str,
+            "state": str,
+            "attempts": int,
+            "next_attempt": str,
+            "last_attempt": str,
+            "last_status": int,
+            "last_error": str,
+            "delivered": str,
+        },
+        pk="id",
+        not_null={"alert", "webhook", "message_id", "state"},
+        defaults={"attempts": 0},
+        foreign_keys=[("alert", "alerts", "id"), ("webhook", "webhooks", "url")],
+    )
+    db.table("deliveries").create_index(["alert", "webhook"], unique=True)
+    db.table("deliveries").create_index(["state", "next_attempt"])
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_migration_1,)
+
+
+# ----------------------------------------------------------------- store ---
+
+
+class Store:
+    """A monitor database. Open with `Store.open(path)`; one writer per process."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.path = path
+
+    # -- opening ------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = True) -> Store:
+        """Open (and migrate) the database at `path`; refuse files that are not ours."""
+        _refuse_foreign_file(path, create=create)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            store = cls(conn, path)
+            store._prepare()
+        except sqlite3.DatabaseError as e:
+            raise ForeignDatabaseError(
+                f"{path}: not a usable SQLite database ({e}); move it aside, it was not changed"
+            ) from e
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _prepare(self) -> None:
+        (app_id,) = self.conn.execute("PRAGMA application_id").fetchone()
+        (tables,) = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if app_id != APPLICATION_ID and (app_id != 0 or tables):
+            raise ForeignDatabaseError(
+                f"{self.path}: this SQLite file is not a monitor database; choose another `database` path"
+            )
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        (version,) = self.conn.execute("PRAGMA user_version").fetchone()
+        if version > len(MIGRATIONS):
+            raise StorageError(
+                f"{self.path}: made by a newer monitor (schema {version}); upgrade the monitor"
+            )
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                migration(self.db)
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction, taking the write lock up front (see module docstring)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def integrity_ok(self) -> bool:
+        return bool(self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    # -- feeds --------------------------------------------------------------
+
+    def sync_feeds(self, feeds: Sequence[FeedConfig], now: datetime) -> None:
+        """Make the feeds table match the config; keep state and items of every feed.
+
+        A feed whose configured URL changed starts again from that URL (the user's
+        word beats a 301 we followed earlier); feeds gone from the config stay stored
+        but inactive, so their items remain searchable.
+        """
+        with self.transaction():
+            self.conn.execute("UPDATE feeds SET active = 0")
+            for feed in feeds:
+                self._sync_feed(feed, now)
+
+    def _sync_feed(self, feed: FeedConfig, now: datetime) -> None:
+        row = self.conn.execute("SELECT config_url FROM feeds WHERE name = ?", [feed.name]).fetchone()
+        if row is None:
+            self.db.table("feeds").insert(
+                {
+                    "name": feed.name,
+                    "url": feed.url,
+                    "config_url": feed.url,
+                    "official": int(feed.official),
+                    "active": 1,
+                    "failures": 0,
+                    "added": format_time(now),
+                }
+            )
+        elif row[0] != feed.url:
+            self.conn.execute(
+                "UPDATE feeds SET url = ?, config_url = ?, etag = NULL, last_modified = NULL, official = ?,"
+                " active = 1, failures = 0, next_poll = NULL WHERE name = ?",
+                [feed.url, feed.url, int(feed.official), feed.name],
+            )
+        else:
+            self.conn.execute(
+                "UPDATE feeds SET active = 1, official = ? WHERE name = ?", [int(feed.official), feed.name]
+            )
+
+    def feed_states(self) -> dict[str, FeedState]:
+        rows = self.conn.execute(
+            "SELECT name, url, etag, last_modified, last_polled, status, last_error, failures, next_poll"
+            " FROM feeds WHERE active = 1"
+        )
+        return {
+            r[0]: FeedState(
+                name=r[0],
+                url=r[1],
+                validators=Validators(r[2], r[3]),
+                last_polled=parse_time(r[4]),
+                status=r[5],
+                last_error=r[6],
+                failures=r[7] or 0,
+                next_poll=parse_time(r[8]),
+            )
+            for r in rows
+        }
+
+    def record_poll(self, state: FeedState) -> None:
+        """Persist a feed's state after a poll (inside the caller's transaction)."""
+        self.conn.execute(
+            "UPDATE feeds SET url = ?, etag = ?, last_modified = ?, last_polled = ?, status = ?,"
+            " last_error = ?, failures = ?, next_poll = ? WHERE name = ?",
+            [
+                state.url,
+                state.validators.etag,
+                state.validators.last_modified,
+                _time_or_none(state.last_polled),
+                state.status,
+                state.last_error,
+                state.failures,
+                _time_or_none(state.next_poll),
+                state.name,
+            ],
+        )
+
+    # -- items --------------------------------------------------------------
+
+    def find_item(self, feed: str, key: str) -> tuple[int, str | None] | None:
+        """(id, fingerprint) of the stored entry `key` of `feed`, or None if it is new."""
+        row = self.conn.execute(
+            "SELECT id, fingerprint FROM items WHERE feed = ? AND key = ?", [feed, key]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def update_item(self, item_id: int, item: Item, now: datetime) -> None:
+        """An entry edited under the same identity: new text, same row, same first_seen."""
+        self.conn.execute(
+            "UPDATE items SET title = ?, summary = ?, link = ?, canonical_link = ?, published = ?,"
+            " date_note = ?, fingerprint = ?, updated = ? WHERE id = ?",
+            [
+                item.title,
+                item.summary,
+                item.link,
+                item.canonical_link,
+                format_time(item.published),
+                item.date_note,
+                item.fingerprint,
+                format_time(now),
+                item_id,
+            ],
+        )
+
+    def insert_item(
+        self,
+        item: Item,
+        *,
+        now: datetime,
+        title_key: str,
+        keys: Iterable[str],
+        sameness: Sameness,
+        statement: Statement | None,
+    ) -> int:
+        """Store a new item with what dedupe and classify decided; returns its id."""
+        cursor = self.conn.execute(
+            "INSERT INTO items (feed, key, guid, title, link, canonical_link, summary, published, date_note,"
+            " first_seen, fingerprint, title_key, duplicate_of, duplicate_score, seed, seed_score, story,"
+            " story_score, statement) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                item.feed,
+                item.key,
+                item.guid,
+                item.title,
+                item.link,
+                item.canonical_link,
+                item.summary,
+                format_time(item.published),
+                item.date_note,
+                format_time(now),
+                item.fingerprint,
+                title_key,
+                sameness.duplicate_of,
+                sameness.duplicate_score,
+                sameness.seed,
+                sameness.seed_score,
+                sameness.story,
+                sameness.story_score,
+                _statement_json(statement),
+            ],
+        )
+        item_id = int(cursor.lastrowid or 0)
+        if sameness.story is None:  # a new story is named after the item that opened it
+            self.conn.execute("UPDATE items SET story = ? WHERE id = ?", [item_id, item_id])
+        published = format_time(item.published)
+        self.conn.executemany(
+            "INSERT INTO item_keys (key, item, published) VALUES (?, ?, ?)",
+            [(key, item_id, published) for key in set(keys)],
+        )
+        return item_id
+
+    def candidates(
+        self,
+        *,
+        canonical_link: str | None,
+        title_key: str,
+        keys: Sequence[str],
+        since: datetime,
+        limit: int,
+    ) -> list[Candidate]:
+        """Stored items dedupe should compare a new item with (see dedupe's docstring).
+
+        Every lookup is an index range scan, so the cost does not grow with the store.
+        """
+        ids: dict[int, None] = {}
+        if canonical_link:
+            ids.update(
+                dict.fromkeys(
+                    self._ids(
+                        "SELECT id FROM items WHERE canonical_link = ? ORDER BY id LIMIT 5", [canonical_link]
+                    )
+                )
+            )
+        since_text = format_time(since)
+        ids.update(
+            dict.fromkeys(
+                self._ids(
+                    "SELECT id FROM items WHERE title_key = ? AND published >= ? ORDER BY id LIMIT 5",
+                    [title_key, since_text],
+                )
+            )
+        )
+        for key in keys:
+            ids.update(
+                dict.fromkeys(
+                    self._ids(
+                        "SELECT item FROM item_keys WHERE key = ? AND published >= ?"
+                        " ORDER BY published DESC LIMIT ?",
+                        [key, since_text, limit],
+                    )
+                )
+            )
+        return self._candidates(list(ids)[: limit + 10])
+
+    def _ids(self, sql: str, params: Sequence[Any]) -> list[int]:
+        return [row[0] for row in self.conn.execute(sql, params)]
+
+    def _candidates(self, ids: Sequence[int]) -> list[Candidate]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            "SELECT id, feed, canonical_link, title, summary, published, story, duplicate_of"
+            f" FROM items WHERE id IN ({marks}) ORDER BY id",
+            list(ids),
+        )
+        return [
+            Candidate(
+                id=r[0],
+                feed=r[1],
+                canonical_link=r[2],
+                title=r[3],
+                summary=r[4] or "",
+                published=datetime.fromisoformat(r[5]),
+                story=r[6],
+                duplicate_of=r[7],
+            )
+            for r in rows
+        ]
+
+    # -- alerts and the outbox ---------------------------------------------------
+
+    def alert_for(self, statement: Statement) -> int | None:
+        """The alert already raised for this statement (same watch, speaker, stance), if any."""
+        row = self.conn.execute(
+            "SELECT id FROM alerts WHERE watch = ? AND speaker = ? AND stance = ? ORDER BY id LIMIT 1",
+            list(statement.key),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def create_alert(
+        self,
+        statement: Statement,
+        item_id: int,
+        now: datetime,
+        webhooks: Sequence[WebhookConfig],
+        message_id: Callable[[int, str], str],
+    ) -> int:
+        """Raise an alert and queue one delivery per webhook, in the caller's transaction."""
+        cursor = self.conn.execute(
+            "INSERT INTO alerts (watch, speaker, stance, item, created, evidence, score)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [
+                statement.watch,
+                statement.speaker,
+                statement.stance,
+                item_id,
+                format_time(now),
+                json.dumps(list(statement.evidence), ensure_ascii=False),
+                statement.score,
+            ],
+        )
+        alert_id = int(cursor.lastrowid or 0)
+        for hook in webhooks:
+            self.conn.execute(
+                "INSERT INTO deliveries (alert, webhook, message_id, state, attempts, next_attempt)"
+                " VALUES (?, ?, ?, 'pending', 0, ?)",
+                [alert_id, hook.url, message_id(alert_id, hook.url), format_time(now)],
+            )
+        return alert_id
+
+    def set_item_alert(self, item_id: int, alert_id: int) -> None:
+        self.conn.execute("UPDATE items SET alert = ? WHERE id = ?", [alert_id, item_id])
+
+    def sync_webhooks(self, webhooks: Sequence[WebhookConfig]) -> None:
+        with self.transaction():
+            for hook in webhooks:
+                self.conn.execute("INSERT OR IGNORE INTO webhooks (url) VALUES (?)", [hook.url])
+
+    def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
+        """Pending deliveries whose time has come, to enabled endpoints, oldest first."""
+        rows = self.conn.execute(
+            "SELECT d.id, d.alert, d.webhook, d.message_id, d.attempts FROM deliveries d"
+            " JOIN webhooks w ON w.url = d.webhook"
+            " WHERE d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
+            " ORDER BY d.next_attempt, d.id LIMIT ?",
+            [format_time(now), limit],
+        )
+        return [Delivery(*r) for r in rows]
+
+    def next_delivery_time(self) -> datetime | None:
+        row = self.conn.execute(
+            "SELECT min(d.next_attempt) FROM deliveries d JOIN webhooks w ON w.url = d.webhook"
+            " WHERE d.state = 'pending' AND w.disabled IS NULL"
+        ).fetchone()
+        return parse_time(row[0]) if row else None
+
+    def record_attempt(
+        self,
+        delivery: Delivery,
+        *,
+        now: datetime,
+        status: int | None,
+        error: str | None,
+        state: str,
+        next_attempt: datetime | None,
+    ) -> None:
+        """Record one attempt's outcome; `state` is pending, delivered or dead."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_attempt = ?, last_status = ?,"
+                " last_error = ?,"
+                " state = ?, next_attempt = ?, delivered = ? WHERE id = ?",
+                [
+                    format_time(now),
+                    status,
+                    error,
+                    state,
+                    _time_or_none(next_attempt),
+                    format_time(now) if state == "delivered" else None,
+                    delivery.id,
+                ],
+            )
+
+    def disable_webhook(self, url: str, reason: str, now: datetime) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE webhooks SET disabled = ?, disabled_reason = ? WHERE url = ?",
+                [format_time(now), reason, url],
+            )
+
+    def requeue(self, alert_id: int, now: datetime) -> int:
+        """Send an alert again to every enabled endpoint (`monitor alerts replay`); same message ids."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE deliveries SET state = 'pending', next_attempt = ?, attempts = 0 WHERE alert = ?",
+                [format_time(now), alert_id],
+            )
+        return cursor.rowcount
+
+    def alert_payload_parts(self, alert_id: int) -> dict[str, Any] | None:
+        """Everything a webhook body needs for one alert: the alert, its item, its sources."""
+        alert = self._row("SELECT * FROM alerts WHERE id = ?", [alert_id])
+        if alert is None:
+            return None
+        alert["item"] = self._row("SELECT * FROM items WHERE id = ?", [alert["item"]])
+        alert["sources"] = self._rows(
+            "SELECT id, feed, title, link, published FROM items WHERE alert = ? ORDER BY id", [alert_id]
+        )
+        return alert
+
+    # -- reading ------------------------------------------------------------------
+
+    def items(self, query: ItemFilter) -> list[dict[str, Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        if query.search:
+            where.append("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+            params.append(self.db.quote_fts(query.search))
+        for column, value in (("feed", query.feed), ("story", query.story), ("alert", query.alert)):
+            if value is not None:
+                where.append(f"items.{column} = ?")
+                params.append(value)
+        if query.since:
+            where.append("items.published >= ?")
+            params.append(format_time(query.since))
+        sql = "SELECT * FROM items" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY published DESC, id DESC"
+        if query.limit:
+            sql += f" LIMIT {int(query.limit)}"
+        return self._rows(sql, params)
+
+    def feeds_report(self) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT f.name, f.url, f.official, f.active, f.last_polled, f.status, f.last_error, f.failures,"
+            " f.next_poll, f.etag, f.last_modified,"
+            " (SELECT count(*) FROM items i WHERE i.feed = f.name) AS items"
+            " FROM feeds f ORDER BY f.name"
+        )
+
+    def stories(self, limit: int | None = 100) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT story AS id, count(*) AS size, min(published) AS first, max(published) AS latest,"
+            " json_group_array(DISTINCT feed) AS outlets,"
+            " (SELECT title FROM items t WHERE t.id = i.story) AS title"
+            " FROM items i GROUP BY story ORDER BY max(published) DESC, story DESC"
+        )
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return self._rows(sql)
+
+    def alerts(self, alert_id: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM alerts" + (" WHERE id = ?" if alert_id is not None else "") + " ORDER BY id DESC"
+        alerts = self._rows(sql, [alert_id] if alert_id is not None else [])
+        for alert in alerts:
+            alert["sources"] = self._rows(
+                "SELECT id, feed, title, link, published FROM items WHERE alert = ? ORDER BY id",
+                [alert["id"]],
+            )
+            alert["deliveries"] = self._rows(
+                "SELECT webhook, message_id, state, attempts, last_attempt, last_status, last_error,"
+                " next_attempt,"
+                " delivered FROM deliveries WHERE alert = ? ORDER BY id",
+                [alert["id"]],
+            )
+        return alerts
+
+    def count(self, table: str) -> int:
+        return int(self.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+
+    def _row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, list(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def _refuse_foreign_file(path: Path, *, create: bool) -> None:
+    """Refuse, before SQLite touches it, a file that is not an SQLite database at all."""
+    if not path.exists():
+        if not create:
+            raise StorageError(f"{path}: no database yet; run `monitor run --once` first")
+        return
+    if path.is_dir():
+        raise ForeignDatabaseError(f"{path}: is a folder, not a database file; fix `database` in the config")
+    with path.open("rb") as f:
+        header = f.read(len(_SQLITE_HEADER))
+    if header and header != _SQLITE_HEADER:
+        raise ForeignDatabaseError(
+            f"{path}: not an SQLite file; refusing to overwrite it. Choose another `database` path"
+        )
+
+
+def _time_or_none(value: datetime | None) -> str | None:
+    return format_time(value) if value else None
+
+
+def _statement_json(statement: Statement | None) -> str | None:
+    if statement is None:
+        return None
+    return json.dumps(
+        {
+            "watch": statement.watch,
+            "speaker": statement.speaker,
+            "stance": statement.stance,
+            "evidence": list(statement.evidence),
+            "score": statement.score,
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode_item(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An items row as users see it: JSON columns decoded."""
+    out = dict(row)
+    if out.get("statement"):
+        out["statement"] = json.loads(out["statement"])
+    return out

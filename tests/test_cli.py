@@ -1,0 +1,99 @@
+"""The CLI contract: help text everywhere, exit statuses, one-line errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+
+
+def commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    for name, command in group.commands.items():
+        yield f"{prefix}{name}", command
+        if isinstance(command, click.Group):
+            yield from commands(command, f"{prefix}{name} ")
+
+
+ALL = list(commands(cli))
+
+
+@pytest.mark.parametrize(("name", "command"), ALL, ids=[n for n, _ in ALL])
+def test_every_command_has_help_text(name: str, command: click.Command) -> None:
+    assert command.help, f"`monitor {name}` has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"`monitor {name} {param.opts[0]}` has no help text"
+    result = CliRunner().invoke(cli, [*name.split(), "--help"], obj={})
+    assert result.exit_code == 0
+    assert command.help.splitlines()[0] in result.output
+
+
+def run(*args: str) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args), obj={})
+
+
+def test_every_command_takes_config(write_config: Callable[[str], Path]) -> None:
+    for name, command in ALL:
+        if isinstance(command, click.Group) and name != "alerts":
+            continue
+        assert any("--config" in p.opts for p in command.params if isinstance(p, click.Option)), name
+
+
+def test_a_bad_config_exits_2_with_every_problem_and_no_traceback(write_config: Callable[[str], Path]) -> None:
+    path = write_config('[[feeds]]\nname = "x"\nurl = "nope"\ninterval = "soon"\n')
+    result = run("run", "--once", "--config", str(path))
+    assert result.exit_code == 2
+    assert "feeds[0].url" in result.output
+    assert "feeds[0].interval" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_config_reports_ok_and_problems(write_config: Callable[[str], Path]) -> None:
+    good = write_config('database = "m.db"\n')
+    result = run("check-config", "--config", str(good))
+    assert result.exit_code == 0
+    assert "ok" in result.output
+    bad = write_config('databse = "m.db"\n')
+    result = run("check-config", "--config", str(bad))
+    assert result.exit_code == 2
+    assert "databse: unknown key" in result.output
+
+
+def test_bad_arguments_exit_2(write_config: Callable[[str], Path]) -> None:
+    path = write_config('database = "m.db"\n')
+    assert run("run", "--config", str(path), "--twice").exit_code == 2
+    result = run("items", "--config", str(path), "--since", "last tuesday")
+    assert result.exit_code == 2
+    assert "--since 'last tuesday'" in result.output
+    assert run("items", "--config", str(path), "--limit", "-3").exit_code == 2
+
+
+def test_reading_before_any_run_exits_1_with_a_reason(write_config: Callable[[str], Path]) -> None:
+    path = write_config('database = "m.db"\n')
+    result = run("items", "--config", str(path))
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("run `monitor run --once` first")
+
+
+def test_a_foreign_database_is_refused(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    (tmp_path / "m.db").write_text("not a database")
+    result = run("run", "--once", "--config", str(write_config('database = "m.db"\n')))
+    assert result.exit_code == 1
+    assert "not an SQLite file" in result.output
+    assert (tmp_path / "m.db").read_text() == "not a database"
+
+
+def test_output_formats(write_config: Callable[[str], Path]) -> None:
+    path = write_config('database = "m.db"\n')
+    assert run("run", "--once", "--config", str(path)).exit_code == 0
+    assert json.loads(run("items", "--json", "--config", str(path)).output) == []
+    assert run("items", "--nl", "--config", str(path)).output.strip() == ""
+    assert run("feeds", "--config", str(path)).output.strip() == "(none)"
+    assert json.loads(run("stories", "--json", "--config", str(path)).output) == []
+    assert json.loads(run("alerts", "--json", "--config", str(path)).output) == []

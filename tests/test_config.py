@@ -1,0 +1,141 @@
+"""Config loading: the minimal contract config works; every mistake is named, all at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor import config
+from monitor.exceptions import ConfigError
+from tests.conftest import SECRET
+
+MINIMAL = f"""
+database = "monitor.db"
+[[feeds]]
+name = "Reuters"
+url = "https://www.reuters.com/feed"
+official = false
+interval = "10m"
+[[webhooks]]
+url = "https://hooks.example/monitor"
+secret = "{SECRET}"
+"""
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_contract_minimal_config_loads(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    loaded = config.load(write_config(MINIMAL))
+    assert loaded.database == tmp_path / "monitor.db"  # relative to the config file
+    assert loaded.feeds[0].name == "Reuters"
+    assert loaded.feeds[0].interval == timedelta(minutes=10)
+    assert loaded.webhooks[0].secret == SECRET
+    assert [w.name for w in loaded.watches] == ["lecun-meta"]  # the shipped watch when none is given
+    assert len(loaded.watches[0].seeds) == 2
+
+
+def test_every_problem_is_reported_at_once(write_config: Callable[[str], Path]) -> None:
+    found = problems(
+        write_config(
+            """
+database = "no/such/folder/monitor.db"
+colour = "blue"
+[[feeds]]
+name = "A"
+url = "ftp://example.org/feed"
+interval = "often"
+[[feeds]]
+name = "A"
+url = "https://example.org/feed"
+official = "yes"
+refresh = 5
+[[feeds]]
+url = "https://example.org/other"
+interval = "1s"
+[[webhooks]]
+url = "https://hooks.example/"
+secret = "not-a-secret"
+[[webhooks]]
+url = "https://hooks.example/2"
+"""
+        )
+    )
+    joined = "\n".join(found)
+    expected = [
+        "colour: unknown key",
+        "database: 'no/such/folder/monitor.db': folder",
+        "feeds[0].url: 'ftp://example.org/feed' is not an http:// or https:// URL",
+        "feeds[0].interval: 'often' is not a duration",
+        "feeds[1].name: 'A' is already the name of feeds[0]",
+        "feeds[1].official: 'yes' is not true or false",
+        "feeds[1].refresh: unknown key",
+        "feeds[2].name: missing",
+        "feeds[2].interval: '1s' is shorter than the minimum",
+        "webhooks[0].secret:",
+        "webhooks[1].secret: give exactly one of",
+    ]
+    for text in expected:
+        assert text in joined, f"{text!r} not reported in:\n{joined}"
+    assert len(found) == len(expected)
+    assert "not-a-secret" not in joined  # secrets are never echoed
+
+
+def test_secret_from_the_environment(write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    text = '[[webhooks]]\nurl = "https://hooks.example/"\nsecret_env = "HOOK_SECRET"\n'
+    assert problems(write_config(text)) == ["webhooks[0].secret_env: environment variable HOOK_SECRET is not set"]
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    assert config.load(write_config(text)).webhooks[0].secret == SECRET
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("database = [", "not valid TOML"),
+        ("feeds = 3", "feeds: expected an array of tables"),
+        ("feeds = [1]", "feeds[0]: expected a table"),
+        ("database = 5", "database: 5 is not a file path"),
+    ],
+)
+def test_malformed_files(write_config: Callable[[str], Path], text: str, message: str) -> None:
+    assert any(message in p for p in problems(write_config(text)))
+
+
+def test_missing_file_names_the_ways_to_fix_it(tmp_path: Path) -> None:
+    assert problems(tmp_path / "nope.toml") == ["no such file; pass --config PATH or set $MONITOR_CONFIG"]
+
+
+def test_config_path_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(config.CONFIG_ENV, raising=False)
+    assert config.config_path(None) == config.DEFAULT_CONFIG
+    monkeypatch.setenv(config.CONFIG_ENV, "/etc/monitor.toml")
+    assert config.config_path(None) == Path("/etc/monitor.toml")
+    assert config.config_path("mine.toml") == Path("mine.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90s", timedelta(seconds=90)),
+        ("10m", timedelta(minutes=10)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        ("2d", timedelta(days=2)),
+        ("", None),
+        ("soon", None),
+        ("10 parsecs", None),
+    ],
+)
+def test_parse_duration(text: str, expected: timedelta | None) -> None:
+    assert config.parse_duration(text) == expected
+
+
+def test_the_shipped_config_is_valid() -> None:
+    shipped = config.load(Path(__file__).resolve().parents[1] / "config" / "monitor.toml")
+    assert len(shipped.feeds) >= 10
+    assert any(f.official for f in shipped.feeds)

@@ -1,0 +1,404 @@
+"""Tests for monitor.dedupe: normalisation, the three samenesses, and the shared corpus.
+
+The corpus run simulates the store in memory: the three lookups the dedupe docstring
+specifies (canonical link, title key within DUPLICATE_WINDOW, blocking keys within
+STORY_WINDOW, newest first, at most MAX_CANDIDATES per key and in all).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import ftfy
+import pytest
+
+from monitor import dedupe
+from monitor.dedupe import SeedIndex, decide, features, normalise_text
+from monitor.types import Candidate, Item, Sameness
+from monitor.watch import Party, Seed, Watch
+
+ROOT = Path(__file__).parents[1]
+CORPUS = Path(__file__).parents[2] / "shared" / "corpus" / "items.jsonl"
+T0 = datetime(2025, 11, 11, 12, 0, tzinfo=UTC)
+
+
+def _load_seeds() -> tuple[Seed, ...]:
+    # What the watch loader does: repair mojibake, first non-empty line is the title.
+    seeds = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        text = ftfy.fix_text(path.read_text(encoding="utf-8"))
+        title = next(line.strip() for line in text.splitlines() if line.strip())
+        seeds.append(Seed(name=path.stem, title=title, text=text))
+    return tuple(seeds)
+
+
+WATCH = Watch(
+    name="lecun-meta",
+    seeds=_load_seeds(),
+    parties=(
+        Party("Yann LeCun", ("LeCun", "Yann LeCun", "杨立昆")),
+        Party("Meta", ("Meta", "Meta Platforms", "Facebook")),
+    ),
+    subject=("leave", "exit", "startup", "départ", "quitter", "离职", "创业"),
+)
+
+
+@pytest.fixture(scope="module")
+def seeds() -> SeedIndex:
+    return SeedIndex([WATCH])
+
+
+def _item(title: str, summary: str, *, feed: str = "Example", link: str | None = None, **kw: Any) -> Item:
+    return Item(
+        feed=feed,
+        key=link or title,
+        guid=None,
+        title=title,
+        link=link,
+        canonical_link=link,
+        summary=summary,
+        published=kw.get("published", T0),
+        date_note=None,
+        fingerprint="-",
+        official=kw.get("official", False),
+    )
+
+
+def _candidate(item: Item, id_: int, sameness: Sameness | None = None) -> Candidate:
+    sameness = sameness or Sameness()
+    return Candidate(
+        id=id_,
+        feed=item.feed,
+        canonical_link=item.canonical_link,
+        title=item.title,
+        summary=item.summary,
+        published=item.published,
+        story=sameness.story if sameness.story is not None else id_,
+        duplicate_of=sameness.duplicate_of,
+    )
+
+
+def _decide(item: Item, stored: list[Candidate], seeds: SeedIndex) -> Sameness:
+    return decide(item, features(item, seeds), stored, seeds, statement=None, now=item.published)
+
+
+# ── normalise_text ──────────────────────────────────────────────────────────────────
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Meta chief AI scientist LeCun plans to exit - Reuters", "meta chief ai scientist lecun plans exit"),
+        ("Meta's Yann LeCun plans to leave | TechCrunch", "meta yann lecun plans leave"),
+        ("LeCun weighs leaving Meta — Bloomberg", "lecun weighs leaving meta"),
+        ("Yann LeCun and the end of an era  Financial Times", "yann lecun end era"),
+        ("Yann LeCun préparerait son départ de Meta", "yann lecun préparerait départ meta"),
+        ("The start-up's co-founder", "startup cofounder"),
+    ],
+)
+def test_normalise_text_drops_outlet_suffix_stop_words_and_punctuation(title: str, expected: str) -> None:
+    assert normalise_text(title) == expected
+
+
+def test_normalise_text_makes_cjk_bigrams() -> None:
+    assert normalise_text("杨立昆离职") == "杨立 立昆 昆离 离职"
+    assert normalise_text("Meta首席AI科学家") == "meta 首席 ai 科学 学家"
+
+
+def test_normalise_text_keeps_a_title_that_is_only_a_dash_phrase() -> None:
+    # A short headline is not eaten by the suffix rule.
+    assert normalise_text("Exit - Reuters") != ""
+
+
+# ── duplicate_of ────────────────────────────────────────────────────────────────────
+def test_same_canonical_link_is_a_duplicate_of_the_original(seeds: SeedIndex) -> None:
+    original = _item("Meta AI lab news", "A lead.", feed="The Verge", link="https://ex.com/a")
+    copy = _item("Different headline on Techmeme", "Other words.", feed="Techmeme", link="https://ex.com/a")
+    got = _decide(copy, [_candidate(original, 7)], seeds)
+    assert (got.duplicate_of, got.story) == (7, 7)
+
+
+def test_duplicate_of_a_duplicate_points_at_the_original(seeds: SeedIndex) -> None:
+    original = _item("Same", "Lead.", link="https://ex.com/a")
+    later = _item("Same", "Lead.", link="https://ex.com/a", published=T0 + timedelta(hours=1))
+    first_copy = Candidate(**_as_dict(_candidate(later, 9), duplicate_of=3, story=3))
+    copy = _item("Same", "Lead.", link="https://ex.com/a", published=T0 + timedelta(hours=2))
+    assert _decide(copy, [first_copy, _candidate(original, 3)], seeds).duplicate_of == 3
+
+
+def _as_dict(c: Candidate, **changes: Any) -> dict[str, Any]:
+    fields = ("id", "feed", "canonical_link", "title", "summary", "published", "story", "duplicate_of")
+    return {name: changes.get(name, getattr(c, name)) for name in fields}
+
+
+def test_yahoo_syndicated_copy_is_a_duplicate(seeds: SeedIndex) -> None:
+    title = "Why a chip shortage is hitting carmakers again"
+    lead = "Automakers in Europe are idling plants as a supplier dispute chokes deliveries of chips."
+    original = _item(title, lead, feed="Fortune", link="https://fortune.com/x")
+    copy = _item(title, lead, feed="Yahoo Finance", link="https://finance.yahoo.com/news/x-1.html")
+    got = _decide(copy, [_candidate(original, 1)], seeds)
+    assert got.duplicate_of == 1
+    assert got.duplicate_score == 100.0
+
+
+def test_google_news_title_plus_outlet_summary_is_a_duplicate(seeds: SeedIndex) -> None:
+    original = _item(
+        "Carmakers idle plants as chip dispute drags on",
+        "Automakers in Europe idled plants on Monday as a supplier dispute choked chip deliveries.",
+        feed="Reuters",
+        link="https://reuters.com/x",
+    )
+    entry = _item(
+        "Carmakers idle plants as chip dispute drags on - Reuters",
+        "Carmakers idle plants as chip dispute drags on  Reuters",
+        feed="Google News",
+        link="https://news.google.com/rss/articles/CBMi?oc=5",
+    )
+    assert _decide(entry, [_candidate(original, 4)], seeds).duplicate_of == 4
+
+
+def test_same_headline_different_article_is_not_a_duplicate(seeds: SeedIndex) -> None:
+    # When unsure it is not a duplicate: a recurring headline over two different events.
+    first = _item(
+        "Cloudflare confirms outage",
+        "A configuration file grew too large and crashed software across the network on Tuesday.",
+        link="https://ex.com/1",
+    )
+    second = _item(
+        "Cloudflare confirms outage",
+        "Customers in Asia lost access to dashboards for an hour after a routing change in Singapore.",
+        link="https://ex.com/2",
+        published=T0 + timedelta(days=2),
+    )
+    assert _decide(second, [_candidate(first, 1)], seeds).duplicate_of is None
+
+
+# ── seed and story: hand-written, not from the corpus ───────────────────────────────
+def test_a_rehash_in_new_words_gets_the_seed(seeds: SeedIndex) -> None:
+    item = _item(
+        "Deep learning pioneer LeCun may quit Meta to chase world models",
+        "The Turing Award winner, who built Meta's FAIR lab and has long doubted that large "
+        "language models lead to human-level intelligence, could launch his own start-up, "
+        "according to a Financial Times report. Meta declined to comment.",
+    )
+    got = _decide(item, [], seeds)
+    assert got.seed is not None
+    assert got.seed_score is not None
+    assert got.seed_score >= dedupe.SEED_MIN_SCORE
+
+
+def test_a_follow_up_with_new_details_from_sources_is_not_the_seed(seeds: SeedIndex) -> None:
+    item = _item(
+        "LeCun's new company has hired 12 Meta researchers, sources say",
+        "Yann LeCun's world-model start-up has signed a dozen researchers from Meta's FAIR lab "
+        "and is renting offices in Paris, two people familiar with the plans said.",
+    )
+    assert _decide(item, [], seeds).seed is None
+
+
+def test_a_confirmation_is_never_the_seed_even_without_the_classifier(seeds: SeedIndex) -> None:
+    item = _item(
+        "Meta confirms Yann LeCun will leave to start a world-model company",
+        "A Meta spokesperson confirmed that LeCun, the chief AI scientist, plans to leave the "
+        "company to launch a startup.",
+    )
+    assert _decide(item, [], seeds).seed is None
+
+
+def test_meta_confirms_another_subject_does_not_join_the_lecun_story(seeds: SeedIndex) -> None:
+    exit_item = _item(
+        "Meta confirms LeCun exit",
+        "Meta confirmed that Yann LeCun will leave at the end of the year.",
+        link="https://ex.com/exit",
+    )
+    outage = _item(
+        "Meta confirms Instagram outage",
+        "Meta confirmed that Instagram was down for two hours on Friday.",
+        link="https://ex.com/outage",
+        published=T0 + timedelta(days=1),
+    )
+    got = _decide(outage, [_candidate(exit_item, 1)], seeds)
+    assert (got.story, got.seed, got.duplicate_of) == (None, None, None)
+
+
+def test_an_official_post_is_never_the_seed(seeds: SeedIndex) -> None:
+    post = _item(
+        "Some thoughts on world models and why LLMs are not enough for Meta",
+        "Yann LeCun on FAIR's research program.",
+        feed="Yann LeCun (Threads)",
+        official=True,
+    )
+    assert _decide(post, [], seeds).seed is None
+
+
+def test_blocking_keys_are_shared_by_rewrites_and_bounded(seeds: SeedIndex) -> None:
+    a = features(_item("LeCun plans to leave Meta", "Yann LeCun plans to leave Meta, the FT said."), seeds)
+    b = features(
+        _item("Meta's LeCun said to weigh exit", "Yann LeCun may quit Meta to found a startup."), seeds
+    )
+    assert set(a.blocking_keys) & set(b.blocking_keys)
+    assert len(a.blocking_keys) <= dedupe.MAX_BLOCKING_KEYS + 1
+
+
+# ── the shared corpus ───────────────────────────────────────────────────────────────
+@dataclass
+class FakeStore:
+    """The three lookups the store will run, over an in-memory list."""
+
+    rows: list[Candidate] = field(default_factory=list)
+    by_link: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_title: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_key: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+
+    def candidates(self, item: Item, feats: dedupe.Features) -> list[Candidate]:
+        found: dict[int, Candidate] = {}
+        for i in self.by_link.get(item.canonical_link or "", [])[: dedupe.MAX_CANDIDATES]:
+            found[i] = self.rows[i - 1]
+        for i in self.by_title.get(feats.title_key, []):
+            if abs(self.rows[i - 1].published - item.published) <= dedupe.DUPLICATE_WINDOW:
+                found[i] = self.rows[i - 1]
+        found.update((i, self.rows[i - 1]) for i in self._blocked(item, feats))
+        return list(found.values())
+
+    def _blocked(self, item: Item, feats: dedupe.Features) -> list[int]:
+        ids: set[int] = set()
+        for key in feats.blocking_keys:
+            newest = sorted(self.by_key.get(key, []), reverse=True)
+            recent = [i for i in newest if item.published - self.rows[i - 1].published <= dedupe.STORY_WINDOW]
+            ids.update(recent[: dedupe.MAX_CANDIDATES])
+        return sorted(ids, reverse=True)[: dedupe.MAX_CANDIDATES]
+
+    def add(self, item: Item, feats: dedupe.Features, sameness: Sameness) -> int:
+        id_ = len(self.rows) + 1
+        self.rows.append(_candidate(item, id_, sameness))
+        if item.canonical_link:
+            self.by_link[item.canonical_link].append(id_)
+        self.by_title[feats.title_key].append(id_)
+        for key in feats.blocking_keys:
+            self.by_key[key].append(id_)
+        return id_
+
+
+def _canonical(url: str) -> str:
+    # What normalise does: tracking parameters removed.
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if not k.startswith("utm_") and k != "oc"]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def _corpus_item(row: dict[str, Any]) -> Item:
+    return Item(
+        feed=row["outlet"],
+        key=row["link"],
+        guid=None,
+        title=row["title"],
+        link=row["link"],
+        canonical_link=_canonical(row["link"]),
+        summary=row["summary"],
+        published=datetime.fromisoformat(row["published"]).astimezone(UTC),
+        date_note=None,
+        fingerprint="-",
+        official=row["official"],
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: dict[str, Any]
+    id: int
+    sameness: Sameness
+    story: int
+
+
+def _run(scenario: str, seeds: SeedIndex) -> dict[str, Outcome]:
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["scenario"] == scenario]
+    rows.sort(key=lambda r: (r["round"], datetime.fromisoformat(r["published"])))
+    store, out = FakeStore(), {}
+    for row in rows:
+        item = _corpus_item(row)
+        feats = features(item, seeds)
+        got = decide(item, feats, store.candidates(item, feats), seeds, statement=None, now=item.published)
+        id_ = store.add(item, feats, got)
+        out[row["id"]] = Outcome(row, id_, got, store.rows[id_ - 1].story or id_)
+    return out
+
+
+@pytest.fixture(scope="module", params=["A", "B"])
+def run(request: pytest.FixtureRequest, seeds: SeedIndex) -> dict[str, Outcome]:
+    if not CORPUS.exists():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    return _run(request.param, seeds)
+
+
+def _by_lang(run: dict[str, Outcome], lang: str) -> Iterator[Outcome]:
+    return (o for o in run.values() if o.row["lang"] == lang)
+
+
+def _seed_figures(outcomes: list[Outcome]) -> tuple[int, int, int]:
+    """(true positives, predicted, actual) for the seed label."""
+    predicted = [o for o in outcomes if o.sameness.seed is not None]
+    actual = [o for o in outcomes if o.row["label"] == "seed_duplicate"]
+    hits = [o for o in predicted if o.row["label"] == "seed_duplicate"]
+    return len(hits), len(predicted), len(actual)
+
+
+def test_corpus_duplicates_point_at_their_original(run: dict[str, Outcome]) -> None:
+    for outcome in run.values():
+        original = outcome.row["dup_of"]
+        expected = run[original].id if original else None
+        assert outcome.sameness.duplicate_of == expected, outcome.row["id"]
+
+
+def test_corpus_seed_precision_and_recall_on_english(run: dict[str, Outcome]) -> None:
+    for lang in ("en", "fr", "zh"):
+        hits, predicted, actual = _seed_figures(list(_by_lang(run, lang)))
+        print(f"\nseed {lang}: {hits} right of {predicted} marked, {actual} labelled")
+    hits, predicted, actual = _seed_figures(list(_by_lang(run, "en")))
+    assert hits / predicted >= 0.95
+    assert hits / actual >= 0.95
+
+
+def test_corpus_no_statement_gets_a_seed(run: dict[str, Outcome]) -> None:
+    marked = [o.row["id"] for o in run.values() if o.row["label"] == "statement" and o.sameness.seed]
+    assert marked == []
+
+
+def test_corpus_items_of_one_event_share_a_story(run: dict[str, Outcome]) -> None:
+    events: dict[str, set[int]] = defaultdict(set)
+    for o in run.values():
+        if o.row["event"] and o.row["lang"] == "en":
+            events[o.row["event"]].add(o.story)
+        if o.row["dup_of"]:
+            assert o.story == run[o.row["dup_of"]].story
+    for lang in ("fr", "zh"):
+        joined = sum(
+            o.story == _lecun_story(run) for o in _by_lang(run, lang) if o.row["label"] != "unrelated"
+        )
+        total = sum(1 for o in _by_lang(run, lang) if o.row["label"] != "unrelated")
+        print(f"\nstory {lang}: {joined} of {total} story items joined the main story")
+    assert events
+    assert all(len(stories) == 1 for stories in events.values()), events
+
+
+def _lecun_story(run: dict[str, Outcome]) -> int:
+    first = min((o for o in run.values() if o.row["label"] == "seed_duplicate"), key=lambda o: o.id)
+    return first.story
+
+
+def test_corpus_seed_rehashes_and_statements_join_one_story(run: dict[str, Outcome]) -> None:
+    main = _lecun_story(run)
+    english = [o for o in _by_lang(run, "en") if o.row["label"] in {"seed_duplicate", "statement"}]
+    assert all(o.story == main for o in english), [o.row["id"] for o in english if o.story != main]
+
+
+def test_corpus_meta_outages_and_unrelated_items_stay_out_of_the_story(run: dict[str, Outcome]) -> None:
+    main = _lecun_story(run)
+    outside = [o for o in run.values() if o.row["label"] == "unrelated" or "outage" in o.row["title"]]
+    assert outside
+    assert all(o.story != main for o in outside), [o.row["id"] for o in outside if o.story == main]

@@ -1,0 +1,136 @@
+"""End to end: a real feed server on 127.0.0.1, the real `monitor` command, a real SQLite file.
+
+RSS 2.0, Atom 1.0, RSS 1.0 and an ISO-8859-1 feed, all with ETags; `monitor run --once`
+stores their items; `monitor items --json` shows them; a second run gets 304s and stores
+nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from monitor.loopback import FeedServer
+
+RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Wire</title>
+<item><title>Markets rally as &lt;b&gt;chip&lt;/b&gt; stocks climb</title>
+<link>https://wire.example/markets-rally?utm_source=rss&amp;id=7</link>
+<description>&lt;p&gt;Stocks rose on &lt;i&gt;Tuesday&lt;/i&gt;.&lt;/p&gt;</description>
+<pubDate>Tue, 11 Nov 2025 13:25:00 GMT</pubDate><guid>wire-1</guid></item>
+<item><title>Second wire story</title><link>https://wire.example/second</link>
+<description>Plain text.</description><pubDate>Tue, 11 Nov 2025 14:00:00 +0100</pubDate></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title><id>urn:blog</id>
+<updated>2025-11-12T10:00:00Z</updated>
+<entry><id>urn:blog:1</id><title type="html">Caf&#233; &amp;amp; research</title>
+<link rel="alternate" href="https://blog.example/cafe#comments"/>
+<updated>2025-11-12T10:00:00Z</updated><summary>World models, explained.</summary></entry>
+</feed>"""
+
+RSS1 = b"""<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://rdf.example/"><title>RDF</title><link>https://rdf.example/</link>
+<description>d</description></channel>
+<item rdf:about="https://rdf.example/a"><title>RDF item</title><link>https://rdf.example/a</link>
+<description>An RSS 1.0 entry.</description><dc:date>2025-11-10T08:00:00Z</dc:date></item>
+</rdf:RDF>"""
+
+LATIN1 = """<?xml version="1.0" encoding="iso-8859-1"?>
+<rss version="2.0"><channel><title>Journal</title>
+<item><title>Yann LeCun quitterait Meta, selon la presse : réactions à Paris</title>
+<link>https://journal.example/lecun</link><description>Le chercheur français a été cité.</description>
+<pubDate>Wed, 12 Nov 2025 09:00:00 +0100</pubDate><guid>j-1</guid></item>
+</channel></rss>""".encode("iso-8859-1")
+
+
+def monitor(*args: str, config: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MONITOR_CONFIG": str(config)}
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_poll_store_query_and_conditional_get(write_config: Callable[[str], Path]) -> None:
+    with FeedServer() as server:
+        docs = {"/rss2.xml": RSS2, "/atom.xml": ATOM, "/rss1.xml": RSS1, "/latin1.xml": LATIN1}
+        for path, body in docs.items():
+            server.put(path, body, "application/xml")
+        feeds = "\n".join(
+            f'[[feeds]]\nname = "{path.strip("/").split(".")[0]}"\nurl = "{server.url(path)}"\n'
+            for path in docs
+        )
+        config = write_config(f'database = "e2e.db"\n{feeds}')
+
+        first = monitor("run", "--once", config=config)
+        assert first.returncode == 0, first.stderr
+        items = json.loads(monitor("items", "--json", config=config).stdout)
+        assert len(items) == 5
+        by_title = {i["title"]: i for i in items}
+
+        wire = by_title["Markets rally as chip stocks climb"]
+        assert wire["feed"] == "rss2"
+        assert wire["summary"] == "Stocks rose on Tuesday."
+        assert wire["published"] == "2025-11-11T13:25:00Z"
+        assert wire["link"].startswith("https://wire.example/markets-rally")
+        assert wire["canonical_link"] == "https://wire.example/markets-rally?id=7"
+        assert by_title["Second wire story"]["published"] == "2025-11-11T13:00:00Z"  # +0100 → UTC
+        assert by_title["Café & research"]["canonical_link"] == "https://blog.example/cafe"
+        assert by_title["RDF item"]["published"] == "2025-11-10T08:00:00Z"
+        french = by_title["Yann LeCun quitterait Meta, selon la presse : réactions à Paris"]
+        assert french["summary"] == "Le chercheur français a été cité."
+        for item in items:
+            assert {"id", "feed", "title", "link", "published", "first_seen", "summary"} <= item.keys()
+        assert [i["published"] for i in items] == sorted((i["published"] for i in items), reverse=True)
+
+        requests_before = server.requests
+        second = monitor("run", "--once", config=config)
+        assert second.returncode == 0, second.stderr
+        assert server.not_modified == len(docs)  # every feed answered 304 to our validators
+        assert server.requests - requests_before == len(docs)
+        assert len(json.loads(monitor("items", "--json", config=config).stdout)) == 5
+
+        feeds_report = json.loads(monitor("feeds", "--json", config=config).stdout)
+        assert {f["name"]: f["status"] for f in feeds_report} == {
+            "rss2": 304,
+            "atom": 304,
+            "rss1": 304,
+            "latin1": 304,
+        }
+        assert all(f["last_error"] is None and f["failures"] == 0 for f in feeds_report)
+        assert {f["name"]: f["items"] for f in feeds_report} == {"rss2": 2, "atom": 1, "rss1": 1, "latin1": 1}
+
+        searched = json.loads(monitor("items", "--json", "--search", "quitterait", config=config).stdout)
+        assert [i["feed"] for i in searched] == ["latin1"]
+
+
+def test_failing_feed_is_recorded_and_the_run_still_succeeds(write_config: Callable[[str], Path]) -> None:
+    with FeedServer() as server:
+        server.put("/ok.xml", RSS2)
+        server.put("/page.html", b"<!doctype html><html><body>hello</body></html>", "text/html")
+        config = write_config(
+            f'database = "e2e.db"\n[[feeds]]\nname = "ok"\nurl = "{server.url("/ok.xml")}"\n'
+            f'[[feeds]]\nname = "page"\nurl = "{server.url("/page.html")}"\n'
+            f'[[feeds]]\nname = "gone"\nurl = "{server.url("/missing.xml")}"\n'
+        )
+        result = monitor("run", "--once", config=config)
+        assert result.returncode == 0, result.stderr
+        report = {f["name"]: f for f in json.loads(monitor("feeds", "--json", config=config).stdout)}
+        assert report["ok"]["last_error"] is None
+        assert report["ok"]["items"] == 2
+        assert report["page"]["last_error"].startswith("not a feed")
+        assert report["page"]["failures"] == 1
+        assert report["gone"]["status"] == 404
+        assert "404" in report["gone"]["last_error"]

@@ -1,0 +1,49 @@
+"""Rendering and filter parsing for read commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.query import item_view, parse_since, render
+from tests.conftest import NOW
+
+ROWS = [{"id": 2, "title": "A\x1b[31m red\nline", "statement": None}, {"id": 1, "title": "B, with comma", "statement": None}]
+
+
+def test_formats() -> None:
+    assert json.loads(render(ROWS, "json")) == ROWS
+    assert [json.loads(line)["id"] for line in render(ROWS, "nl").splitlines()] == [2, 1]
+    assert render(ROWS, "csv").splitlines()[2] == '1,"B, with comma",'
+    table = render(ROWS, "table", ["id", "title"])
+    assert table.splitlines()[0].split() == ["id", "title"]
+    assert "line" in table.splitlines()[2]  # newlines inside a cell are folded into one line
+    assert render([], "table") == "(none)"
+
+
+def test_long_cells_are_cut_in_tables_only() -> None:
+    rows = [{"title": "x" * 500}]
+    assert "…" in render(rows, "table")
+    assert json.loads(render(rows, "json"))[0]["title"] == "x" * 500
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2h", NOW - timedelta(hours=2)),
+        ("3d", NOW - timedelta(days=3)),
+        ("2025-11-11", datetime(2025, 11, 11, tzinfo=UTC)),
+        ("2025-11-11T10:00:00+01:00", datetime(2025, 11, 11, 9, tzinfo=UTC)),
+        ("yesterday", None),
+    ],
+)
+def test_parse_since(text: str, expected: datetime | None) -> None:
+    assert parse_since(text, NOW) == expected
+
+
+def test_item_view_decodes_the_statement() -> None:
+    view = item_view({"id": 1, "statement": '{"speaker": "Meta"}', "fingerprint": "x"})
+    assert view["statement"] == {"speaker": "Meta"}
+    assert "fingerprint" not in view

@@ -1,0 +1,187 @@
+"""The store: one row per (feed, entry), edits keep first_seen, foreign files refused, FTS works."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.exceptions import ForeignDatabaseError, StorageError
+from monitor.store import ItemFilter, Store
+from monitor.types import FeedConfig, FeedState, Item, Sameness, Statement, Validators, WebhookConfig
+from tests.conftest import NOW, SECRET
+
+FEED = FeedConfig(name="Wire", url="https://wire.example/feed")
+
+
+def item(key: str = "guid:1", title: str = "LeCun to leave Meta", **changes: object) -> Item:
+    base = Item(
+        feed="Wire", key=key, guid=key, title=title, link="https://wire.example/a", canonical_link="https://wire.example/a",
+        summary="Summary text.", published=NOW - timedelta(hours=1), date_note=None, fingerprint="f1",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(tmp_path / "m.db")
+    s.sync_feeds([FEED], NOW)
+    return s
+
+
+def insert(store: Store, it: Item, keys: tuple[str, ...] = ("k1",), **sameness: object) -> int:
+    with store.transaction():
+        return store.insert_item(
+            it, now=NOW, title_key="t", keys=keys, sameness=Sameness(**sameness), statement=None  # type: ignore[arg-type]
+        )
+
+
+def test_pragmas_are_durable(store: Store) -> None:
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.integrity_ok()
+
+
+def test_an_entry_is_stored_once_and_edits_keep_first_seen(store: Store) -> None:
+    first = insert(store, item())
+    assert store.find_item("Wire", "guid:1") == (first, "f1")
+    with store.transaction():
+        store.update_item(first, item(title="LeCun confirms he will leave Meta", fingerprint="f2"), NOW + timedelta(hours=2))
+    rows = store.items(ItemFilter())
+    assert len(rows) == 1
+    assert rows[0]["title"] == "LeCun confirms he will leave Meta"
+    assert rows[0]["first_seen"] == "2025-11-20T12:00:00Z"
+    assert rows[0]["updated"] == "2025-11-20T14:00:00Z"
+    with pytest.raises(sqlite3.IntegrityError):
+        insert(store, item())  # the same (feed, key) cannot be inserted twice
+
+
+def test_a_new_item_opens_its_own_story_and_others_join(store: Store) -> None:
+    first = insert(store, item())
+    second = insert(store, item(key="guid:2"), story=first)
+    stories = store.stories()
+    assert [(s["id"], s["size"]) for s in stories] == [(first, 2)]
+    assert [r["id"] for r in store.items(ItemFilter(story=first))] == [second, first]
+
+
+def test_full_text_search_and_filters(store: Store) -> None:
+    insert(store, item(key="a", title="Meta confirms outage"))
+    insert(store, item(key="b", title="LeCun world models", published=NOW - timedelta(days=5)))
+    assert [r["key"] for r in store.items(ItemFilter(search="outage"))] == ["a"]
+    assert [r["key"] for r in store.items(ItemFilter(search='"world models"'))] == ["b"]
+    assert [r["key"] for r in store.items(ItemFilter(search="AND OR ("))] == []  # FTS syntax is quoted, not an error
+    assert [r["key"] for r in store.items(ItemFilter(since=NOW - timedelta(days=1)))] == ["a"]
+    assert [r["key"] for r in store.items(ItemFilter(limit=1))] == ["a"]
+
+
+def test_candidates_come_from_indexes_within_the_window(store: Store) -> None:
+    old = insert(store, item(key="old", published=NOW - timedelta(days=60), canonical_link="https://x.example/old"))
+    recent = insert(store, item(key="recent", canonical_link="https://x.example/new"))
+    found = store.candidates(
+        canonical_link="https://x.example/old", title_key="none", keys=["k1"], since=NOW - timedelta(days=30), limit=50
+    )
+    # the old item comes back for its canonical link (any age), the recent one for the shared key
+    assert sorted(c.id for c in found) == [old, recent]
+    assert store.candidates(canonical_link=None, title_key="none", keys=["zz"], since=NOW, limit=50) == []
+
+
+def test_feed_state_round_trip_and_config_url_change(store: Store) -> None:
+    state = FeedState(
+        name="Wire", url="https://wire.example/moved", validators=Validators('"e1"', "Tue, 11 Nov 2025 10:00:00 GMT"),
+        last_polled=NOW, status=200, failures=0, next_poll=NOW + timedelta(minutes=10),
+    )
+    with store.transaction():
+        store.record_poll(state)
+    assert store.feed_states()["Wire"] == state
+    store.sync_feeds([FEED], NOW)  # same config URL: the 301-updated address is kept
+    assert store.feed_states()["Wire"].url == "https://wire.example/moved"
+    store.sync_feeds([replace(FEED, url="https://wire.example/new")], NOW)  # the user changed it: theirs wins
+    assert store.feed_states()["Wire"].url == "https://wire.example/new"
+    assert store.feed_states()["Wire"].validators == Validators()
+
+
+def test_removed_feeds_keep_their_items(store: Store) -> None:
+    insert(store, item())
+    store.sync_feeds([], NOW)
+    assert store.feed_states() == {}
+    assert len(store.items(ItemFilter())) == 1
+
+
+def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
+    hook = WebhookConfig(url="https://hooks.example/", secret=SECRET)
+    store.sync_webhooks([hook])
+    statement = Statement(watch="w", speaker="Yann LeCun", stance="confirms", evidence=("confirms",), score=3.0)
+    with pytest.raises(RuntimeError), store.transaction():
+        item_id = insert_with_alert(store, statement, hook)
+        raise RuntimeError("crash before commit")
+    assert store.count("items") == 0
+    assert store.count("alerts") == 0
+    assert store.count("deliveries") == 0
+    with store.transaction():
+        item_id = insert_with_alert(store, statement, hook)
+    assert store.alert_for(statement) is not None
+    due = store.due_deliveries(NOW)
+    assert [(d.alert, d.webhook, d.message_id) for d in due] == [(1, hook.url, "msg_1")]
+    parts = store.alert_payload_parts(1)
+    assert parts is not None
+    assert parts["item"]["id"] == item_id
+    store.record_attempt(due[0], now=NOW, status=500, error="HTTP 500", state="pending", next_attempt=NOW + timedelta(seconds=5))
+    assert store.due_deliveries(NOW) == []
+    assert len(store.due_deliveries(NOW + timedelta(seconds=5))) == 1
+    store.disable_webhook(hook.url, "410 Gone", NOW)
+    assert store.due_deliveries(NOW + timedelta(days=1)) == []
+
+
+def insert_with_alert(store: Store, statement: Statement, hook: WebhookConfig) -> int:
+    item_id = store.insert_item(item(), now=NOW, title_key="t", keys=(), sameness=Sameness(), statement=statement)
+    alert = store.create_alert(statement, item_id, NOW, [hook], lambda a, _url: f"msg_{a}")
+    store.set_item_alert(item_id, alert)
+    return item_id
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"my precious notes\n" * 10)
+    with pytest.raises(ForeignDatabaseError, match="not an SQLite file"):
+        Store.open(path)
+    assert path.read_bytes() == b"my precious notes\n" * 10
+
+
+def test_another_programs_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE accounts (id INTEGER)")
+    before = path.read_bytes()
+    with pytest.raises(ForeignDatabaseError, match="not a monitor database"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_a_corrupt_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.db"
+    Store.open(path).close()
+    data = bytearray(path.read_bytes())
+    data[16:100] = b"\xff" * 84  # smash the header after the magic string
+    path.write_bytes(bytes(data))
+    with pytest.raises(ForeignDatabaseError):
+        Store.open(path)
+
+
+def test_reading_a_missing_database_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="run `monitor run --once` first"):
+        Store.open(tmp_path / "none.db", create=False)
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_reopening_keeps_data_and_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    s = Store.open(path)
+    s.sync_feeds([FEED], NOW)
+    insert(s, item())
+    s.close()
+    again = Store.open(path)
+    assert again.count("items") == 1
+    assert again.conn.execute("PRAGMA user_version").fetchone()[0] == 1
