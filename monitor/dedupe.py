@@ -20,7 +20,8 @@ whose principal parties it names); candidates' features are ``text_features(titl
        SELECT item_id FROM item_keys WHERE key = ? ORDER BY item_id DESC LIMIT :MAX_CANDIDATES
 
    with an index on ``item_keys(key, item_id)`` (item ids grow with arrival, so DESC is
-   "newest first"), keep ids whose item was published within `STORY_WINDOW` before `now`,
+   "newest first"), keep ids whose item was published within `STORY_WINDOW` of the new
+   item's ``published`` (not of `now`: a backfill or a replayed corpus has old dates),
    merge over keys, and keep the `MAX_CANDIDATES` newest. One LIMITed range scan per key
    costs O(log N) however popular the key is; a single ``key IN (...) ORDER BY`` would sort
    every match and grow with N. Rows of ``item_keys`` older than `STORY_WINDOW` are never
@@ -623,7 +624,7 @@ def _story(
     mine = seeds.principals(f"{item.feed}\n{feats.text}")
     best: tuple[float, int] | None = None
     for cand in candidates:
-        if cand.story is None or now - cand.published > STORY_WINDOW:
+        if cand.story is None or abs(item.published - cand.published) > STORY_WINDOW:
             continue
         other = text_features(cand.title, cand.summary)
         if seeds.principals(f"{cand.feed}\n{other.text}") != mine:
