@@ -1,0 +1,377 @@
+"""Tests for monitor.deliver: signing against the reference library, one attempt against a
+real loopback receiver per scripted status, and the retry arithmetic with a fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import socket
+import time
+from collections.abc import Awaitable
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import pytest
+from standardwebhooks import Webhook
+
+from monitor import deliver
+from monitor.deliver import MAX_RETRY_AFTER, RETRY_SCHEDULE, Attempt, next_attempt
+from tests.receiver import HANG, Receiver, Reply
+
+T = TypeVar("T")
+
+SECRET = "whsec_" + base64.b64encode(bytes(range(32))).decode()
+MSG_ID = "msg_test0001"
+BODY = deliver.body({"type": "statement.detected", "data": {"speaker": "Yann LeCun", "quote": "« non »"}})
+FIXED_NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def run(coro: Awaitable[T]) -> T:
+    async def main() -> T:
+        return await coro
+
+    return asyncio.run(main())
+
+
+async def post(
+    url: str, *, secret: str = SECRET, timeout: float = 2.0, now: datetime | None = None
+) -> Attempt:
+    """One attempt with a fresh client at the real current time (receivers check freshness)."""
+    async with deliver.make_client() as client:
+        return await deliver.attempt(
+            client, url, secret, MSG_ID, BODY, now or datetime.now(UTC), timeout=timeout
+        )
+
+
+# --- sign, secrets, ids, payload -------------------------------------------------------
+
+
+def test_sign_matches_the_reference_library() -> None:
+    timestamp = 1_700_000_000
+    reference = Webhook(SECRET).sign(MSG_ID, datetime.fromtimestamp(timestamp, UTC), BODY.decode())
+    assert deliver.sign(SECRET, MSG_ID, timestamp, BODY) == reference
+
+
+def test_signature_verifies_with_the_reference_library() -> None:
+    timestamp = int(time.time())
+    headers = {
+        "webhook-id": MSG_ID,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": deliver.sign(SECRET, MSG_ID, timestamp, BODY),
+    }
+    assert Webhook(SECRET).verify(BODY, headers) == json.loads(BODY)
+
+
+def test_unpadded_secret_signs_like_the_padded_one() -> None:
+    padded = "whsec_" + base64.b64encode(bytes(range(25))).decode()  # 25 bytes → "==" padding
+    assert padded.endswith("==")
+    unpadded = padded.rstrip("=")
+    assert deliver.validate_secret(unpadded) is None
+    assert deliver.sign(unpadded, MSG_ID, 1, BODY) == deliver.sign(padded, MSG_ID, 1, BODY)
+    assert deliver.sign(unpadded, MSG_ID, 1, BODY) == Webhook(unpadded).sign(
+        MSG_ID, datetime.fromtimestamp(1, UTC), BODY.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        (SECRET, None),
+        ("whsec_" + base64.b64encode(bytes(24)).decode(), None),
+        ("whsec_" + base64.b64encode(bytes(64)).decode(), None),
+        (base64.b64encode(bytes(32)).decode(), "must start with 'whsec_'"),
+        ("whsec_not*base64!", "not valid base64"),
+        ("whsec_" + base64.b64encode(bytes(23)).decode(), "24–64 bytes, not 23"),
+        ("whsec_" + base64.b64encode(bytes(65)).decode(), "24–64 bytes, not 65"),
+    ],
+)
+def test_validate_secret(secret: str, problem: str | None) -> None:
+    found = deliver.validate_secret(secret)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert problem in found
+        assert secret.removeprefix("whsec_") not in found  # never echo the secret
+
+
+def test_message_id_is_stable_per_alert_and_endpoint() -> None:
+    first = deliver.message_id(7, "https://a.example/hook")
+    assert first == deliver.message_id(7, "https://a.example/hook")
+    assert first.startswith("msg_")
+    assert "." not in first  # the spec: "." separates the signed parts
+    others = {
+        deliver.message_id(8, "https://a.example/hook"),
+        deliver.message_id(7, "https://b.example/hook"),
+        deliver.message_id(7, "https://a.example/hook", namespace="db-2"),
+    }
+    assert first not in others
+    assert len(others) == 3
+
+
+def _payload(**changes: Any) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "alert_id": 3,
+        "timestamp": datetime(2024, 5, 1, 14, 0, tzinfo=UTC),
+        "watch": "lecun-leaves-meta",
+        "speaker": "Yann LeCun",
+        "stance": "confirms",
+        "item_id": 41,
+        "title": "LeCun\u202e confirms\x00 departure",
+        "link": "https://example.org/a",
+        "feed": "Example News",
+        "published": datetime(2024, 5, 1, 16, 30, tzinfo=UTC).astimezone(),
+        "evidence": ("« I am leaving »\x1b[31m", "line one\nline two"),
+        "sources": [{"feed": "Other", "title": "Tab\there", "published": datetime(2024, 5, 1, tzinfo=UTC)}],
+        "seed_context": "Reports said\x07 he would leave.",
+    }
+    return deliver.payload(**(arguments | changes))
+
+
+def test_payload_shape_and_plain_text() -> None:
+    built = _payload()
+    assert built["type"] == "statement.detected"
+    assert built["timestamp"] == "2024-05-01T14:00:00Z"
+    data = built["data"]
+    assert data["item"] == {
+        "id": 41,
+        "title": "LeCun confirms departure",
+        "link": "https://example.org/a",
+        "feed": "Example News",
+        "published": "2024-05-01T16:30:00Z",
+    }
+    assert data["evidence"] == ["« I am leaving »[31m", "line one\nline two"]
+    assert data["sources"] == [{"feed": "Other", "title": "Tab\there", "published": "2024-05-01T00:00:00Z"}]
+    assert data["seed_context"] == "Reports said he would leave."
+    assert (data["alert_id"], data["speaker"], data["stance"]) == (3, "Yann LeCun", "confirms")
+
+
+def test_payload_refuses_naive_datetimes() -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        _payload(published=datetime(2024, 5, 1, 16, 30))
+
+
+def test_body_is_compact_utf8_json() -> None:
+    built = _payload()
+    encoded = deliver.body(built)
+    assert json.loads(encoded) == built
+    assert "« I am leaving »".encode() in encoded  # ensure_ascii=False: no \u escapes
+    assert b": " not in encoded
+    assert b", " not in encoded
+
+
+# --- one attempt against the loopback receiver -----------------------------------------
+
+
+@pytest.mark.parametrize("status", [200, 201, 204])
+def test_2xx_is_delivered(status: int) -> None:
+    with Receiver(SECRET, [status]) as hook:
+        result = run(post(hook.url))
+    assert result == Attempt(delivered=True, status=status, error=None)
+    assert hook.accepted_ids == [MSG_ID]
+    assert hook.failures == []
+    (request,) = hook.requests
+    assert request.payload == json.loads(BODY)
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["user-agent"] == deliver.USER_AGENT
+
+
+@pytest.mark.parametrize("status", [400, 404, 500, 502])
+def test_other_failures_are_retried_on_the_schedule(status: int) -> None:
+    with Receiver(SECRET, [status]) as hook:
+        result = run(post(hook.url))
+    assert result == Attempt(delivered=False, status=status, error=f"HTTP {status}", retryable=True)
+    assert hook.received_ids == [MSG_ID]
+    assert hook.accepted_ids == []
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_redirect_is_not_followed(status: int) -> None:
+    with Receiver(SECRET, [status], then=200) as hook:
+        result = run(post(hook.url))
+    assert not result.delivered
+    assert result.status == status
+    assert result.error is not None
+    assert result.error.startswith(f"redirect {status} not followed")
+    assert result.retryable
+    assert [r.path for r in hook.requests] == ["/hook"]  # the Location was never requested
+
+
+def test_410_disables_the_endpoint() -> None:
+    with Receiver(SECRET, [410]) as hook:
+        result = run(post(hook.url))
+    assert result.disable
+    assert not result.retryable
+    assert not result.delivered
+    assert result.status == 410
+
+
+@pytest.mark.parametrize(
+    ("status", "header", "expected"),
+    [
+        (429, "120", timedelta(seconds=120)),
+        (503, "0", timedelta(0)),
+        (429, "99999999999", MAX_RETRY_AFTER),  # absurd: capped
+        (503, "Wed, 01 May 2024 12:02:00 GMT", timedelta(minutes=2)),  # HTTP-date, against `now`
+        (503, "Wed, 01 May 2024 11:00:00 GMT", timedelta(0)),  # already past
+        (503, "Fri, 01 May 2099 12:00:00 GMT", MAX_RETRY_AFTER),
+        (429, "soon", None),  # unusable: the schedule decides
+        (500, "120", None),  # only 429 and 503 carry a Retry-After we honour
+    ],
+)
+def test_retry_after_is_honoured_and_capped(status: int, header: str, expected: timedelta | None) -> None:
+    # The HTTP-date cases are measured from the attempt's `now`; the receiver checks
+    # freshness against its own clock, so skip that check for this fixed time.
+    with Receiver(SECRET, [Reply(status, {"Retry-After": header})], strict_timestamp=False) as hook:
+        result = run(post(hook.url, now=FIXED_NOW))
+    assert result.retry_after == expected
+    assert result.retryable
+    assert result.error == f"HTTP {status}"
+    assert hook.received_ids == [MSG_ID]
+
+
+def test_hanging_receiver_hits_the_deadline() -> None:
+    with Receiver(SECRET, [HANG]) as hook:
+        started = time.monotonic()
+        result = run(post(hook.url, timeout=0.5))
+        elapsed = time.monotonic() - started
+    assert result == Attempt(delivered=False, status=None, error="timeout after 0.5 s", retryable=True)
+    assert 0.4 < elapsed < 1.5
+    assert hook.received_ids == [MSG_ID]  # it arrived; only the answer never came
+
+
+def test_trickling_receiver_cannot_outlast_the_total_deadline() -> None:
+    # A header line every 0.1 s never trips httpx's per-read timeout of 0.5 s; the
+    # whole answer would take 5 s, so only the total deadline stops it.
+    with Receiver(SECRET, [Reply(200, trickle=0.1)]) as hook:
+        started = time.monotonic()
+        result = run(post(hook.url, timeout=0.5))
+        elapsed = time.monotonic() - started
+    assert result == Attempt(delivered=False, status=None, error="timeout after 0.5 s", retryable=True)
+    assert elapsed < 1.5
+
+
+def test_connection_refused() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run(post(f"http://127.0.0.1:{port}/hook"))
+    assert result == Attempt(delivered=False, status=None, error="connection refused", retryable=True)
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/hook", "http://", "https://[::1"])
+def test_unusable_url_is_not_retried(url: str) -> None:
+    result = run(post(url))
+    assert not result.delivered
+    assert not result.retryable
+    assert result.error is not None
+    assert result.error.startswith("invalid webhook URL")
+
+
+def test_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        run(post("http://127.0.0.1:9/hook", now=datetime(2024, 5, 1, 12, 0)))
+
+
+def test_bad_secret_is_not_retried_and_nothing_is_sent() -> None:
+    with Receiver(SECRET) as hook:
+        result = run(post(hook.url, secret="not-a-secret"))
+    assert not result.retryable
+    assert result.error == "webhook secret must start with 'whsec_'"
+    assert hook.requests == []
+
+
+def test_wrong_secret_is_caught_by_the_receiver() -> None:
+    other = "whsec_" + base64.b64encode(bytes(range(1, 33))).decode()
+    with Receiver(SECRET) as hook:
+        result = run(post(hook.url, secret=other))
+    assert result.delivered  # this receiver answers 200 regardless; it records the failure
+    assert hook.received_ids == []
+    (failure,) = hook.failures
+    assert failure.error is not None
+    assert "No matching signature" in failure.error
+
+
+@pytest.mark.parametrize("hanging", [1, deliver.MAX_CONNECTIONS - 1])
+def test_hanging_endpoints_do_not_hold_up_another(hanging: int) -> None:
+    async def timed(client: Any, url: str) -> tuple[Attempt, float]:
+        started = time.monotonic()
+        result = await deliver.attempt(client, url, SECRET, MSG_ID, BODY, datetime.now(UTC), timeout=1.0)
+        return result, time.monotonic() - started
+
+    async def together(urls: list[str], good: str) -> list[tuple[Attempt, float]]:
+        async with deliver.make_client() as client:
+            return await asyncio.gather(*(timed(client, url) for url in [*urls, good]))
+
+    with ExitStack() as stack:
+        stuck = [stack.enter_context(Receiver(SECRET, [HANG])) for _ in range(hanging)]
+        fine = stack.enter_context(Receiver(SECRET, [204]))
+        results = run(together([hook.url for hook in stuck], fine.url))
+    *slow, (good, good_time) = results
+    assert good.delivered
+    assert good_time < 0.5
+    assert all(result.error == "timeout after 1 s" for result, _ in slow)
+    assert all(0.9 < elapsed < 2.0 for _, elapsed in slow)
+
+
+def test_one_log_line_per_attempt_without_the_url_path(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="monitor.deliver")
+    with Receiver(SECRET, [500, 200]) as hook:
+        url = hook.url + "?token=s3cr3t"
+        run(post(url))
+        run(post(url))
+    records = [r for r in caplog.records if r.name == "monitor.deliver"]
+    assert [r.delivery["outcome"] for r in records] == ["retry", "delivered"]  # type: ignore[attr-defined]
+    assert [r.levelno for r in records] == [logging.WARNING, logging.INFO]
+    first = records[0].getMessage()
+    assert f"msg_id={MSG_ID}" in first
+    assert "status=500" in first
+    assert "duration=" in first
+    assert "s3cr3t" not in first
+    assert "/hook" not in first
+
+
+# --- retry arithmetic ------------------------------------------------------------------
+
+
+def test_schedule_is_followed() -> None:
+    expected = [FIXED_NOW + delay for delay in RETRY_SCHEDULE]
+    assert [next_attempt(n, FIXED_NOW, None) for n in range(len(RETRY_SCHEDULE))] == expected
+    assert next_attempt(0, FIXED_NOW, None) == FIXED_NOW  # the first attempt is immediate
+    assert next_attempt(1, FIXED_NOW, None) == FIXED_NOW + timedelta(seconds=5)
+
+
+def test_schedule_spans_about_a_day() -> None:
+    total = sum(RETRY_SCHEDULE, timedelta())
+    assert timedelta(hours=20) < total < timedelta(hours=30)
+    assert list(RETRY_SCHEDULE) == sorted(RETRY_SCHEDULE)
+
+
+def test_exhausted_schedule_is_a_dead_letter() -> None:
+    assert next_attempt(len(RETRY_SCHEDULE), FIXED_NOW, None) is None
+    assert next_attempt(len(RETRY_SCHEDULE) + 3, FIXED_NOW, timedelta(seconds=1)) is None
+
+
+def test_retry_after_beyond_the_schedule_pushes_later() -> None:
+    assert next_attempt(1, FIXED_NOW, timedelta(minutes=2)) == FIXED_NOW + timedelta(minutes=2)
+
+
+def test_retry_after_never_brings_an_attempt_earlier() -> None:
+    assert next_attempt(3, FIXED_NOW, timedelta(seconds=1)) == FIXED_NOW + RETRY_SCHEDULE[3]
+    assert next_attempt(6, FIXED_NOW, timedelta(days=3)) == FIXED_NOW + RETRY_SCHEDULE[6]
+
+
+def test_absurd_retry_after_is_capped() -> None:
+    assert next_attempt(1, FIXED_NOW, timedelta(days=365)) == FIXED_NOW + MAX_RETRY_AFTER
+
+
+def test_jitter_only_lengthens() -> None:
+    assert next_attempt(2, FIXED_NOW, None, jitter=0.1) == FIXED_NOW + RETRY_SCHEDULE[2] * 1.1
+    assert next_attempt(0, FIXED_NOW, None, jitter=0.5) == FIXED_NOW
+    with pytest.raises(ValueError, match="jitter"):
+        next_attempt(2, FIXED_NOW, None, jitter=-0.1)
+    with pytest.raises(ValueError, match="attempts_made"):
+        next_attempt(-1, FIXED_NOW, None)

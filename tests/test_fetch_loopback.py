@@ -1,0 +1,179 @@
+"""monitor.fetch against real sockets on 127.0.0.1: the deadline holds where httpx's don't.
+
+Each test starts an asyncio server on a random port inside its own event loop. Handlers
+give up after SERVER_LIFETIME and the server is closed on leaving `serve`, so nothing
+outlives the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from monitor.exceptions import FetchError
+from monitor.fetch import Fetcher, FetchLimits
+from monitor.types import FetchResult, Validators
+
+ConnectionHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+DEADLINE = 1.5
+MARGIN = 0.5  # scheduling slack allowed past the deadline
+SERVER_LIFETIME = 5.0  # no handler runs longer than this, whatever the client does
+LIMITS = FetchLimits(deadline=DEADLINE)
+RSS = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
+
+
+@asynccontextmanager
+async def serve(handler: ConnectionHandler) -> AsyncIterator[str]:
+    """Run `handler` per connection on 127.0.0.1:<random>; yield the feed URL."""
+    handlers: set[asyncio.Task[Any]] = set()
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()  # each connection callback runs as its own task
+        assert task is not None
+        handlers.add(task)
+        try:
+            await asyncio.wait_for(handler(reader, writer), SERVER_LIFETIME)
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+            handlers.discard(task)
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/feed.xml"
+    finally:
+        server.close()
+        for task in list(handlers):
+            task.cancel()
+        await server.wait_closed()
+
+
+async def read_request(reader: asyncio.StreamReader) -> dict[str, str]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")[1:]
+    return {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)}
+
+
+async def timed_fetch(
+    url: str, validators: Validators | None = None
+) -> tuple[FetchResult | FetchError, float]:
+    started = time.monotonic()
+    async with Fetcher(limits=LIMITS) as fetcher:
+        try:
+            result: FetchResult | FetchError = await fetcher.fetch(url, validators or Validators())
+        except FetchError as e:
+            result = e
+    return result, time.monotonic() - started
+
+
+def test_trickling_server_cannot_outlast_the_deadline() -> None:
+    disconnected = asyncio.Event()
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 1000\r\n\r\n")
+        while True:  # one byte every half second: each read is quick, the whole is not
+            writer.write(b"x")
+            await writer.drain()
+            try:
+                if await asyncio.wait_for(reader.read(1), 0.5) == b"":
+                    break
+            except TimeoutError:
+                continue
+        disconnected.set()
+
+    async def main() -> tuple[FetchResult | FetchError, float]:
+        async with serve(trickle) as url:
+            outcome = await timed_fetch(url)
+            # The client hung up: the response was closed, not left in the pool.
+            await asyncio.wait_for(disconnected.wait(), MARGIN)
+            return outcome
+
+    outcome, elapsed = asyncio.run(main())
+    assert isinstance(outcome, FetchError)
+    assert str(outcome) == "no complete response within 1.5 s"
+    assert DEADLINE <= elapsed < DEADLINE + MARGIN
+
+
+def test_silent_server_cannot_outlast_the_deadline() -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # accept, never answer; returns when the client hangs up
+
+    async def main() -> tuple[FetchResult | FetchError, float]:
+        async with serve(silent) as url:
+            return await timed_fetch(url)
+
+    outcome, elapsed = asyncio.run(main())
+    assert isinstance(outcome, FetchError)
+    assert str(outcome) == "no complete response within 1.5 s"
+    assert DEADLINE <= elapsed < DEADLINE + MARGIN
+
+
+def test_connection_refused_is_named() -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    outcome, elapsed = asyncio.run(timed_fetch(f"http://127.0.0.1:{port}/feed.xml"))
+    assert isinstance(outcome, FetchError)
+    assert str(outcome).startswith("connection refused")
+    assert elapsed < DEADLINE
+
+
+def test_gzip_feed_then_304_over_a_real_connection() -> None:
+    requests: list[dict[str, str]] = []
+
+    async def conditional(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:  # keep-alive: answer every request on this connection
+            headers = await read_request(reader)
+            requests.append(headers)
+            if headers.get("if-none-match") == '"v1"':
+                writer.write(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n')
+            else:
+                body = gzip.compress(RSS)
+                writer.write(
+                    b'HTTP/1.1 200 OK\r\nETag: "v1"\r\nContent-Encoding: gzip\r\n'
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+            await writer.drain()
+
+    async def main() -> list[FetchResult | FetchError]:
+        async with serve(conditional) as url:
+            first, _ = await timed_fetch(url)
+            second, _ = await timed_fetch(url, Validators(etag='"v1"'))
+            return [first, second]
+
+    first, second = asyncio.run(main())
+    assert isinstance(first, FetchResult)
+    assert isinstance(second, FetchResult)
+    assert (first.status, first.body, first.headers["etag"]) == (200, RSS, '"v1"')
+    assert (second.status, second.body) == (304, b"")
+    assert requests[0]["accept-encoding"] == "gzip, deflate"
+    assert requests[1]["if-none-match"] == '"v1"'
+
+
+@pytest.mark.parametrize("status", [404, 503])
+def test_error_status_over_a_real_connection(status: int) -> None:
+    async def failing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(f"HTTP/1.1 {status} Nope\r\nRetry-After: 60\r\nContent-Length: 4\r\n\r\nnope".encode())
+        await writer.drain()
+
+    async def main() -> FetchResult | FetchError:
+        async with serve(failing) as url:
+            outcome, _ = await timed_fetch(url)
+            return outcome
+
+    outcome = asyncio.run(main())
+    assert isinstance(outcome, FetchResult)
+    assert (outcome.status, outcome.body, outcome.headers["retry-after"]) == (status, b"nope", "60")
