@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from monitor import deliver
 from monitor.types import AlertDecision, Statement
 from monitor.watch import Watch
 
-__all__ = ["EVENT_TYPE", "decide", "payload"]
-
-EVENT_TYPE = "statement.detected"
+__all__ = ["decide", "payload", "seed_context"]
 
 
 def decide(statement: Statement, existing_alert: int | None) -> AlertDecision:
@@ -26,36 +26,35 @@ def decide(statement: Statement, existing_alert: int | None) -> AlertDecision:
     return AlertDecision(statement=statement, join=existing_alert)
 
 
-def payload(parts: Mapping[str, Any], watches: Sequence[Watch], timestamp: str) -> dict[str, Any]:
-    """The Standard Webhooks body for one alert, from the store's `alert_payload_parts`."""
+def payload(parts: Mapping[str, Any], watches: Sequence[Watch]) -> dict[str, Any]:
+    """The webhook body for one alert, from the store's `alert_payload_parts`."""
     item = parts["item"]
-    return {
-        "type": EVENT_TYPE,
-        "timestamp": timestamp,
-        "data": {
-            "alert_id": parts["id"],
-            "watch": parts["watch"],
-            "speaker": parts["speaker"],
-            "stance": parts["stance"],
-            "item": _item(item),
-            "evidence": json.loads(parts["evidence"] or "[]"),
-            "score": parts["score"],
-            "sources": [_item(source) for source in parts["sources"]],
-            "seed_context": seed_context(parts["watch"], watches),
-        },
-    }
+    return deliver.payload(
+        alert_id=parts["id"],
+        timestamp=datetime.fromisoformat(parts["created"]),
+        watch=parts["watch"],
+        speaker=parts["speaker"],
+        stance=parts["stance"],
+        item_id=item["id"],
+        title=item["title"],
+        link=item["link"],
+        feed=item["feed"],
+        published=datetime.fromisoformat(item["published"]),
+        evidence=json.loads(parts["evidence"] or "[]"),
+        sources=[_source(row) for row in parts["sources"]],
+        seed_context=seed_context(parts["watch"], watches),
+    )
 
 
-def seed_context(watch_name: str, watches: Sequence[Watch]) -> dict[str, Any]:
-    """What the user already knew: the watch's open question and its seed stories."""
+def seed_context(watch_name: str, watches: Sequence[Watch]) -> str | None:
+    """What the user already knew: the watch's open question and its seed stories, in one line."""
     watch = next((w for w in watches if w.name == watch_name), None)
     if watch is None:
-        return {"question": None, "seeds": []}
-    return {
-        "question": getattr(watch, "question", None),
-        "seeds": [{"name": s.name, "title": s.title, "source": s.source} for s in watch.seeds],
-    }
+        return None
+    seeds = "; ".join(f"{s.title} ({s.source or s.name})" for s in watch.seeds)
+    question = getattr(watch, "question", "") or ""
+    return f"{question} Seeds: {seeds}".strip()
 
 
-def _item(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: row.get(k) for k in ("id", "title", "link", "feed", "published")}
+def _source(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: row.get(k) for k in ("id", "feed", "title", "link", "published")}

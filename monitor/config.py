@@ -23,12 +23,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor import deliver
+from monitor.schedule import MIN_INTERVAL
 from monitor.exceptions import ConfigError, ConfigProblem
 from monitor.types import FeedConfig, WebhookConfig
 from monitor.watch import Seed, Watch, load_seeds, load_watch, shipped_watch
 
 __all__ = [
     "CONFIG_ENV",
+    "MIN_INTERVAL",
     "DEFAULT_CONFIG",
     "Config",
     "config_path",
@@ -39,9 +41,6 @@ __all__ = [
 CONFIG_ENV = "MONITOR_CONFIG"
 DEFAULT_CONFIG = Path("config/monitor.toml")
 DEFAULT_INTERVAL = timedelta(minutes=10)
-# Polling a news feed more often than this is impolite and rarely useful: outlets
-# update every few minutes at most. Short enough for local test farms.
-MIN_INTERVAL = timedelta(seconds=10)
 
 _TOP_KEYS = {"database", "seeds", "feeds", "webhooks", "watches"}
 _FEED_KEYS = {"name", "url", "official", "interval"}

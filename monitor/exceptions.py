@@ -66,13 +66,12 @@ class ForeignDatabaseError(StorageError):
 class FeedError(MonitorError):
     """One feed failed; the message is the one-line reason shown in `monitor feeds`.
 
-    `retry_after` (seconds) is set when the server asked us to wait.
+    `status` is the HTTP status when the failure came with a response (404, 503…).
     """
 
-    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.retry_after = retry_after
 
 
 class FetchError(FeedError):

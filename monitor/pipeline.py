@@ -36,7 +36,7 @@ import httpx
 from monitor import alerts, classify, dedupe, deliver, fetch, normalise, parse, schedule
 from monitor.config import Config
 from monitor.exceptions import FeedError
-from monitor.store import Delivery, Store, format_time
+from monitor.store import Delivery, Store
 from monitor.types import FeedConfig, FeedState, FetchResult, Item, Statement, Validators
 
 __all__ = ["PollOutcome", "Poller", "Processor", "RunStats", "next_state", "parse_items"]
@@ -109,14 +109,13 @@ def next_state(
         failures=failures,
         jitter=jitter,
     )
-    if error and error.retry_after:
-        next_poll = max(next_poll, now + min(timedelta(seconds=error.retry_after), schedule.MAX_RETRY_AFTER))
     validators = state.validators
     if result and result.status == 200 and not error:
         validators = Validators(result.headers.get("etag"), result.headers.get("last-modified"))
     return replace(
         state,
-        url=(result.permanent_url or state.url) if result else state.url,
+        # Move to a permanent redirect's target only once it has answered with a feed.
+        url=(result.permanent_url or state.url) if result and not error else state.url,
         validators=validators,
         last_polled=now,
         status=status,
@@ -186,6 +185,10 @@ class Processor:
         )
         if statement is not None:
             self._alert(statement, item_id, now, stats)
+
+    def _message_id(self, alert_id: int, url: str) -> str:
+        # The database's own id keeps a recreated database from reusing message ids.
+        return deliver.message_id(alert_id, url, namespace=self.store.instance_id)
 
     def _classify(self, item: Item) -> Statement | None:
         for watch in self.config.watches:
@@ -352,7 +355,7 @@ class Poller:
         if parts is None:  # cannot happen while foreign keys hold; never crash the delivery loop
             return False
         now = self.clock()
-        body = deliver.body(alerts.payload(parts, self.config.watches, format_time(now)))
+        body = deliver.body(alerts.payload(parts, self.config.watches))
         outcome = await deliver.attempt(self.hooks, hook.url, hook.secret, delivery.message_id, body, now)
         await self._record(delivery, outcome, self.clock())
         return outcome.delivered

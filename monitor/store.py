@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ class Delivery:
 
 def _migration_1(db: sqlite_utils.Database) -> None:
     """The first schema: feeds, items (+ FTS), dedupe keys, alerts, the webhook outbox."""
+    # An id of this database, so webhook message ids never repeat across databases.
+    db.table("meta").insert({"key": "instance_id", "value": uuid.uuid4().hex}, pk="key")
     db.table("feeds").create(
         {
             "name": str,
@@ -224,6 +227,11 @@ class Store:
                 f"{path}: not a usable SQLite database ({e}); move it aside, it was not changed"
             ) from e
         return store
+
+    @property
+    def instance_id(self) -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'instance_id'").fetchone()
+        return str(row[0])
 
     def close(self) -> None:
         self.conn.close()
