@@ -1,0 +1,289 @@
+"""Parse: a fetched body and its response headers → `ParsedFeed` of `RawEntry`s.
+
+Pure (no IO, no clock) and made of picklable values, so it can run in a process pool.
+
+    body ─▶ trim whitespace/BOM before "<?xml"
+         ─▶ refuse empty bodies and XML entity declarations (scan of the prolog only)
+         ─▶ feedparser.parse(stream, response_headers=…)
+         ─▶ refuse what is not a feed (HTML page, no version and no entries)
+         ─▶ one RawEntry per feedparser entry, nothing dropped
+
+Every refusal is a `ParseError` whose message is the one-line reason shown to the operator.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from monitor.exceptions import ParseError
+from monitor.normalise import plain_text
+from monitor.types import ParsedFeed, RawEntry
+
+__all__ = ["ENTITIES_REFUSED", "parse"]
+
+ENTITIES_REFUSED = "XML entity declarations refused"
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Whitespace (and stray BOMs) before "<?xml" make expat refuse the document, and then
+# feedparser's loose parser guesses; 19 real snapshots in shared/feeds do this.
+_LEADING_JUNK = re.compile(rb"(?:\xef\xbb\xbf|[ \t\r\n])+")
+# Encodings in which "<" is not the byte 0x3C; the prolog scan reads those decoded.
+# Prefixes as in XML 1.0 appendix F; UTF-32 before UTF-16, whose BOM is its prefix.
+_WIDE_ENCODINGS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+    (b"Lo\xa7\x94", "cp037"),  # "<?xm" in EBCDIC
+)
+_DOCTYPE_TOKEN = re.compile(rb"[\"'\[>]")
+_SUBSET_TOKEN = re.compile(rb"<!--|<\?|[\"'\]]")
+# What feedparser itself takes for the end of the prolog (sanitizer.replace_doctype).
+_FIRST_TAG = re.compile(rb"<\w")
+_ROOT_NAME = re.compile(rb"<(?:[\w.-]+:)?([\w.-]+)")
+
+# feedparser's sanitizer and URI resolution rewrite HTML that normalise reduces to plain
+# text anyway (dropping script and style bodies itself); skipping them saves ~1/3 of the time.
+_FEEDPARSER_OPTIONS: dict[str, Any] = {"sanitize_html": False, "resolve_relative_uris": False}
+
+
+def parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
+    """Parse the feed document `body` fetched from `url` with response `headers`.
+
+    Raises ParseError when the body is empty, declares XML entities, or is not a feed.
+    """
+    body = _trim(body)
+    if not body:
+        raise ParseError("empty body")
+    view = _ascii_view(body)
+    prolog_end = _prolog_end(view)
+    if _declares_entities(view, prolog_end):
+        raise ParseError(ENTITIES_REFUSED)
+    result = _feedparser(body, _response_headers(headers))
+    _check_is_feed(result, headers, _root_name(view, prolog_end), view[:1])
+    return ParsedFeed(
+        title=plain_text(_text_of(result.feed, "title")),
+        entries=tuple(_raw_entry(entry, url) for entry in result.entries),
+        warnings=_warnings(result),
+    )
+
+
+# --- before feedparser ---------------------------------------------------------------
+
+
+def _trim(body: bytes) -> bytes:
+    """`body` without leading whitespace; a UTF-8 BOM among it is kept, at the front."""
+    junk = _LEADING_JUNK.match(body)
+    if junk is None:
+        return body
+    rest = body[junk.end() :]
+    # The BOM still tells feedparser the encoding; only its position was the problem.
+    return _UTF8_BOM + rest if rest and _UTF8_BOM in junk.group() else rest
+
+
+def _ascii_view(body: bytes) -> bytes:
+    """`body` in an ASCII-compatible encoding, for the byte-level prolog scan."""
+    for prefix, codec in _WIDE_ENCODINGS:
+        if body.startswith(prefix):
+            return body.decode(codec, "replace").encode("utf-8")
+    return body
+
+
+def _prolog_end(data: bytes) -> int:
+    """Offset of the root element: after the XML declaration, comments, PIs and DOCTYPE."""
+    pos = 0
+    while (lt := data.find(b"<", pos)) >= 0:
+        if data.startswith(b"<?", lt):
+            pos = _after(data, b"?>", lt + 2)
+        elif data.startswith(b"<!--", lt):
+            pos = _after(data, b"-->", lt + 4)
+        elif data[lt : lt + 9].upper() == b"<!DOCTYPE":
+            pos = _doctype_end(data, lt + 9)
+        else:
+            return lt
+    return len(data)
+
+
+def _doctype_end(data: bytes, pos: int) -> int:
+    """Offset just after a DOCTYPE that starts before `pos`, quoted strings and subset skipped."""
+    while (token := _DOCTYPE_TOKEN.search(data, pos)) is not None:
+        found = token.group()
+        if found == b">":
+            return token.end()
+        pos = _subset_end(data, token.end()) if found == b"[" else _after(data, found, token.end())
+    return len(data)
+
+
+def _subset_end(data: bytes, pos: int) -> int:
+    """Offset just after the "]" closing an internal subset that starts at `pos`."""
+    closers = {b"<!--": b"-->", b"<?": b"?>"}
+    while (token := _SUBSET_TOKEN.search(data, pos)) is not None:
+        found = token.group()
+        if found == b"]":
+            return token.end()
+        pos = _after(data, closers.get(found, found), token.end())
+    return len(data)
+
+
+def _after(data: bytes, closer: bytes, pos: int) -> int:
+    """Offset just after the next `closer`; an unterminated construct runs to the end."""
+    end = data.find(closer, pos)
+    return len(data) if end < 0 else end + len(closer)
+
+
+def _declares_entities(data: bytes, prolog_end: int) -> bool:
+    # Any "<!ENTITY" counts, even in a comment or quoted string: feedparser finds entity
+    # declarations with a line regex over everything before its own idea of the first tag,
+    # so both its view and the real prolog are searched.
+    first_tag = _FIRST_TAG.search(data)
+    end = max(prolog_end, first_tag.end() if first_tag else 0)
+    return data.find(b"<!ENTITY", 0, end) >= 0
+
+
+def _root_name(data: bytes, prolog_end: int) -> str:
+    root = _ROOT_NAME.match(data, prolog_end)
+    return root.group(1).decode("ascii", "replace").lower() if root else ""
+
+
+def _response_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    # feedparser reads lower-case keys. We do not add the URL as Content-Location: with a
+    # base, feedparser joins every href and RSS guid against it (a third of its time on a
+    # big feed, and guids that change when the feed moves); _link joins the one link we use.
+    return {key.lower(): value for key, value in headers.items()}
+
+
+# --- feedparser ----------------------------------------------------------------------
+
+
+def _feedparser(body: bytes, headers: dict[str, str]) -> Any:
+    # A stream, never bytes: given bytes, feedparser first tries them as a *file name*, so
+    # a server answering "/etc/passwd" would make it read a local file.
+    try:
+        return feedparser.parse(io.BytesIO(body), response_headers=headers, **_FEEDPARSER_OPTIONS)
+    except Exception as error:  # feedparser promises not to raise; hostile input may still
+        raise ParseError(f"feedparser failed: {type(error).__name__}: {error}") from error
+
+
+def _check_is_feed(result: Any, headers: Mapping[str, str], root: str, body_start: bytes) -> None:
+    """Raise ParseError unless feedparser recognised a feed or found entries in it."""
+    if result.get("version") or result.entries:
+        return
+    media_type = _media_type(headers)
+    if root == "html" or media_type in {"text/html", "application/xhtml+xml"}:
+        raise ParseError(f"not a feed: {media_type or 'text/html'}")
+    if "json" in media_type or body_start == b"{":
+        raise ParseError("not a feed: JSON (JSON Feed is not supported)")
+    error = result.get("bozo_exception")
+    # feedparser's own notes (missing Content-Type, encoding overrides) are not why a
+    # document is no feed; an XML error is.
+    if result.get("bozo") and not isinstance(error, feedparser.ThingsNobodyCaresAboutButMe):
+        raise ParseError(f"not a feed: {_one_line(error)}")
+    raise ParseError(f"not a feed: unknown root element <{root}>" if root else "not a feed: no XML element")
+
+
+def _media_type(headers: Mapping[str, str]) -> str:
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            return value.split(";", 1)[0].strip().lower()
+    return ""
+
+
+def _warnings(result: Any) -> tuple[str, ...]:
+    # A bozo feed that still has a version or entries is kept; the operator sees why.
+    return (_one_line(result.get("bozo_exception")),) if result.get("bozo") else ()
+
+
+def _one_line(error: object) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"{type(error).__name__}: {text}" if isinstance(error, Exception) else text
+
+
+# --- entries -------------------------------------------------------------------------
+
+
+def _raw_entry(entry: dict[str, Any], url: str) -> RawEntry:
+    summary, content_type = _summary(entry)
+    published, published_raw = _published(entry)
+    return RawEntry(
+        guid=_text_of(entry, "id") or None,
+        title=_text_of(entry, "title"),
+        link=_absolute(_link(entry), url),
+        summary=summary,
+        published=published,
+        published_raw=published_raw,
+        content_type=content_type,
+    )
+
+
+def _text_of(element: dict[str, Any], key: str) -> str:
+    """`element[key]` as HTML: a text/plain value is escaped, so "a <b> c" stays literal."""
+    value = dict.get(element, key)  # dict.get: FeedParserDict's aliases would warn
+    if not isinstance(value, str):
+        return ""
+    detail = dict.get(element, f"{key}_detail") or {}
+    return html.escape(value, quote=False) if detail.get("type") == "text/plain" else value
+
+
+def _summary(entry: dict[str, Any]) -> tuple[str, str]:
+    """The entry's summary, else its first content, with its media type."""
+    summary = dict.get(entry, "summary")
+    if isinstance(summary, str) and summary:
+        detail = dict.get(entry, "summary_detail") or {}
+        return summary, detail.get("type") or "text/html"
+    for content in dict.get(entry, "content") or ():
+        if isinstance(content.get("value"), str):
+            return content["value"], content.get("type") or "text/html"
+    return "", "text/html"
+
+
+def _link(entry: dict[str, Any]) -> str | None:
+    """The rel=alternate link, else feedparser's `link` (which may be a guid permalink)."""
+    for link in dict.get(entry, "links") or ():
+        if link.get("rel") == "alternate" and isinstance(link.get("href"), str) and link["href"]:
+            return str(link["href"])
+    value = dict.get(entry, "link")
+    return value if isinstance(value, str) and value else None
+
+
+def _absolute(link: str | None, url: str) -> str | None:
+    """`link` resolved against the feed's URL when it is relative ("/2024/post")."""
+    try:
+        return link if link is None or not url or urlsplit(link).scheme else urljoin(url, link)
+    except ValueError:  # "http://[::1" and the like; normalise refuses it as a link
+        return link
+
+
+def _published(entry: dict[str, Any]) -> tuple[datetime | None, str | None]:
+    """The entry's date (published, else updated) in UTC, and the string it came from."""
+    for key in ("published", "updated"):
+        parsed = _utc(dict.get(entry, f"{key}_parsed"))
+        if parsed is not None:
+            return parsed, _raw_date(entry, key)
+    return None, _raw_date(entry, "published") or _raw_date(entry, "updated")
+
+
+def _raw_date(entry: dict[str, Any], key: str) -> str | None:
+    value = dict.get(entry, key)
+    return value if isinstance(value, str) and value else None
+
+
+def _utc(parsed: Any) -> datetime | None:
+    """feedparser's UTC struct_time as an aware datetime; None when it cannot be one."""
+    try:
+        year, month, day, hour, minute, second = (int(field) for field in tuple(parsed)[:6])
+        # A leap second (":60") is valid in a feed but not in a datetime.
+        return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None

@@ -1,0 +1,242 @@
+"""normalise: links, plain text, identity and dates, with a fixed `now`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from monitor.normalise import (
+    FALLBACK_TITLE_CHARS,
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
+    canonical_link,
+    clean_link,
+    normalise,
+    plain_text,
+)
+from monitor.types import RawEntry
+
+NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
+ENTRY = RawEntry(
+    guid="urn:uuid:1",
+    title="Meta confirms",
+    link="https://example.com/a?utm_source=x",
+    summary="<p>Body</p>",
+    published=datetime(2025, 11, 20, 9, 0, tzinfo=UTC),
+    published_raw="Thu, 20 Nov 2025 09:00:00 GMT",
+)
+
+
+# --- canonical_link ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com/a?utm_source=rss&utm_medium=feed", "https://example.com/a"),
+        ("https://example.com/a?id=7&fbclid=IwAR0x&gclid=1", "https://example.com/a?id=7"),
+        ("https://example.com/a?UTM_Campaign=x&WT.mc_id=y&q=1", "https://example.com/a?q=1"),
+        ("https://example.com/a#comments", "https://example.com/a"),
+        ("HTTPS://Example.COM/Path/Case", "https://example.com/Path/Case"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("https://example.com:8443/a", "https://example.com:8443/a"),
+        ("http://example.com", "http://example.com/"),
+        ("https://example.com/a?b=2&a=1&c", "https://example.com/a?a=1&b=2&c"),
+        ("https://example.com/s?q=a%20b&r=x+y", "https://example.com/s?q=a%20b&r=x+y"),
+        ("https://user:pw@example.com/a", "https://example.com/a"),
+        ("http://[2001:DB8::1]:80/a", "http://[2001:db8::1]/a"),
+        ("  https://example.com/a  ", "https://example.com/a"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("ftp://example.com/file", None),
+        ("/relative/path", None),
+        ("https://example.com:99999/a", None),
+        ("http://[::1/a", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_canonical_link(url: str | None, expected: str | None) -> None:
+    assert canonical_link(url) == expected
+
+
+def test_clean_link_keeps_the_link_as_given_but_only_http() -> None:
+    assert clean_link(" https://Example.com/a?utm_source=x#f ") == "https://Example.com/a?utm_source=x#f"
+    assert clean_link("javascript:alert(1)") is None
+    assert clean_link("mailto:a@example.com") is None
+
+
+# --- plain_text ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>Hello <b>world</b></p>", "Hello world"),
+        ("<p>one</p><p>two</p>", "one two"),
+        ("line<br>break", "line break"),
+        ("AT&amp;T &lt;3 &eacute;t&eacute; &#8217; &#x2014;", "AT&T <3 été ’ —"),
+        ("5 < 6 and 7 > 6", "5 < 6 and 7 > 6"),
+        ("before<script>alert('x')</script>after", "beforeafter"),
+        ("a<style>p { color: red }</style>b", "ab"),
+        ("a<script type='text/javascript'>if (a < b) { x = '</p>' }</script>b", "ab"),
+        ("<!-- hidden comment -->shown", "shown"),
+        ("  lots \n\n of\t\twhitespace\u00a0here  ", "lots of whitespace here"),
+        ("Metaâ€™s AI chief", "Meta’s AI chief"),
+        ("CafÃ© rÃ©sumÃ©", "Café résumé"),
+        ("red \x1b[31mALERT\x1b[0m text", "red ALERT text"),
+        ("link \x1b]8;;http://evil.example\x07click\x1b]8;;\x07 here", "link click here"),
+        ("csi \x9b2J clear", "csi clear"),
+        ("bell\x07 null\x00 del\x7f c1\x85 end", "bell null del c1 end"),
+        ("&#27;[2J escaped escape", "[2J escaped escape"),  # the ESC itself is gone: harmless
+        ("Ｆｕｌｌ，宽度 stays", "Ｆｕｌｌ，宽度 stays"),
+        ("", ""),
+    ],
+)
+def test_plain_text(html: str, expected: str) -> None:
+    assert plain_text(html) == expected
+
+
+def test_plain_text_leaves_no_control_characters() -> None:
+    hostile = "".join(chr(c) for c in range(0x00, 0xA0)) + "\x1b[1;31m&#x9b;&#x1b;]0;title\x07"
+    assert re.search(r"[\x00-\x1f\x7f-\x9f]", plain_text(hostile)) is None
+
+
+def test_plain_text_of_a_giant_fragment_is_bounded_in_time() -> None:
+    assert plain_text("<p>word</p>" * 200_000).startswith("word word")
+
+
+# --- titles and summaries ------------------------------------------------------------
+
+
+def test_missing_title_falls_back_to_the_start_of_the_summary() -> None:
+    item = normalise(
+        replace(ENTRY, title="", summary="<p>" + "word " * 100 + "</p>"), feed="f", official=False, now=NOW
+    )
+    assert item.title.endswith("…")
+    assert len(item.title) <= FALLBACK_TITLE_CHARS
+    assert item.title.startswith("word word")
+
+
+def test_titles_and_summaries_are_bounded() -> None:
+    entry = replace(ENTRY, title="t " * MAX_TITLE_CHARS, summary="s " * MAX_SUMMARY_CHARS)
+    item = normalise(entry, feed="f", official=False, now=NOW)
+    assert len(item.title) <= MAX_TITLE_CHARS
+    assert len(item.summary) <= MAX_SUMMARY_CHARS
+    assert item.summary.endswith("…")
+
+
+def test_text_plain_summary_keeps_angle_brackets() -> None:
+    entry = replace(ENTRY, summary="if a <b> c", content_type="text/plain")
+    assert normalise(entry, feed="f", official=False, now=NOW).summary == "if a <b> c"
+
+
+def test_fingerprint_changes_with_an_edit_and_only_then() -> None:
+    first = normalise(ENTRY, feed="f", official=False, now=NOW)
+    again = normalise(ENTRY, feed="f", official=False, now=NOW + timedelta(hours=1))
+    edited = normalise(replace(ENTRY, summary="<p>Body, corrected</p>"), feed="f", official=False, now=NOW)
+    assert first.fingerprint == again.fingerprint
+    assert first.fingerprint != edited.fingerprint
+    assert len(first.fingerprint) == 16
+
+
+def test_fields_are_carried_over() -> None:
+    item = normalise(ENTRY, feed="lecun", official=True, now=NOW)
+    assert (item.feed, item.official, item.title, item.summary) == ("lecun", True, "Meta confirms", "Body")
+    assert (item.link, item.canonical_link) == ("https://example.com/a?utm_source=x", "https://example.com/a")
+
+
+# --- identity ------------------------------------------------------------------------
+
+
+def test_key_is_the_guid_first() -> None:
+    assert normalise(ENTRY, feed="f", official=False, now=NOW).key == "guid:urn:uuid:1"
+
+
+def test_key_falls_back_to_the_canonical_link() -> None:
+    for guid in (None, "", "   "):
+        item = normalise(replace(ENTRY, guid=guid), feed="f", official=False, now=NOW)
+        assert (item.key, item.guid) == ("link:https://example.com/a", None)
+
+
+def test_key_falls_back_to_a_hash_of_title_and_date_stable_across_polls() -> None:
+    entry = replace(ENTRY, guid=None, link="javascript:void(0)")
+    first = normalise(entry, feed="f", official=False, now=NOW)
+    later = normalise(entry, feed="f", official=False, now=NOW + timedelta(days=1))
+    other = normalise(replace(entry, published_raw="Fri, 21 Nov 2025"), feed="f", official=False, now=NOW)
+    assert re.fullmatch(r"hash:[0-9a-f]{40}", first.key)
+    assert first.key == later.key
+    assert first.key != other.key
+
+
+def test_link_keys_ignore_tracking_differences() -> None:
+    a = normalise(
+        replace(ENTRY, guid=None, link="https://x.example/p?utm_source=a"), feed="f", official=False, now=NOW
+    )
+    b = normalise(
+        replace(ENTRY, guid=None, link="https://X.example/p#top"), feed="f", official=False, now=NOW
+    )
+    assert a.key == b.key
+
+
+# --- dates ---------------------------------------------------------------------------
+
+
+def test_feed_date_is_kept() -> None:
+    item = normalise(ENTRY, feed="f", official=False, now=NOW)
+    assert (item.published, item.date_note) == (datetime(2025, 11, 20, 9, 0, tzinfo=UTC), None)
+
+
+def test_other_timezones_are_converted_to_utc() -> None:
+    paris = datetime(2025, 11, 20, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    item = normalise(replace(ENTRY, published=paris), feed="f", official=False, now=NOW)
+    assert item.published == datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
+    assert item.published.tzinfo is UTC
+
+
+def test_naive_date_is_taken_as_utc() -> None:
+    item = normalise(
+        replace(ENTRY, published=datetime(2025, 11, 20, 9, 0)), feed="f", official=False, now=NOW
+    )
+    assert item.published == datetime(2025, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def test_missing_date_is_now_with_a_note() -> None:
+    item = normalise(replace(ENTRY, published=None, published_raw=None), feed="f", official=False, now=NOW)
+    assert (item.published, item.date_note) == (NOW, "missing")
+
+
+def test_unparseable_date_is_now_with_the_raw_string() -> None:
+    entry = replace(ENTRY, published=None, published_raw="2016/6/29 \x1b[31m")
+    item = normalise(entry, feed="f", official=False, now=NOW)
+    assert (item.published, item.date_note) == (NOW, "unparseable: 2016/6/29")
+
+
+def test_small_clock_skew_is_tolerated() -> None:
+    ahead = NOW + timedelta(hours=3)
+    item = normalise(replace(ENTRY, published=ahead), feed="f", official=False, now=NOW)
+    assert (item.published, item.date_note) == (ahead, None)
+
+
+def test_future_date_is_now_with_a_note() -> None:
+    entry = replace(ENTRY, published=NOW + timedelta(days=2), published_raw="Sat, 22 Nov 2025 12:00:00 GMT")
+    item = normalise(entry, feed="f", official=False, now=NOW)
+    assert (item.published, item.date_note) == (NOW, "in the future: Sat, 22 Nov 2025 12:00:00 GMT")
+
+
+def test_date_before_1995_is_now_with_a_note() -> None:
+    entry = replace(
+        ENTRY, published=datetime(1970, 1, 1, tzinfo=UTC), published_raw="Thu, 01 Jan 1970 00:00:00 GMT"
+    )
+    item = normalise(entry, feed="f", official=False, now=NOW)
+    assert item.published == NOW
+    assert item.date_note == "before 1995: Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def test_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        normalise(ENTRY, feed="f", official=False, now=datetime(2025, 11, 20, 12, 0))
