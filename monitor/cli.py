@@ -348,6 +348,8 @@ def eval_command(ctx: click.Context, config_file: str | None, labels: Path, as_j
     """
     from monitor import evaluate  # noqa: PLC0415
 
+    if logging.getLogger().level >= logging.INFO:  # the report is the output; -vv shows every poll
+        logging.getLogger("monitor").setLevel(logging.WARNING)
     config = _load_config(ctx, config_file)
     report = evaluate.run(labels, config.watches)
     click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if as_json else report.text())

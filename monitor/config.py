@@ -23,15 +23,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from monitor import deliver
-from monitor.schedule import MIN_INTERVAL
 from monitor.exceptions import ConfigError, ConfigProblem
+from monitor.schedule import MIN_INTERVAL
 from monitor.types import FeedConfig, WebhookConfig
 from monitor.watch import Seed, Watch, load_seeds, load_watch, shipped_watch
 
 __all__ = [
     "CONFIG_ENV",
-    "MIN_INTERVAL",
     "DEFAULT_CONFIG",
+    "MIN_INTERVAL",
     "Config",
     "config_path",
     "load",
@@ -189,11 +189,15 @@ def _watches(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) 
         watch = shipped_watch()
         return (dataclasses.replace(watch, seeds=seeds_override) if seeds_override else watch,)
     watches: list[Watch] = []
+    if seeds_override is not None:
+        problems.append(
+            ConfigProblem("seeds", "applies to the shipped watch only; with [[watches]], set seeds in each")
+        )
     for where, table in _tables(raw["watches"], "watches", problems):
-        watch, found = load_watch(table, base_dir=base, key=where)
+        loaded, found = load_watch(table, base_dir=base, key=where)
         problems.extend(found)
-        if watch is not None:
-            watches.append(watch)
+        if loaded is not None:
+            watches.append(loaded)
     return tuple(watches)
 
 

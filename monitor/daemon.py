@@ -51,6 +51,9 @@ class Daemon:
         self.queue: asyncio.Queue[PollOutcome | None] = asyncio.Queue()
         self.stopping = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
+        # The daemon owns the database, so feed state is kept in memory between polls and
+        # persisted by the writer after each one (read back only at start).
+        self.states: dict[str, FeedState] = {}
 
     async def run(self) -> None:
         """Schedule every feed, run until a signal, then drain and return."""
@@ -60,7 +63,7 @@ class Daemon:
         now = datetime.now(UTC)
         await self.poller.write(self.store.sync_feeds, self.config.feeds, now)
         await self.poller.write(self.store.sync_webhooks, self.config.webhooks)
-        states = await self.poller.write(self.store.feed_states)
+        self.states = states = await self.poller.write(self.store.feed_states)
         self.poller.start_pool(len(states))
         writer = asyncio.create_task(self.poller.drain(self.queue))
         deliverer = asyncio.create_task(self._deliver_loop())
@@ -79,9 +82,7 @@ class Daemon:
             state = states.get(feed.name)
             if state is None:
                 continue
-            first = state.next_poll or schedule.first_poll(
-                now, feed.interval, self.poller.rng.random()
-            )
+            first = state.next_poll or schedule.first_poll(now, feed.interval, self.poller.rng.random())
             self.scheduler.add_job(
                 self._poll_job,
                 IntervalTrigger(seconds=feed.interval.total_seconds(), timezone=UTC),
@@ -101,10 +102,8 @@ class Daemon:
         assert task is not None
         self.in_flight.add(task)
         try:
-            states = await self.poller.write(self.store.feed_states)
-            if feed.name not in states:
-                return
-            outcome = await self.poller.poll(feed, states[feed.name])
+            outcome = await self.poller.poll(feed, self.states[feed.name])
+            self.states[feed.name] = outcome.state
             await self.queue.put(outcome)
             self._reschedule(feed, outcome)
         finally:

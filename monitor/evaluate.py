@@ -32,7 +32,7 @@ from monitor.store import ItemFilter, Store
 from monitor.types import FeedConfig, WebhookConfig
 from monitor.watch import Watch
 
-__all__ = ["Report", "load_labels", "run"]
+__all__ = ["Report", "load_labels", "replay", "run"]
 
 _REQUIRED = ("id", "scenario", "round", "outlet", "title", "label")
 _LABELS = {"statement", "seed_duplicate", "related", "unrelated"}
@@ -141,20 +141,27 @@ def load_labels(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def run(path: Path, watches: Sequence[Watch]) -> Report:
-    """Evaluate every scenario of the labelled file at `path` against `watches`."""
+def run(
+    path: Path, watches: Sequence[Watch], *, hook_url: str | None = None, secret: str | None = None
+) -> Report:
+    """Evaluate every scenario of the labelled file at `path` against `watches`.
+
+    Deliveries go to a built-in loopback recorder, or to `hook_url` (signed with `secret`)
+    when a caller brings its own receiver, as the end-to-end test does.
+    """
     rows = load_labels(path)
     report = Report()
     for scenario in sorted({str(r["scenario"]) for r in rows}):
         chosen = [r for r in rows if str(r["scenario"]) == scenario]
-        stored, alerts, hooks = asyncio.run(_replay(chosen, watches))
+        stored, alerts, hooks = asyncio.run(replay(chosen, watches, hook_url=hook_url, secret=secret))
         _score(report, chosen, stored, alerts, hooks)
     return report
 
 
-async def _replay(
+async def replay(
     rows: Sequence[Mapping[str, Any]],
     watches: Sequence[Watch],
+    *,
     hook_url: str | None = None,
     secret: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Any]]:

@@ -87,9 +87,13 @@ url = "https://hooks.example/2"
     assert "not-a-secret" not in joined  # secrets are never echoed
 
 
-def test_secret_from_the_environment(write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_from_the_environment(
+    write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = '[[webhooks]]\nurl = "https://hooks.example/"\nsecret_env = "HOOK_SECRET"\n'
-    assert problems(write_config(text)) == ["webhooks[0].secret_env: environment variable HOOK_SECRET is not set"]
+    assert problems(write_config(text)) == [
+        "webhooks[0].secret_env: environment variable HOOK_SECRET is not set"
+    ]
     monkeypatch.setenv("HOOK_SECRET", SECRET)
     assert config.load(write_config(text)).webhooks[0].secret == SECRET
 

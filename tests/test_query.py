@@ -10,7 +10,10 @@ import pytest
 from monitor.query import item_view, parse_since, render
 from tests.conftest import NOW
 
-ROWS = [{"id": 2, "title": "A\x1b[31m red\nline", "statement": None}, {"id": 1, "title": "B, with comma", "statement": None}]
+ROWS = [
+    {"id": 2, "title": "A\x1b[31m red\nline", "statement": None},
+    {"id": 1, "title": "B, with comma", "statement": None},
+]
 
 
 def test_formats() -> None:

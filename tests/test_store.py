@@ -19,8 +19,16 @@ FEED = FeedConfig(name="Wire", url="https://wire.example/feed")
 
 def item(key: str = "guid:1", title: str = "LeCun to leave Meta", **changes: object) -> Item:
     base = Item(
-        feed="Wire", key=key, guid=key, title=title, link="https://wire.example/a", canonical_link="https://wire.example/a",
-        summary="Summary text.", published=NOW - timedelta(hours=1), date_note=None, fingerprint="f1",
+        feed="Wire",
+        key=key,
+        guid=key,
+        title=title,
+        link="https://wire.example/a",
+        canonical_link="https://wire.example/a",
+        summary="Summary text.",
+        published=NOW - timedelta(hours=1),
+        date_note=None,
+        fingerprint="f1",
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -35,7 +43,12 @@ def store(tmp_path: Path) -> Store:
 def insert(store: Store, it: Item, keys: tuple[str, ...] = ("k1",), **sameness: object) -> int:
     with store.transaction():
         return store.insert_item(
-            it, now=NOW, title_key="t", keys=keys, sameness=Sameness(**sameness), statement=None  # type: ignore[arg-type]
+            it,
+            now=NOW,
+            title_key="t",
+            keys=keys,
+            sameness=Sameness(**sameness),
+            statement=None,  # type: ignore[arg-type]
         )
 
 
@@ -49,7 +62,9 @@ def test_an_entry_is_stored_once_and_edits_keep_first_seen(store: Store) -> None
     first = insert(store, item())
     assert store.find_item("Wire", "guid:1") == (first, "f1")
     with store.transaction():
-        store.update_item(first, item(title="LeCun confirms he will leave Meta", fingerprint="f2"), NOW + timedelta(hours=2))
+        store.update_item(
+            first, item(title="LeCun confirms he will leave Meta", fingerprint="f2"), NOW + timedelta(hours=2)
+        )
     rows = store.items(ItemFilter())
     assert len(rows) == 1
     assert rows[0]["title"] == "LeCun confirms he will leave Meta"
@@ -72,16 +87,24 @@ def test_full_text_search_and_filters(store: Store) -> None:
     insert(store, item(key="b", title="LeCun world models", published=NOW - timedelta(days=5)))
     assert [r["key"] for r in store.items(ItemFilter(search="outage"))] == ["a"]
     assert [r["key"] for r in store.items(ItemFilter(search='"world models"'))] == ["b"]
-    assert [r["key"] for r in store.items(ItemFilter(search="AND OR ("))] == []  # FTS syntax is quoted, not an error
+    assert [
+        r["key"] for r in store.items(ItemFilter(search="AND OR ("))
+    ] == []  # FTS syntax is quoted, not an error
     assert [r["key"] for r in store.items(ItemFilter(since=NOW - timedelta(days=1)))] == ["a"]
     assert [r["key"] for r in store.items(ItemFilter(limit=1))] == ["a"]
 
 
 def test_candidates_come_from_indexes_within_the_window(store: Store) -> None:
-    old = insert(store, item(key="old", published=NOW - timedelta(days=60), canonical_link="https://x.example/old"))
+    old = insert(
+        store, item(key="old", published=NOW - timedelta(days=60), canonical_link="https://x.example/old")
+    )
     recent = insert(store, item(key="recent", canonical_link="https://x.example/new"))
     found = store.candidates(
-        canonical_link="https://x.example/old", title_key="none", keys=["k1"], since=NOW - timedelta(days=30), limit=50
+        canonical_link="https://x.example/old",
+        title_key="none",
+        keys=["k1"],
+        since=NOW - timedelta(days=30),
+        limit=50,
     )
     # the old item comes back for its canonical link (any age), the recent one for the shared key
     assert sorted(c.id for c in found) == [old, recent]
@@ -90,8 +113,13 @@ def test_candidates_come_from_indexes_within_the_window(store: Store) -> None:
 
 def test_feed_state_round_trip_and_config_url_change(store: Store) -> None:
     state = FeedState(
-        name="Wire", url="https://wire.example/moved", validators=Validators('"e1"', "Tue, 11 Nov 2025 10:00:00 GMT"),
-        last_polled=NOW, status=200, failures=0, next_poll=NOW + timedelta(minutes=10),
+        name="Wire",
+        url="https://wire.example/moved",
+        validators=Validators('"e1"', "Tue, 11 Nov 2025 10:00:00 GMT"),
+        last_polled=NOW,
+        status=200,
+        failures=0,
+        next_poll=NOW + timedelta(minutes=10),
     )
     with store.transaction():
         store.record_poll(state)
@@ -113,10 +141,17 @@ def test_removed_feeds_keep_their_items(store: Store) -> None:
 def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
     hook = WebhookConfig(url="https://hooks.example/", secret=SECRET)
     store.sync_webhooks([hook])
-    statement = Statement(watch="w", speaker="Yann LeCun", stance="confirms", evidence=("confirms",), score=3.0)
-    with pytest.raises(RuntimeError), store.transaction():
-        item_id = insert_with_alert(store, statement, hook)
-        raise RuntimeError("crash before commit")
+    statement = Statement(
+        watch="w", speaker="Yann LeCun", stance="confirms", evidence=("confirms",), score=3.0
+    )
+
+    def crash_before_commit() -> None:
+        with store.transaction():
+            insert_with_alert(store, statement, hook)
+            raise RuntimeError("crash before commit")
+
+    with pytest.raises(RuntimeError):
+        crash_before_commit()
     assert store.count("items") == 0
     assert store.count("alerts") == 0
     assert store.count("deliveries") == 0
@@ -128,7 +163,14 @@ def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
     parts = store.alert_payload_parts(1)
     assert parts is not None
     assert parts["item"]["id"] == item_id
-    store.record_attempt(due[0], now=NOW, status=500, error="HTTP 500", state="pending", next_attempt=NOW + timedelta(seconds=5))
+    store.record_attempt(
+        due[0],
+        now=NOW,
+        status=500,
+        error="HTTP 500",
+        state="pending",
+        next_attempt=NOW + timedelta(seconds=5),
+    )
     assert store.due_deliveries(NOW) == []
     assert len(store.due_deliveries(NOW + timedelta(seconds=5))) == 1
     store.disable_webhook(hook.url, "410 Gone", NOW)
@@ -136,7 +178,9 @@ def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
 
 
 def insert_with_alert(store: Store, statement: Statement, hook: WebhookConfig) -> int:
-    item_id = store.insert_item(item(), now=NOW, title_key="t", keys=(), sameness=Sameness(), statement=statement)
+    item_id = store.insert_item(
+        item(), now=NOW, title_key="t", keys=(), sameness=Sameness(), statement=statement
+    )
     alert = store.create_alert(statement, item_id, NOW, [hook], lambda a, _url: f"msg_{a}")
     store.set_item_alert(item_id, alert)
     return item_id
