@@ -1,0 +1,210 @@
+"""Does an item report an official, on-the-record statement by a watched party?
+
+Pure: `classify(item, watch)` reads the item's text and the watch's compiled cues and
+returns a `Statement` or None. The story lives in the watch (config/watches/*.toml);
+this module only knows grammar that holds for any story:
+
+    title + summary ──clauses──▶ per clause:
+        void?    an absence cue (hearsay, "declined to comment") or an off-subject cue
+        speaker  a party alias just before a speech cue ("Meta confirms", "LeCun: 'I…'"),
+                 or just after one ("…,' said Meta"), or the official feed's own party
+        stance   confirms / denies / declines cues that are not negated ("could not confirm")
+        subject  a subject term in the clause or in the headline
+        score    1 for the speaker + 1 per stance cue; a statement clause reaches the threshold
+    statement clauses ──▶ stance with the most cues (ties: STANCE_PRECEDENCE), first speaker
+
+An alias is not a speaker when it is the object of a verb or preposition ("leaving Meta",
+"chez Meta") or a possessive ("Meta's chief AI scientist said": the scientist speaks).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from monitor.types import Item, Stance, Statement
+from monitor.watch import CuePattern, Matchers, Watch
+
+__all__ = ["SPEAKER_WEIGHT", "STANCE_PRECEDENCE", "STANCE_WEIGHT", "classify"]
+
+# One point for a named speaker, one per stance cue; see watch.DEFAULT_THRESHOLD.
+SPEAKER_WEIGHT = 1.0
+STANCE_WEIGHT = 1.0
+# When an item carries as many cues of two stances, the more specific wins: "I don't
+# comment on rumors; I'm still at Meta" is a refusal (declines), and "Meta confirms LeCun
+# remains" is a denial of the departure, not a confirmation of it.
+STANCE_PRECEDENCE: tuple[Stance, ...] = ("declines", "denies", "confirms")
+
+# Clause breaks: sentence ends before a capital (not "Inc. said", not "U.S. judge"),
+# CJK sentence marks, semicolons, dashes, and ", but/and/while" joining two statements.
+_CLAUSE_BREAK = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘«À-Ý])|[;。！？；]|\s*[—–]\s*|,\s+(?:but|and|while|mais|et)\s+"
+)
+# A negation right before a cue cancels it ("could not confirm", "n'a pas confirmé",
+# "均未回应"); one word may sit in between ("did not immediately respond").
+_NEGATION = re.compile(
+    r"(?:\b(?:not|never|neither|nor|without|cannot|pas|ne|ni|sans|jamais)|n't)\s+(?:[\w']+\s+)?$"
+    r"|\b(?:declined|declines|refused|refuses|refuse|unable|failed|fails)\s+(?:to|de)\s+$"
+    r"|[未不没無无][\u4e00-\u9fff]{0,2}$",
+    re.IGNORECASE,
+)
+_NEGATION_REACH = 32  # characters before a cue searched for a negation
+# Words after which a name is an object, not the one speaking ("plans to leave Meta,
+# Hinton told…"). Chinese markers sit right before the name ("离开Meta").
+_OBJECT_WORDS = frozenset(
+    {
+        *("leave", "leaves", "leaving", "left", "quit", "quits", "quitting", "exit", "exits"),
+        *("exiting", "depart", "departs", "join", "joins", "joined", "joining"),
+        *("at", "of", "to", "in", "from", "with", "for", "on", "about", "into", "over", "than"),
+        *("within", "inside", "by", "as"),
+        *("de", "du", "des", "chez", "à", "sur", "pour", "avec", "quitter", "quitte"),
+    }
+)
+_OBJECT_CJK = ("离开", "加入", "仍在", "在", "对", "与", "和", "及", "向")
+_POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
+_ROLE = re.compile(r"spokes|porte-parole|发言人", re.IGNORECASE)
+_TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f']+|[\u3400-\u9fff]")
+_AFTER_GAP = re.compile(r"\s*(by\s+)?", re.IGNORECASE)  # "said Meta", "confirmed by Meta"
+_LAST_WORD = re.compile(r"([A-Za-z\u00c0-\u024f']+)\s+$")  # only spaces between it and the name
+_QUOTE_END = re.compile(r"[,'\"”’»]\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    """What one clause says: who, with which stance cues, and the phrases that show it."""
+
+    speaker: str
+    stances: tuple[tuple[Stance, str], ...]
+    evidence: tuple[str, ...]
+    score: float
+
+
+def classify(item: Item, watch: Watch) -> Statement | None:
+    """The statement `item` reports for `watch`, or None."""
+    m = watch.matchers
+    if m.aliases is None:
+        return None
+    title, summary = _normalise(item.title), _normalise(item.summary)
+    channel = _channel_party(item, m)
+    # The cheap test first: most items name no party at all.
+    text = f"{title}\n{summary}"
+    if channel is None and not m.aliases.search(text):
+        return None
+    if m.any_stance is None or not m.any_stance.search(text):
+        return None  # the second cheap test: no stance cue anywhere
+    title_on_subject = bool(m.subject and m.subject.search(title))
+    findings = [
+        finding
+        for clause in (*_clauses(title), *_clauses(summary))
+        if (finding := _clause(clause, m, watch, channel, title_on_subject)) is not None
+    ]
+    return _statement(watch.name, findings) if findings else None
+
+
+def _normalise(text: str) -> str:
+    return text.replace("’", "'").replace("‘", "'")
+
+
+def _channel_party(item: Item, m: Matchers) -> str | None:
+    """An official feed speaks for the party its name holds ("Yann LeCun (Threads)")."""
+    if not item.official or m.aliases is None:
+        return None
+    match = m.aliases.search(item.feed)
+    return m.party(match.group()) if match else None
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
+
+
+def _clause(
+    clause: str, m: Matchers, watch: Watch, channel: str | None, title_on_subject: bool
+) -> _Finding | None:
+    if _found(m.absence, clause) or _found(m.off_subject, clause):
+        return None
+    if not (title_on_subject or _found(m.subject, clause)):
+        return None
+    stances = _stances(clause, m)
+    if not stances:
+        return None
+    speaker = _speaker(clause, m, watch.speaker_window)
+    if speaker is None and channel is None:
+        return None
+    name, said = speaker or (channel or "", "")
+    evidence = tuple(dict.fromkeys(e for e in (said, *(phrase for _, phrase in stances)) if e))
+    score = SPEAKER_WEIGHT + STANCE_WEIGHT * len(stances)
+    return _Finding(name, stances, evidence, score) if score >= watch.threshold else None
+
+
+def _found(pattern: CuePattern | None, text: str) -> bool:
+    return pattern is not None and pattern.search(text) is not None
+
+
+def _stances(clause: str, m: Matchers) -> tuple[tuple[Stance, str], ...]:
+    """Every stance cue in the clause that no negation cancels."""
+    return tuple(
+        (stance, match.group())
+        for stance, pattern in m.stances
+        for match in pattern.finditer(clause)
+        if not _negated(clause, match.start())
+    )
+
+
+def _negated(text: str, start: int) -> bool:
+    return _NEGATION.search(text[max(0, start - _NEGATION_REACH) : start]) is not None
+
+
+def _speaker(clause: str, m: Matchers, window: int) -> tuple[str, str] | None:
+    """(party, "alias … speech cue") for the first speech cue with a party speaking it."""
+    if m.speech is None or m.aliases is None:
+        return None
+    aliases = list(m.aliases.finditer(clause))
+    if not aliases:
+        return None
+    for cue in m.speech.finditer(clause):
+        if _negated(clause, cue.start()):
+            continue
+        alias = _subject_before(clause, aliases, cue.start(), window) or _named_after(clause, aliases, cue)
+        if alias is not None and (party := m.party(alias.group())):
+            return party, f"{alias.group()} … {cue.group().strip()}"
+    return None
+
+
+def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: int) -> re.Match[str] | None:
+    """The nearest alias before `at` that is the subject of the clause, not an object."""
+    for alias in reversed([a for a in aliases if a.end() <= at]):
+        if len(_TOKEN.findall(clause[alias.end() : at])) > window:
+            return None
+        if _is_subject(clause, alias):
+            return alias
+    return None
+
+
+def _is_subject(clause: str, alias: re.Match[str]) -> bool:
+    if _POSSESSIVE.match(clause, alias.end()) and not _ROLE.search(alias.group()):
+        return False  # "Meta's chief AI scientist said": someone else speaks
+    before = clause[: alias.start()]
+    if before.endswith(_OBJECT_CJK):
+        return False
+    last = _LAST_WORD.search(before)
+    return last is None or last.group(1).casefold() not in _OBJECT_WORDS
+
+
+def _named_after(clause: str, aliases: list[re.Match[str]], cue: re.Match[str]) -> re.Match[str] | None:
+    """Speakers named right after the verb: "…,' said Meta", "confirmed by Meta"."""
+    after = next((a for a in aliases if a.start() >= cue.end()), None)
+    if after is None:
+        return None
+    gap = _AFTER_GAP.fullmatch(clause[cue.end() : after.start()])
+    quoted = _QUOTE_END.search(clause[: cue.start()]) is not None
+    return after if gap and (quoted or gap.group(1)) else None
+
+
+def _statement(watch: str, findings: list[_Finding]) -> Statement:
+    counts = Counter(stance for f in findings for stance, _ in f.stances)
+    best = max(counts.values())
+    stance = next(s for s in STANCE_PRECEDENCE if counts[s] == best)
+    speaker = next(f.speaker for f in findings if any(s == stance for s, _ in f.stances))
+    evidence = tuple(dict.fromkeys(e for f in findings for e in f.evidence))
+    return Statement(watch, speaker, stance, evidence, sum(f.score for f in findings))
