@@ -566,9 +566,11 @@ def decide(
     now: datetime,
 ) -> Sameness:
     """Decide the three samenesses of `item` against the stored `candidates`."""
-    dup, dup_score = _duplicate(item, features, candidates)
+    dup, dup_score, copies = _duplicate(item, features, candidates)
     if dup is not None:
         story, story_score = dup.story, dup_score
+    elif copies:  # this is the original of articles stored before it: it joins their story
+        story, story_score = copies[0].story, 100.0
     else:
         story, story_score = _story(item, features, candidates, seeds, now)
     seed, seed_score = (None, None) if statement else seeds.best(features, official=item.official)
@@ -579,18 +581,28 @@ def decide(
         seed_score=seed_score,
         story=story,
         story_score=story_score if story is not None else None,
+        copies=tuple(c.id for c in copies),
     )
 
 
 def _duplicate(
     item: Item, feats: Features, candidates: Sequence[Candidate]
-) -> tuple[Candidate | None, float | None]:
-    """The earliest candidate that is the same article, and how sure (0–100)."""
+) -> tuple[Candidate | None, float | None, list[Candidate]]:
+    """The earliest candidate that is the same article and how sure (0–100); or, when every
+    such candidate was published after `item`, those candidates: they are its copies.
+
+    The original is the one published first, not the one polled first: a wire story fetched
+    after its syndicated copy is still the original.
+    """
+    later: list[Candidate] = []
     for cand in sorted(candidates, key=lambda c: (c.published, c.id)):
         score = _same_article(item, feats, cand)
-        if score is not None:
-            return cand, score
-    return None, None
+        if score is None:
+            continue
+        if cand.published <= item.published:
+            return cand, score, []
+        later.append(cand)
+    return None, None, later
 
 
 def _same_article(item: Item, feats: Features, cand: Candidate) -> float | None:

@@ -54,7 +54,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from monitor import __version__
-from monitor.exceptions import DeliveryError
+from monitor.exceptions import DeliveryError, causes
 from monitor.types import Stance
 
 __all__ = [
@@ -328,15 +328,6 @@ def _from_response(response: httpx.Response, now: datetime) -> Attempt:
     return _failed(f"HTTP {status}", status, retry_after=retry_after)
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
 def _one_line(text: str, limit: int = 200) -> str:
     return " ".join(text.split())[:limit]
 
@@ -346,7 +337,7 @@ def _from_transport_error(exc: httpx.HTTPError | httpx.InvalidURL, timeout: floa
         return _timed_out(timeout)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return _failed(f"invalid webhook URL: {_one_line(str(exc))}", retryable=False)
-    chain = _causes(exc)
+    chain = causes(exc)
     if any(isinstance(e, ConnectionRefusedError) for e in chain):
         return _failed("connection refused")
     if any(isinstance(e, socket.gaierror) for e in chain):

@@ -237,118 +237,93 @@ def _score(
     alerts: Sequence[Mapping[str, Any]],
     hooks: Sequence[Any],
 ) -> None:
+    scorer = _Scorer(report, {r["id"]: r for r in rows}, {s["id"]: s["guid"] for s in stored})
     by_guid = {s["guid"]: s for s in stored}
-    id_to_label = {s["id"]: s["guid"] for s in stored}
-    labels = {r["id"]: r for r in rows}
     for row in rows:
-        item = by_guid.get(row["id"])
         report.items += 1
-        if item is None:
-            _wrong(report, row, "not stored")
-            continue
-        _score_item(report, row, item, id_to_label, labels)
-    _score_alerts(report, rows, alerts, id_to_label, labels)
+        if (item := by_guid.get(row["id"])) is None:
+            scorer.wrong(row, "not stored")
+        else:
+            scorer.item(row, item)
+    scorer.alerts(rows, alerts)
     report.deliveries["received"] += len(hooks)
     report.deliveries["verified"] += sum(1 for h in hooks if h.verified)
 
 
-def _score_item(
-    report: Report,
-    row: Mapping[str, Any],
-    item: Mapping[str, Any],
-    id_to_label: Mapping[int, str],
-    labels: Mapping[str, Mapping[str, Any]],
-) -> None:
-    lang, label = str(row.get("lang") or "?"), row["label"]
-    is_seed, got_seed = label == "seed_duplicate", item["seed"] is not None
-    report.seed[lang]["tp" if is_seed and got_seed else "fp" if got_seed else "fn" if is_seed else "tn"] += 1
-    if got_seed != is_seed:
-        _wrong(report, row, f"seed={item['seed']!r} score={item['seed_score']}")
-    if label == "statement":
-        report.statements["total"] += 1
-        report.statements["detected"] += item["statement"] is not None
-        report.statements["as_seed"] += got_seed
-        if item["statement"] is None:
-            _wrong(report, row, "statement not detected")
-    elif item["statement"] is not None:
-        report.statements["false"] += 1
-        _wrong(report, row, f"false statement {item['statement']}")
-    _score_copy(report, row, item, id_to_label, labels)
+@dataclass(slots=True)
+class _Scorer:
+    """Compares one scenario's stored items and alerts with their labels."""
 
+    report: Report
+    labels: Mapping[str, Mapping[str, Any]]  # corpus id → labelled row
+    corpus_id: Mapping[int, str]  # stored item id → corpus id (the served guid)
 
-def _score_copy(
-    report: Report,
-    row: Mapping[str, Any],
-    item: Mapping[str, Any],
-    id_to_label: Mapping[int, str],
-    labels: Mapping[str, Mapping[str, Any]],
-) -> None:
-    original = _root(row["id"], labels) if row.get("dup_of") else None
-    got = id_to_label.get(item["duplicate_of"]) if item["duplicate_of"] else None
-    if original is not None:
-        report.copies["total"] += 1
-        if got is not None and _root(got, labels) == original:
-            report.copies["hit"] += 1
-        else:
-            _wrong(report, row, f"copy of {row['dup_of']} not recognised (duplicate_of={got})")
-    elif got is not None:
-        report.copies["false"] += 1
-        _wrong(report, row, f"marked a copy of {got}, which it is not")
+    def item(self, row: Mapping[str, Any], item: Mapping[str, Any]) -> None:
+        lang, label = str(row.get("lang") or "?"), row["label"]
+        is_seed, got_seed = label == "seed_duplicate", item["seed"] is not None
+        outcome = "tp" if is_seed and got_seed else "fp" if got_seed else "fn" if is_seed else "tn"
+        self.report.seed[lang][outcome] += 1
+        if got_seed != is_seed:
+            self.wrong(row, f"seed={item['seed']!r} score={item['seed_score']}")
+        self.statement(row, item, got_seed)
+        self.copy(row, item)
 
+    def statement(self, row: Mapping[str, Any], item: Mapping[str, Any], got_seed: bool) -> None:
+        counts = self.report.statements
+        if row["label"] == "statement":
+            counts["total"] += 1
+            counts["detected"] += item["statement"] is not None
+            counts["as_seed"] += got_seed
+            if item["statement"] is None:
+                self.wrong(row, "statement not detected")
+        elif item["statement"] is not None:
+            counts["false"] += 1
+            self.wrong(row, f"false statement {item['statement']}")
 
-def _root(corpus_id: str, labels: Mapping[str, Mapping[str, Any]]) -> str:
-    seen = set()
-    while labels.get(corpus_id, {}).get("dup_of") and corpus_id not in seen:
-        seen.add(corpus_id)
-        corpus_id = labels[corpus_id]["dup_of"]
-    return corpus_id
+    def copy(self, row: Mapping[str, Any], item: Mapping[str, Any]) -> None:
+        original = self.root(row["id"]) if row.get("dup_of") else None
+        got = self.corpus_id.get(item["duplicate_of"]) if item["duplicate_of"] else None
+        if original is not None:
+            self.report.copies["total"] += 1
+            if got is not None and self.root(got) == original:
+                self.report.copies["hit"] += 1
+            else:
+                self.wrong(row, f"copy of {row['dup_of']} not recognised (duplicate_of={got})")
+        elif got is not None:
+            self.report.copies["false"] += 1
+            self.wrong(row, f"marked a copy of {got}, which it is not")
 
+    def root(self, corpus_id: str) -> str:
+        """The original a copy (of a copy…) stands for."""
+        seen = set()
+        while self.labels.get(corpus_id, {}).get("dup_of") and corpus_id not in seen:
+            seen.add(corpus_id)
+            corpus_id = self.labels[corpus_id]["dup_of"]
+        return corpus_id
 
-def _score_alerts(
-    report: Report,
-    rows: Sequence[Mapping[str, Any]],
-    alerts: Sequence[Mapping[str, Any]],
-    id_to_label: Mapping[int, str],
-    labels: Mapping[str, Mapping[str, Any]],
-) -> None:
-    for event in {r["event"] for r in rows if r["label"] == "statement" and r.get("event")}:
-        report.events.setdefault(event, 0)
-    for alert in alerts:
-        row = labels.get(id_to_label.get(alert["item"], ""), {})
-        event = row.get("event")
-        if row.get("label") != "statement" or not event:
-            report.false_alerts += 1
-            report.wrong.append(
-                {
-                    "id": row.get("id"),
-                    "lang": row.get("lang"),
-                    "label": row.get("label"),
-                    "title": row.get("title", ""),
-                    "problem": f"false alert {alert['id']}",
-                }
-            )
-            continue
-        report.events[event] = report.events.get(event, 0) + 1
-        if report.events[event] > 1:
-            report.duplicate_alerts += 1
-            report.wrong.append(
-                {
-                    "id": row["id"],
-                    "lang": row.get("lang"),
-                    "label": row["label"],
-                    "title": row["title"],
-                    "problem": f"second alert for {event}",
-                }
-            )
+    def alerts(self, rows: Sequence[Mapping[str, Any]], alerts: Sequence[Mapping[str, Any]]) -> None:
+        events = self.report.events
+        for event in {r["event"] for r in rows if r["label"] == "statement" and r.get("event")}:
+            events.setdefault(event, 0)
+        for alert in alerts:
+            row = self.labels.get(self.corpus_id.get(alert["item"], ""), {})
+            event = row.get("event")
+            if row.get("label") != "statement" or not event:
+                self.report.false_alerts += 1
+                self.wrong(row, f"false alert {alert['id']}")
+                continue
+            events[event] = events.get(event, 0) + 1
+            if events[event] > 1:
+                self.report.duplicate_alerts += 1
+                self.wrong(row, f"second alert for {event}")
 
-
-def _wrong(report: Report, row: Mapping[str, Any], problem: str) -> None:
-    report.wrong.append(
-        {
-            "id": row["id"],
-            "lang": row.get("lang"),
-            "label": row["label"],
-            "title": row["title"],
-            "problem": problem,
-        }
-    )
+    def wrong(self, row: Mapping[str, Any], problem: str) -> None:
+        self.report.wrong.append(
+            {
+                "id": row.get("id"),
+                "lang": row.get("lang"),
+                "label": row.get("label"),
+                "title": row.get("title", ""),
+                "problem": problem,
+            }
+        )

@@ -27,6 +27,7 @@ __all__ = [
     "MonitorError",
     "ParseError",
     "StorageError",
+    "causes",
 ]
 
 
@@ -84,3 +85,13 @@ class ParseError(FeedError):
 
 class DeliveryError(MonitorError):
     """One webhook delivery attempt failed."""
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and everything it was raised from, outermost first (for naming the real cause)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain

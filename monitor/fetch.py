@@ -30,7 +30,7 @@ from typing import Protocol
 import httpx
 
 from monitor import __version__
-from monitor.exceptions import FetchError
+from monitor.exceptions import FetchError, causes
 from monitor.types import FetchResult, Validators
 
 __all__ = [
@@ -289,22 +289,13 @@ _HTTPX_ERRORS: tuple[tuple[type[httpx.HTTPError], str], ...] = (
 )
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
 def describe_transport_error(exc: BaseException, host: str) -> str:
     """A one-line reason naming what failed: DNS, TLS, refused, timeout, protocol."""
-    for cause in _causes(exc):
+    for cause in causes(exc):
         for kind, what in _ROOT_CAUSES:
             if isinstance(cause, kind):
                 where = f" for {host}" if kind is socket.gaierror else ""

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from xml.sax.saxutils import escape
 
 from monitor import deliver
@@ -63,30 +63,18 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-class FeedServer:
-    """Serves `Document`s by path; conditional GET answered with 304 as a real site would."""
+class _Loopback:
+    """A threaded HTTP server on a free loopback port, stopped when its `with` block ends."""
 
-    def __init__(self, *, latency: float = 0.0, host: str = "127.0.0.1") -> None:
-        self.documents: dict[str, Document] = {}
-        self.latency = latency
-        self.requests = 0
-        self.not_modified = 0
-        self._lock = threading.Lock()
-        self._server = _Server((host, 0), self._handler())
+    def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> None:
+        self._server = _Server((host, 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
-    def url(self, path: str) -> str:
+    def _url(self, path: str) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}{path}"
 
-    def put(self, path: str, body: bytes, content_type: str = "application/rss+xml; charset=utf-8") -> None:
-        """Publish (or replace) a document; unchanged bytes keep their validators."""
-        with self._lock:
-            old = self.documents.get(path)
-            if old is None or old.body != body:
-                self.documents[path] = Document(body, content_type)
-
-    def __enter__(self) -> FeedServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -95,6 +83,28 @@ class FeedServer:
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class FeedServer(_Loopback):
+    """Serves `Document`s by path; conditional GET answered with 304 as a real site would."""
+
+    def __init__(self, *, latency: float = 0.0, host: str = "127.0.0.1") -> None:
+        self.documents: dict[str, Document] = {}
+        self.latency = latency
+        self.requests = 0
+        self.not_modified = 0
+        self._lock = threading.Lock()
+        super().__init__(self._handler(), host)
+
+    def url(self, path: str) -> str:
+        return self._url(path)
+
+    def put(self, path: str, body: bytes, content_type: str = "application/rss+xml; charset=utf-8") -> None:
+        """Publish (or replace) a document; unchanged bytes keep their validators."""
+        with self._lock:
+            old = self.documents.get(path)
+            if old is None or old.body != body:
+                self.documents[path] = Document(body, content_type)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -145,7 +155,7 @@ class Hook:
     received: float
 
 
-class HookRecorder:
+class HookRecorder(_Loopback):
     """Records webhooks at `url`, answering 200, and checks their signature."""
 
     def __init__(self, secret: str) -> None:
@@ -153,23 +163,11 @@ class HookRecorder:
         self.hooks: list[Hook] = []
         self._lock = threading.Lock()
         self.arrived = threading.Condition(self._lock)
-        self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/hook"
-
-    def __enter__(self) -> HookRecorder:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self._url("/hook")
 
     def _record(self, headers: Mapping[str, str], body: bytes) -> None:
         msg_id, stamp = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "0")

@@ -83,9 +83,9 @@ def parse_items(
 ) -> tuple[Item, ...]:
     """parse + normalise one document; runs in a worker process, so module-level and pure."""
     parsed = parse.parse(body, headers, url)
-    items = (normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries)
-    # Oldest first, so the first outlet to report a story is the one the others join.
-    return tuple(sorted(items, key=lambda i: i.published))
+    return tuple(
+        normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries
+    )
 
 
 def next_state(
@@ -145,15 +145,20 @@ class Processor:
         self.seeds = dedupe.SeedIndex(config.watches)
 
     def process(self, outcomes: Sequence[PollOutcome], now: datetime) -> RunStats:
-        """Store a batch of poll outcomes in one transaction."""
+        """Store a batch of poll outcomes in one transaction.
+
+        Items of every feed in the batch are taken oldest first, so when two outlets' copies
+        of one article arrive together the earlier one is the original, whichever poll
+        finished first.
+        """
         stats = RunStats()
         with self.store.transaction():
             for outcome in outcomes:
                 self.store.record_poll(outcome.state)
-                before = stats.items_new
-                for item in outcome.items:
-                    self._item(item, now, stats)
-                _log_poll(outcome, stats.items_new - before)
+            for item in sorted((i for o in outcomes for i in o.items), key=lambda i: i.published):
+                self._item(item, now, stats)
+        for outcome in outcomes:
+            _log_poll(outcome, stats.by_feed.get(outcome.state.name, 0))
         return stats
 
     def _item(self, item: Item, now: datetime, stats: RunStats) -> None:

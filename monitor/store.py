@@ -417,6 +417,12 @@ class Store:
         item_id = int(cursor.lastrowid or 0)
         if sameness.story is None:  # a new story is named after the item that opened it
             self.conn.execute("UPDATE items SET story = ? WHERE id = ?", [item_id, item_id])
+        if sameness.copies:  # copies stored before their (older) original now point at it
+            marks = ",".join("?" * len(sameness.copies))
+            self.conn.execute(
+                f"UPDATE items SET duplicate_of = ? WHERE id IN ({marks}) OR duplicate_of IN ({marks})",
+                [item_id, *sameness.copies, *sameness.copies],
+            )
         published = format_time(item.published)
         self.conn.executemany(
             "INSERT INTO item_keys (key, item, published) VALUES (?, ?, ?)",

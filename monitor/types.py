@@ -162,8 +162,9 @@ class Candidate:
 class Sameness:
     """What dedupe decided for a new item; to the store.
 
-    `story` is an existing story id to join, or None to open a new story.
-    Scores are 0–100 (rapidfuzz scale) and kept for inspection.
+    `story` is an existing story id to join, or None to open a new story. `copies` are
+    stored items that turn out to be later copies of this (older) item, which arrived after
+    them: the store re-points them at it. Scores are 0–100 (rapidfuzz scale).
     """
 
     duplicate_of: int | None = None
@@ -172,6 +173,7 @@ class Sameness:
     seed_score: float | None = None
     story: int | None = None
     story_score: float | None = None
+    copies: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

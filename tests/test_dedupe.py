@@ -146,6 +146,19 @@ def test_yahoo_syndicated_copy_is_a_duplicate(seeds: SeedIndex) -> None:
     assert got.duplicate_score == 100.0
 
 
+def test_an_original_polled_after_its_copy_is_the_original(seeds: SeedIndex) -> None:
+    title = "Why a chip shortage is hitting carmakers again"
+    lead = "Automakers in Europe are idling plants as a supplier dispute chokes deliveries of chips."
+    copy = _item(title, lead, feed="Yahoo Finance", link="https://finance.yahoo.com/news/x-1.html")
+    original = _item(
+        title, lead, feed="Fortune", link="https://fortune.com/x", published=T0 - timedelta(hours=1)
+    )
+    got = _decide(original, [_candidate(copy, 7)], seeds)
+    assert got.duplicate_of is None  # published first: the original, whatever the polling order
+    assert got.copies == (7,)  # the stored copy is re-pointed at it
+    assert got.story == 7  # and it joins the story the copy opened
+
+
 def test_google_news_title_plus_outlet_summary_is_a_duplicate(seeds: SeedIndex) -> None:
     original = _item(
         "Carmakers idle plants as chip dispute drags on",

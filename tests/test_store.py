@@ -82,6 +82,17 @@ def test_a_new_item_opens_its_own_story_and_others_join(store: Store) -> None:
     assert [r["id"] for r in store.items(ItemFilter(story=first))] == [second, first]
 
 
+def test_copies_stored_before_their_original_are_repointed(store: Store) -> None:
+    copy = insert(store, item(key="copy"))
+    copy_of_copy = insert(store, item(key="copy2"), duplicate_of=copy)
+    original = insert(store, item(key="original"), copies=(copy,))
+    rows = {r["key"]: r for r in store.items(ItemFilter())}
+    assert rows["copy"]["duplicate_of"] == original
+    assert rows["copy2"]["duplicate_of"] == original
+    assert rows["original"]["duplicate_of"] is None
+    assert copy_of_copy != original
+
+
 def test_full_text_search_and_filters(store: Store) -> None:
     insert(store, item(key="a", title="Meta confirms outage"))
     insert(store, item(key="b", title="LeCun world models", published=NOW - timedelta(days=5)))
