@@ -25,5 +25,7 @@ def tool(name: str) -> str:
     ids=["ruff-check", "ruff-format", "mypy-strict"],
 )
 def test_code_passes(command: list[str]) -> None:
-    result = subprocess.run([tool(command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [tool(command[0]), *command[1:]], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
