@@ -64,7 +64,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from monitor.types import Candidate, Item, Sameness, Statement
-from monitor.watch import Party, Watch
+from monitor.watch import CuePattern, Party, Watch
 
 __all__ = [
     "DUPLICATE_WINDOW",
@@ -121,6 +121,17 @@ SEED_MIN_SCORE = 58.0
 # A Chinese item meets an English one on Latin names only; fewer than 3 ("AI", "Meta")
 # say nothing (corpus: ZH items of the story carry 3–6: Meta, AI, FAIR, LeCun, Wang, AMI).
 CROSS_SCRIPT_MIN_TOKENS = 3
+# Items in another language than the seeds (French, Chinese rehashes of English seeds):
+# word coverage means nothing there, so a rehash is judged on what crosses languages:
+# it names the seed's principal parties, states the watch's subject, speaks no news,
+# quotes nothing new, gives no number the seed lacks, and the Latin-script names it
+# carries are the seed's. Share of those names the seed has, on the corpus:
+#   FR/ZH rehashes                      67–100   (AI→"IA", outlet names cost a little)
+#   FR/ZH follow-ups with new people    ≤ 45     (Nabla, Alex LeBrun, Wit.ai)
+CROSS_LANGUAGE_MIN_NAMES = 60.0
+# A text is "another language" when it is mostly CJK, or when French function words
+# outnumber English ones by this factor (both lists are short and unambiguous).
+FOREIGN_FUNCTION_WORD_RATIO = 2.0
 # Proper names (people, companies, places) say more about sameness than common words.
 NAME_WEIGHT = 2.0
 # A lead that repeats the headline adds at most an outlet name (corpus: "  Reuters").
@@ -386,7 +397,17 @@ _SPEECH = re.compile(
     r"confirme|confirmé|annonc\w*|affirm\w*|assur\w*|déclar\w*|répond\w*|dément\w*|précis\w*)",
     re.IGNORECASE,
 )
-_ZH_SPEECH = re.compile(r"(?<![未不没])(?:回应|官宣|确认|表示|宣布|发文|透露)")
+_ZH_SPEECH = re.compile(r"回应|官宣|确认|表示|宣布|发文|透露")
+# New unnamed sources in French and Chinese: the "sources say" of a fresh scoop. (A seed's
+# own source citing "people familiar" is the seed retold, which is why the Chinese list
+# holds only phrasings that open a new report, not 援引知情人士, "the FT, citing insiders".)
+_NEW_SOURCES = re.compile(
+    r"selon (?:des|plusieurs|nos|de(?:ux|s)?) sources|sources? proches? d|据知情人士透露|消息人士(?:称|透露)",
+    re.IGNORECASE,
+)
+# A negation a few characters before the verb ("均未对此回应", "未回应") makes it absence.
+_ZH_NEGATION = re.compile(r"[未不没]")
+_ZH_NEGATION_REACH = 4
 # Words just before a verb that make it background, not news: negation ("did not
 # respond", "declined to say", "saying nothing"), the perfect of habit ("has long said",
 # "has spent years saying") and the passive of rumour ("is said to").
@@ -440,7 +461,12 @@ class _Cues:
 
     def speaks(self, text: str) -> bool:
         """Someone other than the seeds' sources says, confirms or announces something."""
-        if _ZH_SPEECH.search(text):
+        if _NEW_SOURCES.search(text):
+            return True
+        if any(
+            not _ZH_NEGATION.search(text[max(0, m.start() - _ZH_NEGATION_REACH) : m.start()])
+            for m in _ZH_SPEECH.finditer(text)
+        ):
             return True
         words = [w.casefold().replace("’", "'") for w in _WORD.findall(text)]
         return any(self._is_news_verb(words, i) for i, w in enumerate(words) if _SPEECH.fullmatch(w))
@@ -472,6 +498,7 @@ class _Seed:
     tokens: frozenset[str]
     numbers: frozenset[str]
     parties: _Parties
+    subject: CuePattern | None
 
 
 class SeedIndex:
@@ -487,7 +514,8 @@ class SeedIndex:
             for seed in watch.seeds:
                 full = f"{seed.title}\n{seed.text}"
                 tokens = frozenset(_stem(w) for w in _words(full))
-                self._seeds.append(_Seed(seed.name, tokens, _numbers(full), parties))
+                subject = watch.matchers.subject
+                self._seeds.append(_Seed(seed.name, tokens, _numbers(full), parties, subject))
                 sources.update(_seed_sources(full))
         self.cues = _Cues(frozenset(sources))
 
@@ -507,18 +535,52 @@ class SeedIndex:
         """
         if official or not self._seeds or self.cues.speaks(feats.text):
             return None, None
-        scored = [(_coverage(feats, s.tokens), s) for s in self._seeds if self._retells(feats, s)]
+        foreign = _foreign(feats)
+        scored = [
+            (_score_seed(feats, s, foreign=foreign), s)
+            for s in self._seeds
+            if self._retells(feats, s, foreign=foreign)
+        ]
         if not scored:
             return None, None
         score, seed = max(scored, key=lambda ss: ss[0])
-        return (seed.name, score) if score >= SEED_MIN_SCORE else (None, None)
+        threshold = CROSS_LANGUAGE_MIN_NAMES if foreign else SEED_MIN_SCORE
+        return (seed.name, score) if score >= threshold else (None, None)
 
-    def _retells(self, feats: Features, seed: _Seed) -> bool:
+    def _retells(self, feats: Features, seed: _Seed, *, foreign: bool) -> bool:
         if not seed.parties.principal <= seed.parties.named(feats.text):
             return False  # a rehash names who the seed is about
         if _new_numbers(_numbers(feats.text), seed.numbers):
             return False  # a valuation, a head count, a date the seed does not have
-        return not _new_quote(feats.text, seed.tokens)
+        # A quote in another language than the seed's is never "in the seed"; across
+        # languages, new people are caught by the names test instead.
+        return foreign or not _new_quote(feats.text, seed.tokens)
+
+
+def _score_seed(feats: Features, seed: _Seed, *, foreign: bool) -> float:
+    """How much of the item the seed already holds: its words, or across languages its names."""
+    if not foreign:
+        return _coverage(feats, seed.tokens)
+    if seed.subject is None or seed.subject.search(feats.text) is None:
+        return 0.0  # a portrait or profile of the parties is not the seed's story
+    names = {t for t in feats.names if t.isascii()} - _BOILERPLATE
+    if not names:
+        return 0.0
+    return 100.0 * len(names & seed.tokens) / len(names)
+
+
+_EN_FUNCTION = _word_set("the of and to in is for on that with his has from by are was")
+_FR_FUNCTION = _word_set("le la les des du une est sur pour dans qui que sa son ses aux avec selon")
+
+
+def _foreign(feats: Features) -> bool:
+    """Is the item in another language than the (English) seeds? See FOREIGN_FUNCTION_WORD_RATIO."""
+    if _is_cjk(feats):
+        return True
+    words = [w.casefold() for w in _WORD.findall(feats.text)]
+    english = sum(w in _EN_FUNCTION for w in words)
+    french = sum(w in _FR_FUNCTION for w in words)
+    return french > FOREIGN_FUNCTION_WORD_RATIO * max(english, 1)
 
 
 def _weight(token: str, names: frozenset[str]) -> float:

@@ -239,6 +239,46 @@ def test_meta_confirms_another_subject_does_not_join_the_lecun_story(seeds: Seed
     assert (got.story, got.seed, got.duplicate_of) == (None, None, None)
 
 
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (  # French rehash, worded unlike any corpus item
+            "Meta : Yann LeCun envisagerait de quitter le groupe",
+            "D'après le Financial Times, le chercheur préparerait son départ pour fonder une start-up. "
+            "Meta n'a pas souhaité réagir.",
+        ),
+        (  # Chinese rehash, worded unlike any corpus item
+            "外媒：杨立昆或将离职Meta",
+            "据金融时报报道，杨立昆计划离开Meta并创业，研究世界模型。Meta尚未置评。",
+        ),
+    ],
+)
+def test_a_rehash_in_another_language_gets_the_seed(seeds: SeedIndex, title: str, summary: str) -> None:
+    assert _decide(_item(title, summary), [], seeds).seed is not None
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (  # new people from sources: a development, in French
+            "Jean Dupont rejoindrait la start-up de Yann LeCun",
+            "Selon des sources, l'ancien dirigeant de Mistral quitterait son poste pour rejoindre "
+            "la société que fonde le chercheur après son départ de Meta.",
+        ),
+        (  # a portrait without the subject: not the seed's story
+            "Yann LeCun, un Français chez Meta",
+            "Portrait du chercheur qui dirige la recherche fondamentale de Meta depuis des années.",
+        ),
+        (  # a Chinese statement
+            "杨立昆宣布离开Meta创业",
+            "杨立昆在社交媒体上宣布，他将于年底离开Meta，创办新公司。",
+        ),
+    ],
+)
+def test_news_in_another_language_is_not_the_seed(seeds: SeedIndex, title: str, summary: str) -> None:
+    assert _decide(_item(title, summary), [], seeds).seed is None
+
+
 def test_an_official_post_is_never_the_seed(seeds: SeedIndex) -> None:
     post = _item(
         "Some thoughts on world models and why LLMs are not enough for Meta",
