@@ -146,6 +146,9 @@ def _setup_logging(level: int, log_format: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll is ours to write
+    # Apprise logs channel URLs, tokens included (even "Unparseable URL …" at ERROR); our own
+    # lines say what failed with the URL redacted, so its log is shown only with -vv.
+    logging.getLogger("apprise").setLevel(logging.CRITICAL if level > logging.DEBUG else logging.DEBUG)
     logging.getLogger("apscheduler").setLevel(logging.WARNING if level > logging.DEBUG else logging.DEBUG)
 
 
@@ -173,10 +176,18 @@ class JsonFormatter(logging.Formatter):
 @click.option(
     "--once", is_flag=True, help="Poll every feed once, deliver what is due, and exit (for cron and tests)."
 )
+@click.option(
+    "--http",
+    metavar="HOST:PORT",
+    callback=lambda _ctx, _param, value: _http_address(value),
+    help="Serve Prometheus /metrics and /healthz here (daemon only), e.g. 127.0.0.1:9180.",
+)
 @click.pass_context
 @handle_errors
-def run(ctx: click.Context, config_file: str | None, once: bool) -> None:
+def run(ctx: click.Context, config_file: str | None, once: bool, http: tuple[str, int] | None) -> None:
     """Poll the configured feeds: on schedule until SIGTERM/SIGINT, or --once."""
+    if once and http:
+        raise UsageProblem("--http serves the daemon's metrics; it does not apply to --once")
     from monitor.daemon import Daemon  # noqa: PLC0415 - keeps read commands fast to start
     from monitor.pipeline import Poller  # noqa: PLC0415
 
@@ -192,9 +203,18 @@ def run(ctx: click.Context, config_file: str | None, once: bool) -> None:
                 err=True,
             )
         else:
-            asyncio.run(Daemon(store, config).run())
+            asyncio.run(Daemon(store, config, http=http).run())
     finally:
         store.close()
+
+
+def _http_address(value: str | None) -> tuple[str, int] | None:
+    from monitor.observe import parse_address  # noqa: PLC0415 - prometheus_client only for `run`
+
+    try:
+        return parse_address(value) if value else None
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--http") from e
 
 
 async def _run_once(poller_class: Any, store: Store, config: config_module.Config) -> Any:
@@ -240,13 +260,20 @@ def items(
     _print(rows, fmt, ["id", "published", "feed", "title", "seed", "story", "duplicate_of", "alert"])
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @config_option
 @output_options
 @click.pass_context
 @handle_errors
 def feeds(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
-    """Every feed with its last poll, status, error, failures and item count."""
+    """Every feed with its last poll, status, error, failures and item count.
+
+    The subcommands add, remove, import and export the feeds of the config file.
+    """
+    if config_file:  # `monitor feeds --config X add …` edits X
+        ctx.obj["config"] = config_file
+    if ctx.invoked_subcommand is not None:
+        return
     rows = _open_store(ctx, config_file).feeds_report()
     for row in rows:
         row["official"], row["active"] = bool(row["official"]), bool(row["active"])
@@ -316,6 +343,71 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
     )
 
 
+@cli.command()
+@config_option
+@click.option(
+    "--alert",
+    is_flag=True,
+    help="Deliver alerts for statements found in old items (default: record them silently).",
+)
+@click.pass_context
+@handle_errors
+def rescan(ctx: click.Context, config_file: str | None, alert: bool) -> None:
+    """Apply seed and statement detection again to every stored item (after a watch or seed changed)."""
+    from monitor.pipeline import Poller, Processor  # noqa: PLC0415
+
+    config = _load_config(ctx, config_file)
+    store = Store.open(config.database, create=False)
+    store.sync_channels(config.channels)
+    total = store.count("items")
+    with click.progressbar(length=total, label="rescanning", file=sys.stderr) as bar:
+        stats = Processor(store, config).rescan(datetime.now(UTC), alert=alert, progress=bar.update)
+    delivered = (0, 0)
+    if alert and stats.alerts:
+
+        async def send() -> tuple[int, int]:
+            poller = Poller(store, config)
+            try:
+                return await poller.deliver_due()
+            finally:
+                await poller.aclose()
+
+        delivered = asyncio.run(send())
+    click.echo(
+        f"rescanned {stats.items_updated} items: {stats.alerts} new alerts"
+        + (
+            f", {delivered[1]}/{delivered[0]} deliveries succeeded"
+            if alert
+            else " (recorded silently; --alert sends them)"
+        ),
+        err=True,
+    )
+
+
+@cli.group()
+def notify() -> None:
+    """Alert channels: signed webhooks and Apprise URLs ([[notify]])."""
+
+
+@notify.command("test")
+@config_option
+@click.pass_context
+@handle_errors
+def notify_test(ctx: click.Context, config_file: str | None) -> None:
+    """Send a test message to every configured channel and say how each went (exit 1 if any failed)."""
+    from monitor.pipeline import send_test  # noqa: PLC0415
+
+    config = _load_config(ctx, config_file)
+    if not config.channels:
+        raise UsageProblem("no channels configured: add [[webhooks]] or [[notify]] to the config")
+    results = asyncio.run(send_test(config))
+    for channel, outcome in results:
+        status = "ok" if outcome.delivered else f"FAILED: {outcome.error}"
+        click.echo(f"{channel.kind:8} {channel.display}: {status}")
+    if not all(outcome.delivered for _, outcome in results):
+        sys.exit(1)
+
+
 @cli.command("check-config")
 @config_option
 @click.pass_context
@@ -330,6 +422,7 @@ def check_config(ctx: click.Context, config_file: str | None) -> None:
     seeds = sum(len(w.seeds) for w in config.watches)
     click.echo(
         f"{path}: ok ({len(config.feeds)} feeds, {len(config.webhooks)} webhooks, "
+        f"{len(config.notify)} notify channels, "
         f"{len(config.watches)} watches, {seeds} seeds; database {config.database})"
     )
 
@@ -362,3 +455,8 @@ def _print(rows: Sequence[dict[str, Any]], fmt: str | None, columns: Sequence[st
 def main() -> None:
     """Entry point of the `monitor` command."""
     cli(obj={})
+
+
+# Registers `monitor feeds add|remove|import|export` on the `feeds` group above; last, as
+# that module imports the helpers defined here.
+from monitor import cli_feeds  # noqa: E402, F401

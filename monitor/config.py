@@ -12,6 +12,7 @@ expected; `load()` raises one `ConfigError` holding all of them, so
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import tomllib
@@ -19,13 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from monitor import deliver
+from monitor import notify as notify_module
 from monitor.exceptions import ConfigError, ConfigProblem
 from monitor.schedule import MIN_INTERVAL
-from monitor.types import FeedConfig, WebhookConfig
+from monitor.types import Channel, FeedConfig, WebhookConfig
 from monitor.watch import Seed, Watch, load_seeds, load_watch, shipped_watch
 
 __all__ = [
@@ -42,9 +44,10 @@ CONFIG_ENV = "MONITOR_CONFIG"
 DEFAULT_CONFIG = Path("config/monitor.toml")
 DEFAULT_INTERVAL = timedelta(minutes=10)
 
-_TOP_KEYS = {"database", "seeds", "feeds", "webhooks", "watches"}
+_TOP_KEYS = {"database", "seeds", "feeds", "webhooks", "notify", "watches"}
 _FEED_KEYS = {"name", "url", "official", "interval"}
 _WEBHOOK_KEYS = {"url", "secret", "secret_env"}
+_NOTIFY_KEYS = {"url", "url_env"}
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
@@ -57,9 +60,17 @@ class Config:
     feeds: tuple[FeedConfig, ...]
     webhooks: tuple[WebhookConfig, ...]
     watches: tuple[Watch, ...]
+    notify: tuple[str, ...] = ()  # Apprise URLs
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)
+
+    @property
+    def channels(self) -> tuple[Channel, ...]:
+        """Every place an alert goes: the webhooks, then the Apprise channels."""
+        hooks = (_channel("webhook", h.url, h.secret, deliver.redact_url(h.url)) for h in self.webhooks)
+        apps = (_channel("apprise", url, "", notify_module.redact(url)) for url in self.notify)
+        return (*hooks, *apps)
 
 
 def config_path(option: str | None) -> Path:
@@ -105,8 +116,9 @@ def _build(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) ->
     database = _database(raw.get("database", "monitor.db"), base, problems)
     feeds = _feeds(raw.get("feeds", []), problems)
     webhooks = _webhooks(raw.get("webhooks", []), problems)
+    notify = _notify(raw.get("notify", []), problems)
     watches = _watches(raw, base, problems)
-    return Config(Path(), database, feeds, webhooks, watches)
+    return Config(Path(), database, feeds, webhooks, watches, notify)
 
 
 def _unknown_keys(
@@ -182,6 +194,31 @@ def _webhooks(value: Any, problems: list[ConfigProblem]) -> tuple[WebhookConfig,
     return tuple(hooks)
 
 
+def _notify(value: Any, problems: list[ConfigProblem]) -> tuple[str, ...]:
+    urls: list[str] = []
+    for where, table in _tables(value, "notify", problems):
+        _unknown_keys(table, _NOTIFY_KEYS, f"{where}.", problems)
+        url, key = table.get("url"), f"{where}.url"
+        if (url is None) == (table.get("url_env") is None):
+            problems.append(ConfigProblem(key, 'give exactly one of url = "ntfy://…" or url_env = "VAR"'))
+            continue
+        if url is None:
+            key, url = f"{where}.url_env", os.environ.get(str(table["url_env"]))
+            if url is None:
+                problems.append(ConfigProblem(key, f"environment variable {table['url_env']} is not set"))
+                continue
+        if problem := notify_module.validate_url(url):
+            problems.append(ConfigProblem(key, problem))  # never echo the URL: it holds tokens
+        else:
+            urls.append(url)
+    return tuple(urls)
+
+
+def _channel(kind: Literal["webhook", "apprise"], url: str, secret: str, display: str) -> Channel:
+    digest = hashlib.sha256(f"{kind}\n{url}".encode()).hexdigest()[:16]
+    return Channel(id=f"{kind}:{digest}", kind=kind, url=url, display=display, secret=secret)
+
+
 def _watches(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) -> tuple[Watch, ...]:
     """The config's `[[watches]]`, or the shipped LeCun/Meta watch when it has none."""
     seeds_override = _seeds_override(raw.get("seeds"), base, problems)
@@ -233,11 +270,25 @@ def _url(value: Any, key: str, problems: list[ConfigProblem]) -> str:
     if value is None:
         problems.append(ConfigProblem(key, "missing; expected an http:// or https:// URL"))
         return ""
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        problems.append(ConfigProblem(key, f"{value!r} is not an http:// or https:// URL with a host"))
+    problem = _web_url_problem(value.strip()) if isinstance(value, str) else "is not a string"
+    if problem:
+        problems.append(ConfigProblem(key, f"{value!r} {problem}"))
         return ""
     return str(value).strip()
+
+
+def _web_url_problem(url: str) -> str | None:
+    """Why `url` cannot be fetched, or None. Checked here so `run` never meets it later."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError for a port out of range or not a number
+    except ValueError as e:  # "http://[::1/feed": "Invalid IPv6 URL"
+        return f"is not a valid URL ({e}); expected an http:// or https:// URL with a host"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http:// or https:// URL with a host"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "contains spaces or control characters; percent-encode them (a space is %20)"
+    return None
 
 
 def _interval(value: Any, key: str, problems: list[ConfigProblem]) -> timedelta:

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import schedule
+from monitor import observe, schedule
 from monitor.config import Config
 from monitor.pipeline import Poller, PollOutcome
 from monitor.store import Store
@@ -43,8 +43,16 @@ DELIVERY_TICK = timedelta(seconds=5)
 class Daemon:
     """Runs the poller under APScheduler until stopped."""
 
-    def __init__(self, store: Store, config: Config, poller: Poller | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        poller: Poller | None = None,
+        *,
+        http: tuple[str, int] | None = None,
+    ) -> None:
         self.store = store
+        self.http = http  # where to serve /metrics and /healthz (`run --http`), if anywhere
         self.config = config
         self.poller = poller or Poller(store, config)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -57,25 +65,48 @@ class Daemon:
 
     async def run(self) -> None:
         """Schedule every feed, run until a signal, then drain and return."""
+        # Listening first: a taken port fails before any poll, and /healthz says "starting".
+        endpoint = observe.Endpoint(*self.http, self.health) if self.http else None
+        if endpoint is not None:
+            endpoint.start()
+        try:
+            await self._run()
+        finally:
+            if endpoint is not None:
+                endpoint.close()
+
+    async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         now = datetime.now(UTC)
         await self.poller.write(self.store.sync_feeds, self.config.feeds, now)
-        await self.poller.write(self.store.sync_webhooks, self.config.webhooks)
+        await self.poller.write(self.store.sync_channels, self.config.channels)
         self.states = states = await self.poller.write(self.store.feed_states)
+        observe.track_feeds(states.values)  # the gauge reads the live states at each scrape
         self.poller.start_pool(len(states))
         writer = asyncio.create_task(self.poller.drain(self.queue))
         deliverer = asyncio.create_task(self._deliver_loop())
         self._schedule_feeds(states, now)
         self.scheduler.start()
-        log.info("started: %d feeds, %d webhooks", len(states), len(self.config.webhooks))
+        observe.sd_notify(f"READY=1\nSTATUS=polling {len(states)} feeds")  # systemd Type=notify
+        log.info("started: %d feeds, %d alert channels", len(states), len(self.config.channels))
         await self.stopping.wait()
         await self._drain(writer, deliverer)
 
     def stop(self) -> None:
         log.info("stopping: draining work in flight (at most %.0f s)", DRAIN_SECONDS)
+        observe.sd_notify("STOPPING=1")
         self.stopping.set()
+
+    def health(self) -> str | None:
+        """None while polling on schedule with a readable database; else why not (/healthz)."""
+        if self.stopping.is_set():
+            return "stopping"
+        if not self.scheduler.running:
+            return "starting"
+        self.store.ping()  # raises StorageError, which /healthz reports
+        return None
 
     def _schedule_feeds(self, states: Mapping[str, FeedState], now: datetime) -> None:
         for feed in self.config.feeds:
@@ -128,11 +159,14 @@ class Daemon:
 
     async def _drain(self, writer: asyncio.Task[object], deliverer: asyncio.Task[None]) -> None:
         """Stop scheduling, let polls in flight finish (bounded), store them, close."""
-        self.scheduler.shutdown(wait=False)
+        # Pause, not shut down, until the polls in flight are done: APScheduler's
+        # AsyncIOExecutor.shutdown cancels every job still running, which threw them away.
+        self.scheduler.pause()
         if self.in_flight:
             _done, pending = await asyncio.wait(self.in_flight, timeout=DRAIN_SECONDS)
             for task in pending:
                 task.cancel()
+        self.scheduler.shutdown(wait=False)
         await self.queue.put(None)
         await asyncio.wait_for(writer, DRAIN_SECONDS)
         self.poller.delivered_event.set()

@@ -71,6 +71,7 @@ __all__ = [
     "message_id",
     "next_attempt",
     "payload",
+    "redact_url",
     "sign",
     "validate_secret",
 ]
@@ -367,9 +368,12 @@ async def _post(
         return _from_transport_error(e, timeout)
 
 
-def _loggable(url: str) -> str:
-    # Webhook URLs often carry their credential in the path or query (Slack, Discord,
-    # ntfy): log the origin only; the message id says which delivery it was.
+def redact_url(url: str) -> str:
+    """The URL's origin only, for logs, tables and the database.
+
+    Webhook URLs often carry their credential in the path or query (Slack, Discord,
+    ntfy); the message id says which delivery it was.
+    """
     try:
         parts = urlsplit(url)
         host, port = parts.hostname or "?", parts.port
@@ -381,7 +385,7 @@ def _loggable(url: str) -> str:
 
 def _log(url: str, msg_id: str, result: Attempt, duration: float) -> None:
     fields = {
-        "url": _loggable(url),
+        "url": redact_url(url),
         "msg_id": msg_id,
         "status": result.status,
         "outcome": result.outcome,

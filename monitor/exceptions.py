@@ -7,7 +7,8 @@
     ├── FeedError                one feed failed; recorded on the feed, never fatal to a poll
     │   ├── FetchError           transport, limits, redirects, refused addresses
     │   └── ParseError           the body is not a feed we accept
-    └── DeliveryError            one webhook attempt failed; recorded on the delivery
+    ├── DeliveryError            one webhook attempt failed; recorded on the delivery
+    └── OpmlError                an OPML file given to `monitor feeds import` is refused
 
 Third-party errors are wrapped at the boundary and chained (`raise FetchError(...) from e`),
 so callers only ever catch `MonitorError` subclasses.
@@ -25,6 +26,7 @@ __all__ = [
     "FetchError",
     "ForeignDatabaseError",
     "MonitorError",
+    "OpmlError",
     "ParseError",
     "StorageError",
     "causes",
@@ -85,6 +87,10 @@ class ParseError(FeedError):
 
 class DeliveryError(MonitorError):
     """One webhook delivery attempt failed."""
+
+
+class OpmlError(MonitorError):
+    """An OPML file is refused: not well-formed, not OPML, or declaring a DOCTYPE."""
 
 
 def causes(exc: BaseException) -> list[BaseException]:

@@ -33,13 +33,13 @@ from typing import Any, TypeVar
 
 import httpx
 
-from monitor import alerts, classify, dedupe, deliver, fetch, normalise, parse, schedule
+from monitor import alerts, classify, dedupe, deliver, fetch, normalise, notify, observe, parse, schedule
 from monitor.config import Config
 from monitor.exceptions import FeedError
 from monitor.store import Delivery, Store
-from monitor.types import FeedConfig, FeedState, FetchResult, Item, Statement, Validators
+from monitor.types import Channel, FeedConfig, FeedState, FetchResult, Item, Statement, Validators
 
-__all__ = ["PollOutcome", "Poller", "Processor", "RunStats", "next_state", "parse_items"]
+__all__ = ["PollOutcome", "Poller", "Processor", "RunStats", "next_state", "parse_items", "send_test"]
 
 log = logging.getLogger("monitor.poll")
 T = TypeVar("T")
@@ -49,6 +49,8 @@ PROCESS_POOL_MIN_FEEDS = 8
 # Outcomes the writer takes per transaction: large enough to amortise the fsync,
 # small enough that an alert is not held back long behind a burst of polls.
 WRITE_BATCH = 64
+# Items re-decided per transaction by `monitor rescan`.
+RESCAN_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,8 @@ class Processor:
         self.store = store
         self.config = config
         self.seeds = dedupe.SeedIndex(config.watches)
+        self.channels = config.channels
+        self.instance_id = store.instance_id
 
     def process(self, outcomes: Sequence[PollOutcome], now: datetime) -> RunStats:
         """Store a batch of poll outcomes in one transaction.
@@ -188,12 +192,56 @@ class Processor:
             sameness=sameness,
             statement=statement,
         )
+        observe.record_item(sameness)
         if statement is not None:
             self._alert(statement, item_id, now, stats)
 
-    def _message_id(self, alert_id: int, url: str) -> str:
+    def rescan(self, now: datetime, *, alert: bool, progress: Callable[[int], None]) -> RunStats:
+        """Re-decide seed and statement for every stored item, after a watch or seed changed.
+
+        Statements found on old items are recorded as alerts so later items join them; those
+        alerts are delivered only with `alert=True`, else they are silent (no deliveries):
+        the user asked to backfill, not to be paged about last month.
+        """
+        stats, last = RunStats(), 0
+        channels = self.channels if alert else ()
+        while batch := self.store.items_after(last, RESCAN_BATCH):
+            with self.store.transaction():
+                for item, item_id, _seed, item_alert in batch:
+                    self._redecide(item, item_id, item_alert, now=now, channels=channels, stats=stats)
+            last = batch[-1][1]
+            progress(len(batch))
+        return stats
+
+    def _redecide(
+        self,
+        item: Item,
+        item_id: int,
+        item_alert: int | None,
+        *,
+        now: datetime,
+        channels: Sequence[Channel],
+        stats: RunStats,
+    ) -> None:
+        statement = self._classify(item)
+        seed, score = (
+            (None, None)
+            if statement
+            else self.seeds.best(dedupe.features(item, self.seeds), official=item.official)
+        )
+        self.store.set_decisions(item_id, seed=seed, seed_score=score, statement=statement)
+        stats.items_updated += 1
+        if statement is None or item_alert is not None:
+            return
+        alert_id = self.store.alert_for(statement)
+        if alert_id is None:
+            alert_id = self.store.create_alert(statement, item_id, now, channels, self._message_id)
+            stats.alerts += 1
+        self.store.set_item_alert(item_id, alert_id)
+
+    def _message_id(self, alert_id: int, channel: str) -> str:
         # The database's own id keeps a recreated database from reusing message ids.
-        return deliver.message_id(alert_id, url, namespace=self.store.instance_id)
+        return deliver.message_id(alert_id, channel, namespace=self.instance_id)
 
     def _classify(self, item: Item) -> Statement | None:
         for watch in self.config.watches:
@@ -205,10 +253,9 @@ class Processor:
         decision = alerts.decide(statement, self.store.alert_for(statement))
         alert_id = decision.join
         if alert_id is None:
-            alert_id = self.store.create_alert(
-                statement, item_id, now, self.config.webhooks, deliver.message_id
-            )
+            alert_id = self.store.create_alert(statement, item_id, now, self.channels, self._message_id)
             stats.alerts += 1
+            observe.record_alert()
             log.info(
                 "alert %d raised: %s %s (item %d)", alert_id, statement.speaker, statement.stance, item_id
             )
@@ -240,6 +287,7 @@ class Poller:
         self.clock = clock
         self.rng = rng or random.Random()
         self.processor = Processor(store, config)
+        self.channels = self.processor.channels
         self.writer = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="monitor-writer"
         )
@@ -305,7 +353,7 @@ class Poller:
         """`monitor run --once`: poll every active feed now, store, deliver what is due."""
         now = self.clock()
         await self.write(self.store.sync_feeds, self.config.feeds, now)
-        await self.write(self.store.sync_webhooks, self.config.webhooks)
+        await self.write(self.store.sync_channels, self.processor.channels)
         states = await self.write(self.store.feed_states)
         self.start_pool(len(states))
         queue: asyncio.Queue[PollOutcome | None] = asyncio.Queue()
@@ -353,31 +401,37 @@ class Poller:
         return len(due), sum(results)
 
     async def _deliver(self, delivery: Delivery) -> bool:
-        hook = next((h for h in self.config.webhooks if h.url == delivery.webhook), None)
-        if hook is None:  # the endpoint left the config; keep the row for when it comes back
+        channel = next((c for c in self.channels if c.id == delivery.endpoint), None)
+        if channel is None:  # the channel left the config; the row waits for it to come back
             return False
         parts = await self.write(self.store.alert_payload_parts, delivery.alert)
         if parts is None:  # cannot happen while foreign keys hold; never crash the delivery loop
             return False
-        now = self.clock()
-        body = deliver.body(alerts.payload(parts, self.config.watches))
-        outcome = await deliver.attempt(self.hooks, hook.url, hook.secret, delivery.message_id, body, now)
+        if channel.kind == "apprise":
+            title, text = notify.message(parts, self.config.watches)
+            outcome = await notify.attempt(channel.url, title, text)
+        else:
+            body = deliver.body(alerts.payload(parts, self.config.watches))
+            outcome = await deliver.attempt(
+                self.hooks, channel.url, channel.secret, delivery.message_id, body, self.clock()
+            )
         await self._record(delivery, outcome, self.clock())
         return outcome.delivered
 
     async def _record(self, delivery: Delivery, outcome: deliver.Attempt, now: datetime) -> None:
+        """Delivered; or retry on the schedule; or dead after the last attempt; 410 disables."""
+        next_attempt = None
         if outcome.delivered:
-            state, next_attempt = "delivered", None
+            state = "delivered"
+        elif outcome.disable:
+            # The row stays pending, so re-enabling the endpoint delivers it.
+            state = "pending"
+            await self.write(self.store.disable_endpoint, delivery.endpoint, outcome.error or "410 Gone", now)
         else:
             next_attempt = deliver.next_attempt(
                 delivery.attempts + 1, now, outcome.retry_after, jitter=self.rng.random()
             )
-            state = "pending" if next_attempt and not outcome.disable else "dead"
-            if outcome.disable:
-                state = "pending"  # kept for when the endpoint is re-enabled; the endpoint is disabled
-                await self.write(
-                    self.store.disable_webhook, delivery.webhook, outcome.error or "410 Gone", now
-                )
+            state = "pending" if next_attempt else "dead"
         await self.write(
             lambda: self.store.record_attempt(
                 delivery,
@@ -388,11 +442,30 @@ class Poller:
                 next_attempt=next_attempt,
             )
         )
+        observe.record_delivery(outcome, state)
+
+
+async def send_test(config: Config) -> list[tuple[Channel, deliver.Attempt]]:
+    """`monitor notify test`: one test message to every channel, concurrently."""
+    now = datetime.now(UTC)
+    title, text = "monitor: test message", "If you read this, monitor can reach this channel."
+    payload = {"type": "monitor.test", "timestamp": now.isoformat(), "data": {"message": text}}
+
+    async def one(client: httpx.AsyncClient, channel: Channel) -> deliver.Attempt:
+        if channel.kind == "apprise":
+            return await notify.attempt(channel.url, title, text)
+        msg_id = deliver.message_id(0, f"test-{now.timestamp()}")
+        return await deliver.attempt(client, channel.url, channel.secret, msg_id, deliver.body(payload), now)
+
+    async with deliver.make_client() as client:
+        outcomes = await asyncio.gather(*(one(client, c) for c in config.channels))
+    return list(zip(config.channels, outcomes, strict=True))
 
 
 def _log_poll(outcome: PollOutcome, new: int) -> None:
     """The one structured line per feed poll (key=value, or JSON with --log-format json)."""
     state = outcome.state
+    observe.record_poll(outcome)
     level = logging.WARNING if state.last_error else logging.INFO
     log.log(
         level,

@@ -23,7 +23,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,13 +34,13 @@ import sqlite_utils
 from monitor.exceptions import ForeignDatabaseError, StorageError
 from monitor.types import (
     Candidate,
+    Channel,
     FeedConfig,
     FeedState,
     Item,
     Sameness,
     Statement,
     Validators,
-    WebhookConfig,
 )
 
 __all__ = [
@@ -80,11 +80,11 @@ class ItemFilter:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One pending webhook delivery from the outbox; to deliver and back."""
+    """One pending delivery from the outbox (to a webhook or an Apprise channel); to deliver and back."""
 
     id: int
     alert: int
-    webhook: str
+    endpoint: str  # a Channel id
     message_id: str
     attempts: int
 
@@ -93,8 +93,8 @@ class Delivery:
 
 
 def _migration_1(db: sqlite_utils.Database) -> None:
-    """The first schema: feeds, items (+ FTS), dedupe keys, alerts, the webhook outbox."""
-    # An id of this database, so webhook message ids never repeat across databases.
+    """The first schema: feeds, items (+ FTS), dedupe keys, alerts, the delivery outbox."""
+    # An id of this database, so message ids never repeat across databases.
     db.table("meta").insert({"key": "instance_id", "value": uuid.uuid4().hex}, pk="key")
     db.table("feeds").create(
         {
@@ -173,12 +173,16 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("item", "items", "id")],
     )
     db.table("alerts").create_index(["watch", "speaker", "stance"])
-    db.table("webhooks").create({"url": str, "disabled": str, "disabled_reason": str}, pk="url")
+    # Where alerts go. Keyed by a hash: channel URLs often hold tokens, so only a
+    # redacted form is stored.
+    db.table("endpoints").create(
+        {"id": str, "kind": str, "display": str, "disabled": str, "disabled_reason": str}, pk="id"
+    )
     db.table("deliveries").create(
         {
             "id": int,
             "alert": int,
-            "webhook": str,
+            "endpoint": str,
             "message_id": str,
             "state": str,
             "attempts": int,
@@ -189,11 +193,11 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "delivered": str,
         },
         pk="id",
-        not_null={"alert", "webhook", "message_id", "state"},
+        not_null={"alert", "endpoint", "message_id", "state"},
         defaults={"attempts": 0},
-        foreign_keys=[("alert", "alerts", "id"), ("webhook", "webhooks", "url")],
+        foreign_keys=[("alert", "alerts", "id"), ("endpoint", "endpoints", "id")],
     )
-    db.table("deliveries").create_index(["alert", "webhook"], unique=True)
+    db.table("deliveries").create_index(["alert", "endpoint"], unique=True)
     db.table("deliveries").create_index(["state", "next_attempt"])
 
 
@@ -273,6 +277,20 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return bool(self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    def ping(self, timeout: float = 2.0) -> None:
+        """A trivial read on a fresh read-only connection (for /healthz, from any thread).
+
+        A connection of its own: the store's connection belongs to the writer thread, and
+        a fresh one proves the file can still be opened and read.
+        """
+        try:
+            with closing(
+                sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
+            ) as conn:
+                conn.execute("SELECT count(*) FROM meta").fetchone()
+        except sqlite3.Error as e:
+            raise StorageError(f"{self.path}: {e}") from e
 
     # -- feeds --------------------------------------------------------------
 
@@ -514,10 +532,10 @@ class Store:
         statement: Statement,
         item_id: int,
         now: datetime,
-        webhooks: Sequence[WebhookConfig],
+        channels: Sequence[Channel],
         message_id: Callable[[int, str], str],
     ) -> int:
-        """Raise an alert and queue one delivery per webhook, in the caller's transaction."""
+        """Raise an alert and queue one delivery per channel, in the caller's transaction."""
         cursor = self.conn.execute(
             "INSERT INTO alerts (watch, speaker, stance, item, created, evidence, score)"
             " VALUES (?,?,?,?,?,?,?)",
@@ -532,27 +550,31 @@ class Store:
             ],
         )
         alert_id = int(cursor.lastrowid or 0)
-        for hook in webhooks:
-            self.conn.execute(
-                "INSERT INTO deliveries (alert, webhook, message_id, state, attempts, next_attempt)"
-                " VALUES (?, ?, ?, 'pending', 0, ?)",
-                [alert_id, hook.url, message_id(alert_id, hook.url), format_time(now)],
-            )
+        self.conn.executemany(
+            "INSERT INTO deliveries (alert, endpoint, message_id, state, attempts, next_attempt)"
+            " VALUES (?, ?, ?, 'pending', 0, ?)",
+            [(alert_id, c.id, message_id(alert_id, c.id), format_time(now)) for c in channels],
+        )
         return alert_id
 
     def set_item_alert(self, item_id: int, alert_id: int) -> None:
         self.conn.execute("UPDATE items SET alert = ? WHERE id = ?", [alert_id, item_id])
 
-    def sync_webhooks(self, webhooks: Sequence[WebhookConfig]) -> None:
+    def sync_channels(self, channels: Sequence[Channel]) -> None:
+        """Know every configured channel (and its redacted form) before alerts reference it."""
         with self.transaction():
-            for hook in webhooks:
-                self.conn.execute("INSERT OR IGNORE INTO webhooks (url) VALUES (?)", [hook.url])
+            for c in channels:
+                self.conn.execute(
+                    "INSERT INTO endpoints (id, kind, display) VALUES (?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET display = excluded.display",
+                    [c.id, c.kind, c.display],
+                )
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
         """Pending deliveries whose time has come, to enabled endpoints, oldest first."""
         rows = self.conn.execute(
-            "SELECT d.id, d.alert, d.webhook, d.message_id, d.attempts FROM deliveries d"
-            " JOIN webhooks w ON w.url = d.webhook"
+            "SELECT d.id, d.alert, d.endpoint, d.message_id, d.attempts FROM deliveries d"
+            " JOIN endpoints w ON w.id = d.endpoint"
             " WHERE d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
             " ORDER BY d.next_attempt, d.id LIMIT ?",
             [format_time(now), limit],
@@ -561,7 +583,7 @@ class Store:
 
     def next_delivery_time(self) -> datetime | None:
         row = self.conn.execute(
-            "SELECT min(d.next_attempt) FROM deliveries d JOIN webhooks w ON w.url = d.webhook"
+            "SELECT min(d.next_attempt) FROM deliveries d JOIN endpoints w ON w.id = d.endpoint"
             " WHERE d.state = 'pending' AND w.disabled IS NULL"
         ).fetchone()
         return parse_time(row[0]) if row else None
@@ -593,11 +615,11 @@ class Store:
                 ],
             )
 
-    def disable_webhook(self, url: str, reason: str, now: datetime) -> None:
+    def disable_endpoint(self, endpoint: str, reason: str, now: datetime) -> None:
         with self.transaction():
             self.conn.execute(
-                "UPDATE webhooks SET disabled = ?, disabled_reason = ? WHERE url = ?",
-                [format_time(now), reason, url],
+                "UPDATE endpoints SET disabled = ?, disabled_reason = ? WHERE id = ?",
+                [format_time(now), reason, endpoint],
             )
 
     def requeue(self, alert_id: int, now: datetime) -> int:
@@ -669,12 +691,51 @@ class Store:
                 [alert["id"]],
             )
             alert["deliveries"] = self._rows(
-                "SELECT webhook, message_id, state, attempts, last_attempt, last_status, last_error,"
-                " next_attempt,"
-                " delivered FROM deliveries WHERE alert = ? ORDER BY id",
+                "SELECT e.display AS endpoint, e.kind, d.message_id, d.state, d.attempts, d.last_attempt,"
+                " d.last_status, d.last_error, d.next_attempt, d.delivered, e.disabled_reason"
+                " FROM deliveries d JOIN endpoints e ON e.id = d.endpoint WHERE d.alert = ? ORDER BY d.id",
                 [alert["id"]],
             )
         return alerts
+
+    def items_after(self, last_id: int, limit: int) -> list[tuple[Item, int, str | None, int | None]]:
+        """Stored items with id > last_id, as (Item, id, seed, alert), for `monitor rescan`."""
+        rows = self.conn.execute(
+            "SELECT i.id, i.feed, i.key, i.guid, i.title, i.link, i.canonical_link, i.summary, i.published,"
+            " i.date_note, i.fingerprint, f.official, i.seed, i.alert FROM items i"
+            " LEFT JOIN feeds f ON f.name = i.feed WHERE i.id > ? ORDER BY i.id LIMIT ?",
+            [last_id, limit],
+        )
+        return [
+            (
+                Item(
+                    feed=r[1],
+                    key=r[2],
+                    guid=r[3],
+                    title=r[4],
+                    link=r[5],
+                    canonical_link=r[6],
+                    summary=r[7] or "",
+                    published=datetime.fromisoformat(r[8]),
+                    date_note=r[9],
+                    fingerprint=r[10] or "",
+                    official=bool(r[11]),
+                ),
+                r[0],
+                r[12],
+                r[13],
+            )
+            for r in rows
+        ]
+
+    def set_decisions(
+        self, item_id: int, *, seed: str | None, seed_score: float | None, statement: Statement | None
+    ) -> None:
+        """Replace the watch-dependent decisions of a stored item (rescan)."""
+        self.conn.execute(
+            "UPDATE items SET seed = ?, seed_score = ?, statement = ? WHERE id = ?",
+            [seed, seed_score, _statement_json(statement), item_id],
+        )
 
     def count(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])

@@ -17,6 +17,7 @@ from typing import Literal
 __all__ = [
     "AlertDecision",
     "Candidate",
+    "Channel",
     "FeedConfig",
     "FeedState",
     "FetchResult",
@@ -49,6 +50,21 @@ class WebhookConfig:
 
     url: str
     secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """Where alerts go: a signed webhook or an Apprise URL; from the config to the outbox.
+
+    The outbox keys deliveries by `id`, a hash of kind and URL, and keeps only `display`
+    (the URL with secrets hidden): channel URLs often carry tokens.
+    """
+
+    id: str
+    kind: Literal["webhook", "apprise"]
+    url: str
+    display: str
+    secret: str = ""
 
 
 @dataclass(frozen=True, slots=True)

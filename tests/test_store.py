@@ -11,8 +11,8 @@ import pytest
 
 from monitor.exceptions import ForeignDatabaseError, StorageError
 from monitor.store import ItemFilter, Store
-from monitor.types import FeedConfig, FeedState, Item, Sameness, Statement, Validators, WebhookConfig
-from tests.conftest import NOW, SECRET
+from monitor.types import Channel, FeedConfig, FeedState, Item, Sameness, Statement, Validators
+from tests.conftest import NOW
 
 FEED = FeedConfig(name="Wire", url="https://wire.example/feed")
 
@@ -150,8 +150,10 @@ def test_removed_feeds_keep_their_items(store: Store) -> None:
 
 
 def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
-    hook = WebhookConfig(url="https://hooks.example/", secret=SECRET)
-    store.sync_webhooks([hook])
+    hook = Channel(
+        id="webhook:1", kind="webhook", url="https://hooks.example/t0ken", display="https://hooks.example/…"
+    )
+    store.sync_channels([hook])
     statement = Statement(
         watch="w", speaker="Yann LeCun", stance="confirms", evidence=("confirms",), score=3.0
     )
@@ -170,7 +172,8 @@ def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
         item_id = insert_with_alert(store, statement, hook)
     assert store.alert_for(statement) is not None
     due = store.due_deliveries(NOW)
-    assert [(d.alert, d.webhook, d.message_id) for d in due] == [(1, hook.url, "msg_1")]
+    assert [(d.alert, d.endpoint, d.message_id) for d in due] == [(1, hook.id, "msg_1")]
+    assert "t0ken" not in str(store.alerts())  # only the redacted form is stored
     parts = store.alert_payload_parts(1)
     assert parts is not None
     assert parts["item"]["id"] == item_id
@@ -184,11 +187,11 @@ def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
     )
     assert store.due_deliveries(NOW) == []
     assert len(store.due_deliveries(NOW + timedelta(seconds=5))) == 1
-    store.disable_webhook(hook.url, "410 Gone", NOW)
+    store.disable_endpoint(hook.id, "410 Gone", NOW)
     assert store.due_deliveries(NOW + timedelta(days=1)) == []
 
 
-def insert_with_alert(store: Store, statement: Statement, hook: WebhookConfig) -> int:
+def insert_with_alert(store: Store, statement: Statement, hook: Channel) -> int:
     item_id = store.insert_item(
         item(), now=NOW, title_key="t", keys=(), sameness=Sameness(), statement=statement
     )

@@ -1,0 +1,161 @@
+"""Apprise channels end to end: Apprise's own JSON notification to a loopback receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from monitor import config as config_module
+from monitor import deliver, notify
+from monitor.cli import cli
+from monitor.loopback import FeedServer, HookRecorder, rss
+from monitor.pipeline import Poller
+from monitor.store import Store
+from tests.conftest import SECRET
+
+PUBLISHED = datetime(2025, 11, 19, 15, 0, tzinfo=UTC)
+
+
+def statement_feed(*titles: str) -> bytes:
+    entries = [
+        {
+            "guid": f"g{i}",
+            "title": t,
+            "link": f"https://wire.example/{i}",
+            "summary": "In a post on Threads, Yann LeCun said he will leave Meta at the end of the year "
+            "to start a company.",
+            "published": PUBLISHED + timedelta(minutes=i),
+        }
+        for i, t in enumerate(titles)
+    ]
+    return rss("Wire", entries)
+
+
+def load(write_config: Callable[[str], Path], feed_url: str, notify_url: str) -> config_module.Config:
+    text = f'database = "n.db"\n[[feeds]]\nname = "Wire"\nurl = "{feed_url}"\n'
+    return config_module.load(write_config(f'{text}[[notify]]\nurl = "{notify_url}"\n'))
+
+
+def poll(config: config_module.Config, clock: Callable[[], datetime] | None = None) -> Store:
+    store = Store.open(config.database)
+
+    async def run() -> None:
+        poller = Poller(store, config, **({"clock": clock} if clock else {}))
+        try:
+            await poller.poll_once()
+        finally:
+            await poller.aclose()
+
+    asyncio.run(run())
+    return store
+
+
+def test_one_readable_message_per_statement(write_config: Callable[[str], Path]) -> None:
+    with FeedServer() as server, HookRecorder(SECRET) as receiver:
+        server.put(
+            "/wire.xml", statement_feed("Yann LeCun confirms he is leaving Meta — @everyone read this")
+        )
+        config = load(write_config, server.url("/wire.xml"), receiver.url.replace("http://", "json://"))
+        poll(config).close()
+        assert len(receiver.hooks) == 1
+        message = receiver.hooks[0].payload
+        assert message["title"].startswith("Yann LeCun confirms: Yann LeCun confirms he is leaving Meta")
+        assert "@everyone" not in message["title"]  # mentions never ping a whole chat channel
+        assert "@\u200beveryone" in message["title"]
+        assert "https://wire.example/0" in message["message"]
+        assert "1 source so far" in message["message"]
+
+        # Another outlet's item about the same statement joins the alert: no second message.
+        server.put(
+            "/wire.xml",
+            statement_feed(
+                "Yann LeCun confirms he is leaving Meta — @everyone read this",
+                "LeCun confirms Meta exit to start AMI",
+            ),
+        )
+        store = poll(config)
+        assert len(receiver.hooks) == 1
+        assert len(store.alerts()[0]["sources"]) == 2
+        delivery = store.alerts()[0]["deliveries"][0]
+        assert delivery["state"] == "delivered"
+        assert delivery["kind"] == "apprise"
+        store.close()
+
+
+def test_a_failing_channel_is_retried_on_schedule_then_dead(write_config: Callable[[str], Path]) -> None:
+    with FeedServer() as server:
+        server.put("/wire.xml", statement_feed("Yann LeCun confirms he is leaving Meta"))
+        config = load(write_config, server.url("/wire.xml"), "json://127.0.0.1:9/nobody-listens")
+        clock = [datetime.now(UTC)]
+        store = poll(config, lambda: clock[0])
+        state = store.alerts()[0]["deliveries"][0]
+        assert state["state"] == "pending"
+        assert state["attempts"] == 1
+        store.close()
+
+        async def retry_all() -> None:
+            store = Store.open(config.database)
+            poller = Poller(store, config, clock=lambda: clock[0])
+            try:
+                for delay in deliver.RETRY_SCHEDULE[1:]:
+                    clock[0] += delay * 2  # past the (jittered) due time: no sleeping, a fake clock
+                    await poller.deliver_due()
+            finally:
+                await poller.aclose()
+                store.close()
+
+        asyncio.run(retry_all())
+        store = Store.open(config.database)
+        state = store.alerts()[0]["deliveries"][0]
+        assert state["state"] == "dead"
+        assert state["attempts"] == len(deliver.RETRY_SCHEDULE)
+        store.close()
+
+
+def test_notify_test_reaches_every_channel(write_config: Callable[[str], Path]) -> None:
+    with HookRecorder(SECRET) as apprise_receiver, HookRecorder(SECRET) as webhook_receiver:
+        path = write_config(
+            f'database = "n.db"\n[[notify]]\nurl = "{apprise_receiver.url.replace("http://", "json://")}"\n'
+            f'[[webhooks]]\nurl = "{webhook_receiver.url}"\nsecret = "{SECRET}"\n'
+        )
+        result = CliRunner().invoke(cli, ["notify", "test", "--config", str(path)], obj={})
+        assert result.exit_code == 0, result.output
+        assert result.output.count(": ok") == 2
+        assert apprise_receiver.hooks[0].payload["title"] == "monitor: test message"
+        assert webhook_receiver.hooks[0].verified
+        assert webhook_receiver.hooks[0].payload["type"] == "monitor.test"
+
+
+def test_notify_test_fails_with_exit_1_and_says_which(write_config: Callable[[str], Path]) -> None:
+    path = write_config('database = "n.db"\n[[notify]]\nurl = "json://127.0.0.1:9/x"\n')
+    result = CliRunner().invoke(cli, ["notify", "test", "--config", str(path)], obj={})
+    assert result.exit_code == 1
+    (line,) = [line for line in result.output.splitlines() if "FAILED" in line]
+    assert line.startswith("apprise  json://127.0.0.1:9/x")
+
+
+def test_config_names_bad_apprise_urls_without_echoing_them(write_config: Callable[[str], Path]) -> None:
+    path = write_config(
+        '[[notify]]\nurl = "nosuchservice://secret-token@host"\n[[notify]]\nurl_env = "NOPE_X"\n'
+    )
+    result = CliRunner().invoke(cli, ["check-config", "--config", str(path)], obj={})
+    assert result.exit_code == 2
+    assert "notify[0].url: Apprise does not support nosuchservice:// URLs" in result.output
+    assert "notify[1].url_env: environment variable NOPE_X is not set" in result.output
+    assert "secret-token" not in result.output
+
+
+def test_channel_urls_are_stored_redacted(write_config: Callable[[str], Path]) -> None:
+    config = dataclasses.replace(
+        config_module.load(write_config('database = "n.db"\n')),
+        notify=("tgram://123456789:abcdefg_hijklmnop/987",),
+    )
+    (channel,) = config.channels
+    assert "abcdefg_hijklmnop" not in channel.display
+    assert channel.id.startswith("apprise:")
+    assert notify.validate_url("tgram://123456789:abcdefg_hijklmnop/987") is None
