@@ -225,6 +225,20 @@ async def _run_once(poller_class: Any, store: Store, config: config_module.Confi
         await poller.aclose()
 
 
+def _deliver_now(store: Store, config: config_module.Config) -> tuple[int, int]:
+    """One attempt for every due delivery, outside the daemon: (attempted, delivered)."""
+    from monitor.pipeline import Poller  # noqa: PLC0415
+
+    async def send() -> tuple[int, int]:
+        poller = Poller(store, config)
+        try:
+            return await poller.deliver_due()
+        finally:
+            await poller.aclose()
+
+    return asyncio.run(send())
+
+
 @cli.command()
 @config_option
 @output_options
@@ -322,22 +336,13 @@ def alerts(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
 @handle_errors
 def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
     """Send alert ALERT_ID again to every webhook (same webhook-id, so receivers can dedupe)."""
-    from monitor.pipeline import Poller  # noqa: PLC0415
 
     config = _load_config(ctx, config_file or ctx.obj.get("config"))
     store = Store.open(config.database, create=False)
     if not store.alerts(alert_id):
         raise UsageProblem(f"no alert {alert_id}; see `monitor alerts` for the ids")
     queued = store.requeue(alert_id, datetime.now(UTC))
-
-    async def send() -> tuple[int, int]:
-        poller = Poller(store, config)
-        try:
-            return await poller.deliver_due()
-        finally:
-            await poller.aclose()
-
-    attempted, delivered = asyncio.run(send())
+    attempted, delivered = _deliver_now(store, config)
     click.echo(
         f"alert {alert_id}: {queued} deliveries queued, {delivered}/{attempted} delivered now", err=True
     )
@@ -354,7 +359,7 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
 @handle_errors
 def rescan(ctx: click.Context, config_file: str | None, alert: bool) -> None:
     """Apply seed and statement detection again to every stored item (after a watch or seed changed)."""
-    from monitor.pipeline import Poller, Processor  # noqa: PLC0415
+    from monitor.pipeline import Processor  # noqa: PLC0415
 
     config = _load_config(ctx, config_file)
     store = Store.open(config.database, create=False)
@@ -364,15 +369,7 @@ def rescan(ctx: click.Context, config_file: str | None, alert: bool) -> None:
         stats = Processor(store, config).rescan(datetime.now(UTC), alert=alert, progress=bar.update)
     delivered = (0, 0)
     if alert and stats.alerts:
-
-        async def send() -> tuple[int, int]:
-            poller = Poller(store, config)
-            try:
-                return await poller.deliver_due()
-            finally:
-                await poller.aclose()
-
-        delivered = asyncio.run(send())
+        delivered = _deliver_now(store, config)
     click.echo(
         f"rescanned {stats.items_updated} items: {stats.alerts} new alerts"
         + (

@@ -107,3 +107,20 @@ def test_rescan_with_alert_delivers(stored_under_another_watch: Callable[..., Pa
         assert len(receiver.hooks) == 1
         assert receiver.hooks[0].verified
         assert receiver.hooks[0].payload["data"]["speaker"] == "Yann LeCun"
+
+
+def test_alerts_replay_sends_again_with_the_same_webhook_id(write_config: Callable[[str], Path]) -> None:
+    with FeedServer() as server, HookRecorder(SECRET) as receiver:
+        server.put("/f.xml", rss("Wire", [STATEMENT]))
+        config = write_config(
+            f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
+            f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
+        )
+        run("run", "--once", "--config", str(config))
+        (alert,) = json.loads(run("alerts", "--json", "--config", str(config)))
+        run("alerts", "replay", str(alert["id"]), "--config", str(config))
+        assert [h.verified for h in receiver.hooks] == [True, True]
+        assert receiver.hooks[0].webhook_id == receiver.hooks[1].webhook_id  # receivers can dedupe
+        result = CliRunner().invoke(cli, ["alerts", "replay", "99", "--config", str(config)], obj={})
+        assert result.exit_code == 2
+        assert "no alert 99" in result.output
