@@ -84,13 +84,13 @@ def build(db: Path, n: int) -> None:
     for p in range(min(n, POOL)):
         item = _item(p % FEEDS, p, stories, now, "pool")
         f = dedupe.features(item, seeds)
-        pool.append((item, f.title_key, f.blocking_keys))
+        pool.append((item, f.title_key, f.blocking_keys, (" ".join(f.tokens), " ".join(f.names), f.parties)))
     conn = store.conn
     conn.execute("PRAGMA synchronous = OFF")
     for start in range(0, n, CHUNK):
         rows, keys = [], []
         for i in range(start, min(n, start + CHUNK)):
-            item, title_key, blocking = pool[i % len(pool)]
+            item, title_key, blocking, saved = pool[i % len(pool)]
             published = format_time(now - span * (n - i) / n)
             rid = i + 1
             rows.append(
@@ -109,13 +109,15 @@ def build(db: Path, n: int) -> None:
                     title_key,
                     (i % len(pool)) + 1,
                     50.0,
+                    *saved,
                 )
             )
             keys.extend((k, rid, published) for k in blocking)
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO items (id, feed, key, guid, title, link, canonical_link, summary, published,"
-            " first_seen, fingerprint, title_key, story, story_score) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " first_seen, fingerprint, title_key, story, story_score, dedupe_tokens, dedupe_names, parties)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         conn.executemany("INSERT INTO item_keys (key, item, published) VALUES (?,?,?)", keys)

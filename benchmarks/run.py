@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.farm import Farm, FarmServer
+from monitor.store import MIGRATIONS
 
 PHASES = ("first", "304", "advanced")
 TITLES = {
@@ -195,7 +196,8 @@ def store_scaling(args: argparse.Namespace) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     results = {}
     for n in args.store_sizes:
-        db = cache / f"store-{n}-v1.db"
+        # Named after the schema version: a store built for an older schema is rebuilt.
+        db = cache / f"store-{n}-v{len(MIGRATIONS)}.db"
         if not db.exists():
             log(f"building a store of {n:,} items in {db} (kept for later runs)")
             for suffix in ("", "-wal", "-shm"):

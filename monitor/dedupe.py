@@ -60,6 +60,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import combinations
+from typing import Protocol
 
 from rapidfuzz import fuzz
 
@@ -70,6 +71,7 @@ __all__ = [
     "DUPLICATE_WINDOW",
     "MAX_BLOCKING_KEYS",
     "MAX_CANDIDATES",
+    "PER_KEY_CANDIDATES",
     "STORY_WINDOW",
     "Features",
     "SeedIndex",
@@ -87,8 +89,12 @@ STORY_WINDOW = timedelta(days=30)
 # at most 4 h); a week leaves room for slow feeds yet keeps recurring headlines apart.
 DUPLICATE_WINDOW = timedelta(days=7)
 # Story ids propagate from member to member, so the newest few members of a story are
-# enough to join it; 50 covers a busy story's day of rewrites and keeps decide() ~2 ms.
-MAX_CANDIDATES = 50
+# enough to join it. Cost is linear in candidates (benchmark scenario 5: 50 → ~10 ms per
+# item, 20 → ~1.5 ms); the corpus (eval) scores the same at 20 as at 50.
+MAX_CANDIDATES = 20
+# Newest items read per blocking key: a rewrite shares several keys with its story, so a
+# few per key find it while a popular key (a name pair in every item) cannot flood the list.
+PER_KEY_CANDIDATES = 3
 # 5 salient tokens give 10 pairs; more keys only add index probes.
 SALIENT_TOKENS = 5
 MAX_BLOCKING_KEYS = 10
@@ -277,6 +283,8 @@ class Features:
     title_key: str  # hash of the normalised headline, for the exact-headline lookup
     blocking_keys: tuple[str, ...]  # pairs of salient tokens, for the story lookup
     text: str  # the raw title and body, for the cue patterns (case matters)
+    cjk: bool = False  # mostly Chinese/Japanese/Korean: compared with others on names only
+    parties: str = ""  # the principal parties it names, per watch (see SeedIndex.parties)
 
 
 def features(item: Item, seeds: SeedIndex) -> Features:
@@ -287,8 +295,12 @@ def features(item: Item, seeds: SeedIndex) -> Features:
     language, a first-party post that never names its author).
     """
     base = text_features(item.title, item.summary)
-    party_keys = seeds.party_keys(f"{item.feed}\n{base.text}")
-    return replace(base, blocking_keys=base.blocking_keys + party_keys)
+    principals = seeds.principals(f"{item.feed}\n{base.text}")
+    return replace(
+        base,
+        blocking_keys=base.blocking_keys + seeds.party_keys(principals),
+        parties=seeds.encode(principals),
+    )
 
 
 def text_features(title: str, summary: str) -> Features:
@@ -310,6 +322,7 @@ def _features(title: str, body: str) -> Features:
         title_key=hashlib.sha256(norm_title.encode()).hexdigest()[:32],
         blocking_keys=_blocking_keys(tokens, names),
         text=text,
+        cjk=_mostly_cjk(tokens),
     )
 
 
@@ -519,10 +532,15 @@ class SeedIndex:
                 sources.update(_seed_sources(full))
         self.cues = _Cues(frozenset(sources))
 
-    def party_keys(self, text: str) -> tuple[str, ...]:
-        """One blocking key per watch whose principal parties `text` names."""
-        named = zip(self._parties, self.principals(text), strict=True)
+    def party_keys(self, principals: tuple[frozenset[str], ...]) -> tuple[str, ...]:
+        """One blocking key per watch whose principal parties an item names."""
+        named = zip(self._parties, principals, strict=True)
         return tuple(f"@{p.watch}:{'+'.join(sorted(n))}" for p, n in named if n)
+
+    def encode(self, principals: tuple[frozenset[str], ...]) -> str:
+        """The principal parties as one string, stored with the item and compared as is."""
+        named = zip(self._parties, principals, strict=True)
+        return "|".join(f"{p.watch}:{'+'.join(sorted(n))}" for p, n in named)
 
     def principals(self, text: str) -> tuple[frozenset[str], ...]:
         """For each watch, the principal parties (those its seeds are about) `text` names."""
@@ -575,7 +593,7 @@ _FR_FUNCTION = _word_set("le la les des du une est sur pour dans qui que sa son 
 
 def _foreign(feats: Features) -> bool:
     """Is the item in another language than the (English) seeds? See FOREIGN_FUNCTION_WORD_RATIO."""
-    if _is_cjk(feats):
+    if feats.cjk:
         return True
     words = [w.casefold() for w in _WORD.findall(feats.text)]
     english = sum(w in _EN_FUNCTION for w in words)
@@ -587,8 +605,10 @@ def _weight(token: str, names: frozenset[str]) -> float:
     return NAME_WEIGHT if token in names else 1.0
 
 
-def _is_cjk(feats: Features) -> bool:
-    return sum(not t.isascii() and bool(_CJK_RUN.match(t)) for t in feats.tokens) > len(feats.tokens) / 2
+def _mostly_cjk(tokens: frozenset[str]) -> bool:
+    foreign = [t for t in tokens if not t.isascii()]  # cheap: most items are all ASCII
+    half = len(tokens) / 2
+    return len(foreign) > half and sum(bool(_CJK_RUN.match(t)) for t in foreign) > half
 
 
 def _coverage(feats: Features, known: frozenset[str]) -> float:
@@ -599,22 +619,46 @@ def _coverage(feats: Features, known: frozenset[str]) -> float:
     return 100.0 * hit / total if total else 0.0
 
 
-def _overlap(a: Features, b: Features) -> float:
+class _Bag(Protocol):
+    """What `_overlap` reads: a new item's Features, or a stored candidate's saved tokens."""
+
+    @property
+    def tokens(self) -> frozenset[str]: ...
+    @property
+    def names(self) -> frozenset[str]: ...
+    @property
+    def cjk(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """A candidate's tokens as the store saved them when it arrived."""
+
+    tokens: frozenset[str]
+    names: frozenset[str]
+    cjk: bool
+    parties: str
+
+
+def _overlap(a: _Bag, b: _Bag) -> float:
     """Weighted Dice overlap (0–100) of two items' tokens; names weigh more than words.
 
     Across scripts (a Chinese item against an English one) only the Latin tokens can meet:
     the score is the share of the CJK item's Latin tokens (names, mostly) the other has.
+    Counted with set sizes: a token weighs NAME_WEIGHT when either item writes it as a name.
     """
-    if _is_cjk(a) != _is_cjk(b):
-        cjk, other = (a, b) if _is_cjk(a) else (b, a)
+    if a.cjk != b.cjk:
+        cjk, other = (a, b) if a.cjk else (b, a)
         latin = {t for t in cjk.tokens if t.isascii()}
         if len(latin) < CROSS_SCRIPT_MIN_TOKENS:
             return 0.0
         return 100.0 * len(latin & other.tokens) / len(latin)
     names = a.names | b.names
-    shared = sum(_weight(t, names) for t in a.tokens & b.tokens)
-    total = sum(_weight(t, names) for t in a.tokens) + sum(_weight(t, names) for t in b.tokens)
-    return 200.0 * shared / total if total else 0.0
+    extra = NAME_WEIGHT - 1.0
+    shared = a.tokens & b.tokens
+    weighted_shared = len(shared) + extra * len(shared & names)
+    total = len(a.tokens) + extra * len(a.tokens & names) + len(b.tokens) + extra * len(b.tokens & names)
+    return 200.0 * weighted_shared / total if total else 0.0
 
 
 # ── Decisions ───────────────────────────────────────────────────────────────────────
@@ -670,6 +714,8 @@ def _duplicate(
 def _same_article(item: Item, feats: Features, cand: Candidate) -> float | None:
     if item.canonical_link and item.canonical_link == cand.canonical_link:
         return 100.0
+    if cand.title_key is not None and cand.title_key != feats.title_key:
+        return None  # the common case, decided without reading the candidate's text
     if abs(item.published - cand.published) > DUPLICATE_WINDOW:
         return None
     other = text_features(cand.title, cand.summary)
@@ -679,6 +725,21 @@ def _same_article(item: Item, feats: Features, cand: Candidate) -> float | None:
         return 100.0
     score = fuzz.ratio(feats.lead, other.lead)
     return score if score >= DUPLICATE_LEAD_MIN else None
+
+
+def _stored(cand: Candidate, seeds: SeedIndex) -> _Stored:
+    """A candidate's tokens and parties: as saved at insert, else worked out from its text."""
+    if cand.tokens is not None and cand.parties is not None:
+        return _saved(cand.tokens, cand.names or "", cand.parties)
+    other = text_features(cand.title, cand.summary)
+    parties = seeds.encode(seeds.principals(f"{cand.feed}\n{other.text}"))
+    return _Stored(other.tokens, other.names, other.cjk, parties)
+
+
+@lru_cache(maxsize=8192)  # the same stored items come back as candidates item after item
+def _saved(tokens: str, names: str, parties: str) -> _Stored:
+    bag = frozenset(tokens.split())
+    return _Stored(bag, frozenset(names.split()), _mostly_cjk(bag), parties)
 
 
 def _trivial_lead(feats: Features) -> bool:
@@ -695,13 +756,13 @@ def _story(
     The feed's name counts: a first-party feed ("Yann LeCun (Threads)") speaks for its
     party even when the post never names it.
     """
-    mine = seeds.principals(f"{item.feed}\n{feats.text}")
+    mine = feats.parties or seeds.encode(seeds.principals(f"{item.feed}\n{feats.text}"))
     best: tuple[float, int] | None = None
     for cand in candidates:
         if cand.story is None or abs(item.published - cand.published) > STORY_WINDOW:
             continue
-        other = text_features(cand.title, cand.summary)
-        if seeds.principals(f"{cand.feed}\n{other.text}") != mine:
+        other = _stored(cand, seeds)
+        if other.parties != mine:
             continue  # "Meta confirms an outage" is not "Meta confirms LeCun's exit"
         score = _overlap(feats, other)
         if score >= STORY_MIN_SCORE and (best is None or score > best[0]):

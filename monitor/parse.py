@@ -53,6 +53,10 @@ _SUBSET_TOKEN = re.compile(rb"<!--|<\?|[\"'\]]")
 # What feedparser itself takes for the end of the prolog (sanitizer.replace_doctype).
 _FIRST_TAG = re.compile(rb"<\w")
 _ROOT_NAME = re.compile(rb"<(?:[\w.-]+:)?([\w.-]+)")
+# RSS text has no type attribute, so feedparser guesses: text/plain unless every tag is on
+# its whitelist, which makes "<script>x()</script><b>Hi</b>" plain text to be kept verbatim.
+# A closing tag is markup in any feed we have seen; only Atom's declared type="text" wins.
+_CLOSING_TAG = re.compile(r"</[a-zA-Z][\w:-]*\s*>")
 
 # feedparser's sanitizer and URI resolution rewrite HTML that normalise reduces to plain
 # text anyway (dropping script and style bodies itself); skipping them saves ~1/3 of the time.
@@ -75,7 +79,7 @@ def parse(body: bytes, headers: Mapping[str, str], url: str) -> ParsedFeed:
     _check_is_feed(result, headers, _root_name(view, prolog_end), view[:1])
     return ParsedFeed(
         title=plain_text(_text_of(result.feed, "title")),
-        entries=tuple(_raw_entry(entry, url) for entry in result.entries),
+        entries=tuple(_raw_entry(entry, url, _type_guessed(result)) for entry in result.entries),
         warnings=_warnings(result),
     )
 
@@ -213,12 +217,17 @@ def _one_line(error: object) -> str:
 # --- entries -------------------------------------------------------------------------
 
 
-def _raw_entry(entry: dict[str, Any], url: str) -> RawEntry:
-    summary, content_type = _summary(entry)
+def _type_guessed(result: Any) -> bool:
+    """Whether feedparser guessed the text types (RSS, RDF) rather than read them (Atom)."""
+    return not str(result.get("version") or "").startswith("atom")
+
+
+def _raw_entry(entry: dict[str, Any], url: str, guessed: bool = False) -> RawEntry:
+    summary, content_type = _summary(entry, guessed)
     published, published_raw = _published(entry)
     return RawEntry(
         guid=_text_of(entry, "id") or None,
-        title=_text_of(entry, "title"),
+        title=_text_of(entry, "title", guessed),
         link=_absolute(_link(entry), url),
         summary=summary,
         published=published,
@@ -227,21 +236,29 @@ def _raw_entry(entry: dict[str, Any], url: str) -> RawEntry:
     )
 
 
-def _text_of(element: dict[str, Any], key: str) -> str:
+def _text_of(element: dict[str, Any], key: str, guessed: bool = False) -> str:
     """`element[key]` as HTML: a text/plain value is escaped, so "a <b> c" stays literal."""
     value = dict.get(element, key)  # dict.get: FeedParserDict's aliases would warn
     if not isinstance(value, str):
         return ""
     detail = dict.get(element, f"{key}_detail") or {}
-    return html.escape(value, quote=False) if detail.get("type") == "text/plain" else value
+    plain = _media(detail.get("type"), value, guessed) == "text/plain"
+    return html.escape(value, quote=False) if plain else value
 
 
-def _summary(entry: dict[str, Any]) -> tuple[str, str]:
+def _media(declared: str | None, value: str, guessed: bool) -> str | None:
+    """The text's media type, overriding a guess of text/plain for text with closing tags."""
+    if declared == "text/plain" and guessed and _CLOSING_TAG.search(value):
+        return "text/html"
+    return declared
+
+
+def _summary(entry: dict[str, Any], guessed: bool = False) -> tuple[str, str]:
     """The entry's summary, else its first content, with its media type."""
     summary = dict.get(entry, "summary")
     if isinstance(summary, str) and summary:
         detail = dict.get(entry, "summary_detail") or {}
-        return summary, detail.get("type") or "text/html"
+        return summary, _media(detail.get("type"), summary, guessed) or "text/html"
     for content in dict.get(entry, "content") or ():
         if isinstance(content.get("value"), str):
             return content["value"], content.get("type") or "text/html"

@@ -182,6 +182,7 @@ class Processor:
             keys=features.blocking_keys,
             since=item.published - dedupe.STORY_WINDOW,
             limit=dedupe.MAX_CANDIDATES,
+            per_key=dedupe.PER_KEY_CANDIDATES,
         )
         sameness = dedupe.decide(item, features, candidates, self.seeds, statement=statement, now=now)
         item_id = self.store.insert_item(
@@ -191,6 +192,7 @@ class Processor:
             keys=features.blocking_keys,
             sameness=sameness,
             statement=statement,
+            saved=(" ".join(features.tokens), " ".join(features.names), features.parties),
         )
         observe.record_item(sameness)
         if statement is not None:

@@ -201,7 +201,18 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db.table("deliveries").create_index(["state", "next_attempt"])
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_migration_1,)
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """What dedupe saves of each item on arrival, so comparing with it later needs no text work.
+
+    Older rows keep NULL here; dedupe works theirs out from the text when it meets them.
+    """
+    items = db.table("items")
+    items.add_column("dedupe_tokens", str)
+    items.add_column("dedupe_names", str)
+    items.add_column("parties", str)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_migration_1, _migration_2)
 
 
 # ----------------------------------------------------------------- store ---
@@ -404,12 +415,17 @@ class Store:
         keys: Iterable[str],
         sameness: Sameness,
         statement: Statement | None,
+        saved: tuple[str, str, str] = ("", "", ""),
     ) -> int:
-        """Store a new item with what dedupe and classify decided; returns its id."""
+        """Store a new item with what dedupe and classify decided; returns its id.
+
+        `saved` is dedupe's (tokens, names, parties) of the item, kept for later comparisons.
+        """
         cursor = self.conn.execute(
             "INSERT INTO items (feed, key, guid, title, link, canonical_link, summary, published, date_note,"
             " first_seen, fingerprint, title_key, duplicate_of, duplicate_score, seed, seed_score, story,"
-            " story_score, statement) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " story_score, statement, dedupe_tokens, dedupe_names, parties)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 item.feed,
                 item.key,
@@ -430,6 +446,7 @@ class Store:
                 sameness.story,
                 sameness.story_score,
                 _statement_json(statement),
+                *saved,
             ],
         )
         item_id = int(cursor.lastrowid or 0)
@@ -456,52 +473,38 @@ class Store:
         keys: Sequence[str],
         since: datetime,
         limit: int,
+        per_key: int = 5,
     ) -> list[Candidate]:
         """Stored items dedupe should compare a new item with (see dedupe's docstring).
 
-        Every lookup is an index range scan, so the cost does not grow with the store.
+        One statement: each lookup is a LIMITed index range scan, so the cost does not grow
+        with the store; the newest `per_key` items per blocking key, `limit` in all, plus
+        every item with the same canonical link or headline.
         """
-        ids: dict[int, None] = {}
-        if canonical_link:
-            ids.update(
-                dict.fromkeys(
-                    self._ids(
-                        "SELECT id FROM items WHERE canonical_link = ? ORDER BY id LIMIT 5", [canonical_link]
-                    )
-                )
-            )
         since_text = format_time(since)
-        ids.update(
-            dict.fromkeys(
-                self._ids(
-                    "SELECT id FROM items WHERE title_key = ? AND published >= ? ORDER BY id LIMIT 5",
-                    [title_key, since_text],
-                )
-            )
-        )
+        exact = [
+            "SELECT id FROM (SELECT id FROM items WHERE title_key = ? AND published >= ? ORDER BY id LIMIT 5)"
+        ]
+        params: list[Any] = [title_key, since_text]
+        if canonical_link:  # a copy of any age: the same URL is the same article
+            exact.append("SELECT id FROM (SELECT id FROM items WHERE canonical_link = ? ORDER BY id LIMIT 5)")
+            params.append(canonical_link)
+        by_key = [
+            "SELECT id FROM (SELECT item AS id FROM item_keys WHERE key = ? AND published >= ?"
+            " ORDER BY published DESC LIMIT ?)"
+        ] * len(keys)
         for key in keys:
-            ids.update(
-                dict.fromkeys(
-                    self._ids(
-                        "SELECT item FROM item_keys WHERE key = ? AND published >= ?"
-                        " ORDER BY published DESC LIMIT ?",
-                        [key, since_text, limit],
-                    )
-                )
-            )
-        return self._candidates(list(ids)[: limit + 10])
-
-    def _ids(self, sql: str, params: Sequence[Any]) -> list[int]:
-        return [row[0] for row in self.conn.execute(sql, params)]
-
-    def _candidates(self, ids: Sequence[int]) -> list[Candidate]:
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
+            params += [key, since_text, per_key]
+        newest = (
+            f" OR id IN (SELECT id FROM items WHERE id IN ({' UNION '.join(by_key)})"
+            " ORDER BY published DESC LIMIT ?)"
+            if keys
+            else ""
+        )
         rows = self.conn.execute(
-            "SELECT id, feed, canonical_link, title, summary, published, story, duplicate_of"
-            f" FROM items WHERE id IN ({marks}) ORDER BY id",
-            list(ids),
+            "SELECT id, feed, canonical_link, title, summary, published, story, duplicate_of, title_key,"
+            f" dedupe_tokens, dedupe_names, parties FROM items WHERE id IN ({' UNION '.join(exact)}){newest}",
+            [*params, limit] if keys else params,
         )
         return [
             Candidate(
@@ -513,6 +516,10 @@ class Store:
                 published=datetime.fromisoformat(r[5]),
                 story=r[6],
                 duplicate_of=r[7],
+                title_key=r[8],
+                tokens=r[9],
+                names=r[10],
+                parties=r[11],
             )
             for r in rows
         ]

@@ -162,7 +162,12 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A stored item offered to dedupe for comparison; from the store."""
+    """A stored item offered to dedupe for comparison; from the store.
+
+    `title_key`, `tokens`, `names` and `parties` are what dedupe saved when the item arrived
+    (space-separated tokens), so comparing needs no text work; None for rows stored before
+    they were saved, which dedupe then works out from the text.
+    """
 
     id: int
     feed: str
@@ -172,6 +177,10 @@ class Candidate:
     published: datetime
     story: int | None
     duplicate_of: int | None
+    title_key: str | None = None
+    tokens: str | None = None
+    names: str | None = None
+    parties: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

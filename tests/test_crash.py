@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,7 +53,7 @@ from tests.conftest import SECRET
 from tests.receiver import HANG, Receiver, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
-KILLS = int(os.environ.get("MONITOR_CRASH_KILLS", "60"))
+KILLS = int(os.environ.get("MONITOR_CRASH_KILLS", "75"))
 FEEDS = 6  # below the process-pool threshold: each run is one process to kill
 ITEMS = 30  # per feed and cycle
 HOOKS = 2  # endpoints per alert
@@ -120,21 +120,34 @@ class Forker:
         for line in self.process.stdout:
             self.lines.put(json.loads(line))
 
-    def run(self, config: Path, log: Path, kill_after: float | None = None) -> dict[str, Any]:
-        """Run `monitor run --once`; kill -9 it after `kill_after` seconds if still running."""
+    def run(
+        self, config: Path, log: Path, trigger: Callable[[], bool] | None = None, delay: float = 0.0
+    ) -> dict[str, Any]:
+        """Run `monitor run --once`; kill -9 it `delay` s after `trigger()` turns true.
+
+        A trigger (the farm saw the run's first request, say) rather than a fixed time keeps
+        the kills in the stage under test however loaded the machine is.
+        """
         assert self.process.stdin is not None
         started = time.monotonic()
-        self.process.stdin.write(
-            json.dumps({"argv": ["--config", str(config), "run", "--once"], "log": str(log)})
-        )
-        self.process.stdin.write("\n")
+        request = {"argv": ["--config", str(config), "run", "--once"], "log": str(log)}
+        self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
         pid = self._next(60)["pid"]
-        try:
-            end = self.lines.get(timeout=kill_after if kill_after is not None else 120)
-        except queue.Empty:
+        end: dict[str, Any] | None = None
+        fired: float | None = None
+        while end is None and time.monotonic() - started < 120:
+            try:
+                end = self.lines.get(timeout=0.002)
+            except queue.Empty:
+                if fired is None and trigger is not None and trigger():
+                    fired = time.monotonic()
+                if fired is not None and time.monotonic() - fired >= delay:
+                    os.kill(pid, signal.SIGKILL)
+                    end = self._next(60)
+        if end is None:
             os.kill(pid, signal.SIGKILL)
-            end = self._next(60)
+            raise AssertionError(f"the run did not end within 120 s; see {log}")
         end["seconds"] = time.monotonic() - started
         end["killed"] = end.get("signal") == signal.SIGKILL
         return end
@@ -143,6 +156,28 @@ class Forker:
         assert self.process.stdin is not None
         self.process.stdin.close()
         self.process.wait(timeout=30)
+
+
+def calibrate(forker: Forker, config: Path, log: Path, started: Callable[[], bool]) -> float:
+    """Run once to the end; return how long it ran after `started()` first became true."""
+    seen: list[float] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set() and not seen:
+            if started():
+                seen.append(time.monotonic())
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    run = forker.run(config, log)
+    ended = time.monotonic()
+    done.set()
+    watcher.join()
+    assert run.get("exit") == 0, log.read_text()
+    assert seen, "the stage never started"
+    return ended - seen[0]
 
 
 @pytest.fixture(scope="module")
@@ -255,11 +290,11 @@ def where(state: State) -> str:
 
 
 def test_kill_9_while_storing_and_queueing_loses_nothing(forker: Forker, farm: Farm) -> None:
-    # Calibrate: how long a whole run takes here (fetch, store 180 items, 2 alerts, 4 deliveries).
+    # Kills land between a run's first feed request and its end (that span measured once here):
+    # fetch, parse, store 180 items with 2 alerts and their 4 outbox rows, deliver.
     config = farm.new_cycle()
-    clean = forker.run(config, farm.folder / "calibrate.log")
-    assert clean.get("exit") == 0
-    full = clean["seconds"]
+    asked = farm.feeds.requests
+    span = calibrate(forker, config, farm.folder / "calibrate.log", lambda: farm.feeds.requests > asked)
     rng = random.Random(5)
     landed: Counter[str] = Counter()
     kills = 0
@@ -267,9 +302,14 @@ def test_kill_9_while_storing_and_queueing_loses_nothing(forker: Forker, farm: F
     while kills < KILLS:
         config = farm.new_cycle()
         database = farm.folder / f"cycle{farm.cycle}.db"
-        for attempt in range(2):
+        log = farm.folder / f"c{farm.cycle}.log"
+        for attempt in range(3):
+            asked = farm.feeds.requests
             run = forker.run(
-                config, farm.folder / f"c{farm.cycle}.log", kill_after=rng.uniform(0, full * 1.1)
+                config,
+                log,
+                trigger=lambda asked=asked: farm.feeds.requests > asked,
+                delay=rng.uniform(0, span),
             )
             state = inspect(database)
             assert state.problems == [], (farm.cycle, attempt, state)
@@ -277,8 +317,8 @@ def test_kill_9_while_storing_and_queueing_loses_nothing(forker: Forker, farm: F
                 break  # the run finished before its kill: this cycle's work is done
             kills += 1
             landed[where(state)] += 1
-        finished = forker.run(config, farm.folder / f"c{farm.cycle}.log")
-        assert finished.get("exit") == 0, (farm.folder / f"c{farm.cycle}.log").read_text()
+        finished = forker.run(config, log)
+        assert finished.get("exit") == 0, log.read_text()
         state = inspect(database)
         assert state.problems == []
         assert state.items == FEEDS * ITEMS  # nothing lost
@@ -288,7 +328,7 @@ def test_kill_9_while_storing_and_queueing_loses_nothing(forker: Forker, farm: F
         assert set(message_states(database)) <= set(farm.hooks.accepted_ids)
     seconds = time.monotonic() - started
     print(f"\n== kill -9 while storing: {kills} kills over {farm.cycle - 1} cycles in {seconds:.0f} s")
-    print(f"   a whole run takes {full:.2f} s; where the kills landed:")
+    print(f"   a run spends {span:.2f} s from its first feed request to its end; the kills left:")
     for stage, count in landed.most_common():
         print(f"   {count:4}  {stage}")
     assert landed["while items were stored"] + landed["before or during deliveries"] > 0
@@ -297,24 +337,23 @@ def test_kill_9_while_storing_and_queueing_loses_nothing(forker: Forker, farm: F
 def test_kill_9_while_delivering_sends_only_the_in_flight_message_twice(
     forker: Forker, tmp_path: Path
 ) -> None:
-    # Each answer takes ~1 s (headers trickled), so kills land while deliveries are in flight.
+    # Each answer takes ~1 s (headers trickled), and each kill comes 0-0.8 s after the run's
+    # first webhook request: it lands while deliveries are in flight.
     slow = Reply(200, trickle=0.02)
     with FeedServer() as feeds, Receiver(SECRET, then=slow) as hooks:
         farm = Farm(tmp_path, feeds, hooks)
-        config = farm.new_cycle()
-        clean = forker.run(config, tmp_path / "calibrate.log")
-        assert clean.get("exit") == 0
-        full = clean["seconds"]
         rng = random.Random(9)
         credit: Counter[str] = Counter()  # how often each message was in flight at a kill
         kills = 0
+        started = time.monotonic()
         while kills < KILLS // 3:
             config = farm.new_cycle()
             database = tmp_path / f"cycle{farm.cycle}.db"
-            for _ in range(8):
+            for attempt in range(6):
                 before = Counter(hooks.received_ids)
-                kill_after = rng.uniform(full * 0.4, full) if rng.random() < 0.7 else None
-                run = forker.run(config, tmp_path / f"c{farm.cycle}.log", kill_after=kill_after)
+                asked = len(hooks.requests)
+                trigger = (lambda asked=asked: len(hooks.requests) > asked) if attempt < 2 else None
+                run = forker.run(config, tmp_path / f"c{farm.cycle}.log", trigger, rng.uniform(0, 0.8))
                 assert inspect(database).problems == []
                 if run["killed"]:
                     kills += 1
@@ -329,12 +368,13 @@ def test_kill_9_while_delivering_sends_only_the_in_flight_message_twice(
         received = Counter(hooks.received_ids)
         assert not hooks.failures
     twice = {m: n for m, n in received.items() if n > 1}
+    seconds = time.monotonic() - started
     print(
-        f"\n== kill -9 while delivering: {kills} kills, {len(received)} messages, "
-        f"{len(twice)} received more than once (each was in flight at a kill)"
+        f"\n== kill -9 while delivering: {kills} kills over {farm.cycle} cycles in {seconds:.0f} s,"
+        f" {len(received)} messages, {len(twice)} received twice (each was in flight at a kill)"
     )
     assert all(received[m] <= 1 + credit[m] for m in received), (received, credit)
-    assert len(received) == (farm.cycle) * len(STATEMENTS) * HOOKS  # every alert, every endpoint
+    assert len(received) == farm.cycle * len(STATEMENTS) * HOOKS  # every alert, every endpoint
 
 
 # ─── SIGTERM ────────────────────────────────────────────────────────────────────────

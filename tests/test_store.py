@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor import store as store_module
 from monitor.exceptions import ForeignDatabaseError, StorageError
 from monitor.store import ItemFilter, Store
 from monitor.types import Channel, FeedConfig, FeedState, Item, Sameness, Statement, Validators
@@ -242,4 +243,30 @@ def test_reopening_keeps_data_and_schema_version(tmp_path: Path) -> None:
     s.close()
     again = Store.open(path)
     assert again.count("items") == 1
-    assert again.conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert again.conn.execute("PRAGMA user_version").fetchone()[0] == len(store_module.MIGRATIONS)
+
+
+def test_an_older_database_is_migrated_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "m.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+    old = Store.open(path)
+    old.sync_feeds([FEED], NOW)
+    old.db.table("items").insert(  # a row as the first schema stored it
+        {
+            "feed": "Wire",
+            "key": "k",
+            "title": "t",
+            "published": "2025-11-20T11:00:00Z",
+            "first_seen": "2025-11-20T11:00:00Z",
+            "title_key": "t",
+        }
+    )
+    old.close()
+    monkeypatch.undo()
+    upgraded = Store.open(path)
+    assert upgraded.conn.execute("PRAGMA user_version").fetchone()[0] == len(store_module.MIGRATIONS)
+    (candidate,) = upgraded.candidates(
+        canonical_link=None, title_key="t", keys=[], since=NOW - timedelta(days=9), limit=9
+    )
+    assert candidate.tokens is None  # stored before dedupe saved tokens: dedupe reads the text instead
+    assert upgraded.integrity_ok()
