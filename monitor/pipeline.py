@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import random
 import time
@@ -38,8 +39,20 @@ from monitor.config import Config
 from monitor.exceptions import FeedError
 from monitor.store import Delivery, Store
 from monitor.types import Channel, FeedConfig, FeedState, FetchResult, Item, Statement, Validators
+from monitor.watch import Watch
 
-__all__ = ["PollOutcome", "Poller", "Processor", "RunStats", "next_state", "parse_items", "send_test"]
+__all__ = [
+    "Deciders",
+    "PollOutcome",
+    "Poller",
+    "Prepared",
+    "Processor",
+    "RunStats",
+    "init_worker",
+    "next_state",
+    "parse_items",
+    "send_test",
+]
 
 log = logging.getLogger("monitor.poll")
 T = TypeVar("T")
@@ -54,11 +67,44 @@ RESCAN_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
+class Prepared:
+    """An item with all that can be decided without the store: its dedupe features and its
+    statement. Made in the parse workers (the second core), so the single writer only looks
+    up, compares and stores; from the parse workers to the writer."""
+
+    item: Item
+    features: dedupe.Features
+    statement: Statement | None
+
+
+@dataclass(frozen=True, slots=True)
+class Deciders:
+    """The watches and their seed index, built once per process (see `init_worker`)."""
+
+    watches: tuple[Watch, ...]
+    seeds: dedupe.SeedIndex
+
+    @classmethod
+    def build(cls, watches: Sequence[Watch]) -> Deciders:
+        return cls(tuple(watches), dedupe.SeedIndex(watches))
+
+    def classify(self, item: Item) -> Statement | None:
+        """The first watch's statement in `item`, if any watch finds one."""
+        for watch in self.watches:
+            if (statement := classify.classify(item, watch)) is not None:
+                return statement
+        return None
+
+    def prepare(self, item: Item) -> Prepared:
+        return Prepared(item, dedupe.features(item, self.seeds), self.classify(item))
+
+
+@dataclass(frozen=True, slots=True)
 class PollOutcome:
     """One feed's poll: its next state and the items it yielded; from the pollers to the writer."""
 
     state: FeedState
-    items: tuple[Item, ...] = ()
+    items: tuple[Prepared, ...] = ()
     duration: float = 0.0
 
 
@@ -80,14 +126,33 @@ class RunStats:
 # ------------------------------------------------------------- pure parts ---
 
 
+# A worker process's deciders, set once by `init_worker` (pickling the watches with every
+# document would cost more than parsing it).
+_worker_deciders: Deciders | None = None
+
+
+def init_worker(watches: Sequence[Watch]) -> None:
+    """ProcessPoolExecutor initializer: build this worker's deciders once."""
+    global _worker_deciders  # noqa: PLW0603 - one per worker process, by design
+    _worker_deciders = Deciders.build(watches)
+
+
 def parse_items(
-    body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, now: datetime
-) -> tuple[Item, ...]:
-    """parse + normalise one document; runs in a worker process, so module-level and pure."""
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    feed: FeedConfig,
+    now: datetime,
+    *,
+    deciders: Deciders | None = None,
+) -> tuple[Prepared, ...]:
+    """parse, normalise and prepare one document; runs in a worker process, so module-level."""
+    chosen = deciders or _worker_deciders
+    if chosen is None:
+        raise RuntimeError("parse_items needs deciders: pass them, or run in a pool made by Poller")
     parsed = parse.parse(body, headers, url)
-    return tuple(
-        normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries
-    )
+    items = (normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries)
+    return tuple(chosen.prepare(item) for item in items)
 
 
 def next_state(
@@ -144,7 +209,8 @@ class Processor:
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store
         self.config = config
-        self.seeds = dedupe.SeedIndex(config.watches)
+        self.deciders = Deciders.build(config.watches)
+        self.seeds = self.deciders.seeds
         self.channels = config.channels
         self.instance_id = store.instance_id
 
@@ -157,25 +223,37 @@ class Processor:
         """
         stats = RunStats()
         with self.store.transaction():
+            known: dict[tuple[str, str], tuple[int, str | None]] = {}
             for outcome in outcomes:
                 self.store.record_poll(outcome.state)
-            for item in sorted((i for o in outcomes for i in o.items), key=lambda i: i.published):
-                self._item(item, now, stats)
+                keys = [p.item.key for p in outcome.items]
+                known.update(
+                    ((outcome.state.name, k), v)
+                    for k, v in self.store.find_items(outcome.state.name, keys).items()
+                )
+            for prepared in sorted((p for o in outcomes for p in o.items), key=lambda p: p.item.published):
+                self._item(prepared, known, now, stats)
         for outcome in outcomes:
             _log_poll(outcome, stats.by_feed.get(outcome.state.name, 0))
         return stats
 
-    def _item(self, item: Item, now: datetime, stats: RunStats) -> None:
-        stored = self.store.find_item(item.feed, item.key)
+    def _item(
+        self,
+        prepared: Prepared,
+        known: dict[tuple[str, str], tuple[int, str | None]],
+        now: datetime,
+        stats: RunStats,
+    ) -> None:
+        item, features, statement = prepared.item, prepared.features, prepared.statement
+        stored = known.get((item.feed, item.key))
         if stored is not None:
             if stored[1] != item.fingerprint:
                 self.store.update_item(stored[0], item, now)
+                known[(item.feed, item.key)] = (stored[0], item.fingerprint)
                 stats.items_updated += 1
             return
         stats.items_new += 1
         stats.by_feed[item.feed] = stats.by_feed.get(item.feed, 0) + 1
-        statement = self._classify(item)
-        features = dedupe.features(item, self.seeds)
         candidates = self.store.candidates(
             canonical_link=item.canonical_link,
             title_key=features.title_key,
@@ -194,6 +272,7 @@ class Processor:
             statement=statement,
             saved=(" ".join(features.tokens), " ".join(features.names), features.parties),
         )
+        known[(item.feed, item.key)] = (item_id, item.fingerprint)  # a feed may repeat an entry
         observe.record_item(sameness)
         if statement is not None:
             self._alert(statement, item_id, now, stats)
@@ -225,7 +304,7 @@ class Processor:
         channels: Sequence[Channel],
         stats: RunStats,
     ) -> None:
-        statement = self._classify(item)
+        statement = self.deciders.classify(item)
         seed, score = (
             (None, None)
             if statement
@@ -244,12 +323,6 @@ class Processor:
     def _message_id(self, alert_id: int, channel: str) -> str:
         # The database's own id keeps a recreated database from reusing message ids.
         return deliver.message_id(alert_id, channel, namespace=self.instance_id)
-
-    def _classify(self, item: Item) -> Statement | None:
-        for watch in self.config.watches:
-            if (statement := classify.classify(item, watch)) is not None:
-                return statement
-        return None
 
     def _alert(self, statement: Statement, item_id: int, now: datetime, stats: RunStats) -> None:
         decision = alerts.decide(statement, self.store.alert_for(statement))
@@ -333,11 +406,12 @@ class Poller:
             return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, error=error))
         return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result), items)
 
-    async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> tuple[Item, ...]:
+    async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> tuple[Prepared, ...]:
         loop = asyncio.get_running_loop()
         args = (result.body, dict(result.headers), result.url, feed, now)
         if self._pool is None:
-            return await loop.run_in_executor(None, parse_items, *args)
+            here = functools.partial(parse_items, deciders=self.processor.deciders)
+            return await loop.run_in_executor(None, here, *args)
         return await loop.run_in_executor(self._pool, parse_items, *args)
 
     def start_pool(self, feeds: int) -> None:
@@ -349,7 +423,12 @@ class Poller:
 
             # forkserver: forking a process that runs threads (the writer, httpx) is unsafe.
             context = multiprocessing.get_context("forkserver")
-            self._pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=context,
+                initializer=init_worker,
+                initargs=(self.config.watches,),
+            )
 
     async def poll_once(self) -> RunStats:
         """`monitor run --once`: poll every active feed now, store, deliver what is due."""

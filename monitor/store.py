@@ -258,17 +258,17 @@ class Store:
             raise ForeignDatabaseError(
                 f"{self.path}: this SQLite file is not a monitor database; choose another `database` path"
             )
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = FULL")
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
-
-    def _migrate(self) -> None:
         (version,) = self.conn.execute("PRAGMA user_version").fetchone()
-        if version > len(MIGRATIONS):
+        if version > len(MIGRATIONS):  # before any pragma that writes: the file is not ours to change
             raise StorageError(
                 f"{self.path}: made by a newer monitor (schema {version}); upgrade the monitor"
             )
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
         for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
             with self.transaction():
                 migration(self.db)
@@ -380,6 +380,18 @@ class Store:
         )
 
     # -- items --------------------------------------------------------------
+
+    def find_items(self, feed: str, keys: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+        """key → (id, fingerprint) for the entries of `feed` already stored, in one query."""
+        found: dict[str, tuple[int, str | None]] = {}
+        for start in range(0, len(keys), 500):  # well under SQLite's limit on parameters
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT key, id, fingerprint FROM items WHERE feed = ? AND key IN ({marks})", [feed, *chunk]
+            )
+            found.update((r[0], (r[1], r[2])) for r in rows)
+        return found
 
     def find_item(self, feed: str, key: str) -> tuple[int, str | None] | None:
         """(id, fingerprint) of the stored entry `key` of `feed`, or None if it is new."""

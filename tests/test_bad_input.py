@@ -273,11 +273,6 @@ def _truncated_header(path: Path) -> None:
     path.write_bytes(b"SQLite format 3\x00" + b"\x00" * 20)
 
 
-NEWER_SCHEMA_GETS_WAL = pytest.mark.xfail(
-    strict=True,
-    reason="Store._prepare switches the file to WAL (header bytes 18-19) before it refuses a newer schema",
-)
-
 FOREIGN: dict[str, tuple[Callable[[Path], None], str]] = {
     "another program's SQLite": (
         _another_programs_database,
@@ -325,9 +320,7 @@ def refusals(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
     }
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=NEWER_SCHEMA_GETS_WAL) if n == "newer monitor" else n for n in FOREIGN]
-)
+@pytest.mark.parametrize("name", list(FOREIGN))
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_a_foreign_or_corrupt_database_is_refused_and_never_touched(
     refusals: dict[tuple[str, str], Refusal], name: str, command: str

@@ -32,10 +32,13 @@ import pytest
 
 from monitor import config as config_module
 from monitor.exceptions import ParseError
-from monitor.pipeline import PollOutcome, Processor, parse_items
+from monitor.pipeline import Deciders, PollOutcome, Processor, parse_items
 from monitor.store import Store
 from monitor.types import FeedConfig, FeedState
+from monitor.watch import shipped_watch
 from tests.test_feed_corpora import FEEDS, _served_as
+
+DECIDERS = Deciders.build([shipped_watch()])  # what a poll decides with, as in the daemon
 
 pytestmark = pytest.mark.slow
 
@@ -77,9 +80,9 @@ def _one(processor: Processor, path: Path, feed: FeedConfig) -> FileRun:
     started = time.perf_counter()
     state = FeedState(name=feed.name, url=feed.url)
     try:
-        items = parse_items(raw, headers, url, feed, NOW)
+        items = parse_items(raw, headers, url, feed, NOW, deciders=DECIDERS)
         run.items = len(items)
-        run.identities = len({item.key for item in items})
+        run.identities = len({p.item.key for p in items})
         processor.process([PollOutcome(state, items)], NOW)
     except ParseError as error:
         run.rejected = str(error)

@@ -46,11 +46,14 @@ from monitor import config as config_module
 from monitor import deliver
 from monitor.daemon import DRAIN_SECONDS
 from monitor.loopback import FeedServer, rss
-from monitor.pipeline import Poller, PollOutcome
+from monitor.pipeline import Deciders, Poller, PollOutcome
 from monitor.store import Store
 from monitor.types import FeedState
+from monitor.watch import shipped_watch
 from tests.conftest import SECRET
 from tests.receiver import HANG, Receiver, Reply
+
+DECIDERS = Deciders.build([shipped_watch()])  # what a poll decides with, as in the daemon
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLS = int(os.environ.get("MONITOR_CRASH_KILLS", "75"))
@@ -553,7 +556,9 @@ async def _step_through_the_schedule(config: config_module.Config) -> dict[str, 
         )
         from monitor.pipeline import parse_items  # noqa: PLC0415
 
-        items = parse_items(document, {}, "https://wire.example/feed", config.feeds[0], NOW)
+        items = parse_items(
+            document, {}, "https://wire.example/feed", config.feeds[0], NOW, deciders=DECIDERS
+        )
         stats = await poller.write(
             poller.processor.process, [PollOutcome(FeedState("wire", "x"), items)], NOW
         )

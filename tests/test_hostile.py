@@ -35,10 +35,13 @@ from monitor import config as config_module
 from monitor import schedule
 from monitor.loopback import FeedServer, rss
 from monitor.parse import ENTITIES_REFUSED
-from monitor.pipeline import Poller, parse_items
+from monitor.pipeline import Deciders, Poller, parse_items
 from monitor.store import Store
 from monitor.types import FeedConfig
+from monitor.watch import shipped_watch
 from tests.hostile import FifoWatch, HostileServer, billion_laughs, external_entity, quadratic_blowup
+
+DECIDERS = Deciders.build([shipped_watch()])  # what a poll decides with, as in the daemon
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
@@ -280,7 +283,9 @@ def test_one_big_body_alone_stays_small(farm: Farm, name: str) -> None:
 def test_entity_documents_are_refused_in_well_under_a_second(body: bytes) -> None:
     started = time.perf_counter()
     with pytest.raises(Exception, match=ENTITIES_REFUSED):
-        parse_items(body, {}, "http://127.0.0.1/x", FeedConfig("x", "http://127.0.0.1/x"), NOW)
+        parse_items(
+            body, {}, "http://127.0.0.1/x", FeedConfig("x", "http://127.0.0.1/x"), NOW, deciders=DECIDERS
+        )
     assert time.perf_counter() - started < 1.0
 
 

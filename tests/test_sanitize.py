@@ -35,9 +35,12 @@ from monitor import alerts, deliver
 from monitor import config as config_module
 from monitor.exceptions import ParseError
 from monitor.loopback import rss
-from monitor.pipeline import PollOutcome, Processor, parse_items
+from monitor.pipeline import Deciders, PollOutcome, Processor, parse_items
 from monitor.store import Store
 from monitor.types import FeedConfig, FeedState, Statement
+from monitor.watch import shipped_watch
+
+DECIDERS = Deciders.build([shipped_watch()])  # what a poll decides with, as in the daemon
 
 ROOT = Path(__file__).resolve().parents[1]
 FEEDS = Path(__file__).parents[2] / "shared" / "feeds"
@@ -148,7 +151,7 @@ def stored(
         processor = Processor(store, config)
         for feed, (_, body) in zip(feeds, documents, strict=True):
             try:
-                items = parse_items(body, {}, feed.url, feed, NOW)
+                items = parse_items(body, {}, feed.url, feed, NOW, deciders=DECIDERS)
             except ParseError:
                 refused += 1
                 continue
