@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import observe, schedule
 from monitor.config import Config
-from monitor.pipeline import Poller, PollOutcome
+from monitor.pipeline import Poller, PollOutcome, outcome_queue
 from monitor.store import Store
 from monitor.types import FeedConfig, FeedState
 
@@ -56,7 +56,7 @@ class Daemon:
         self.config = config
         self.poller = poller or Poller(store, config)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.queue: asyncio.Queue[PollOutcome | None] = asyncio.Queue()
+        self.queue = outcome_queue()
         self.stopping = asyncio.Event()
         self.in_flight: set[asyncio.Task[None]] = set()
         # The daemon owns the database, so feed state is kept in memory between polls and

@@ -62,6 +62,9 @@ PROCESS_POOL_MIN_FEEDS = 8
 # Outcomes the writer takes per transaction: large enough to amortise the fsync,
 # small enough that an alert is not held back long behind a burst of polls.
 WRITE_BATCH = 64
+# Outcomes waiting for the writer, in batches: enough to keep it busy, few enough that a
+# first poll of 10,000 feeds holds a few hundred parsed documents in memory, not all of them.
+QUEUE_BATCHES = 2
 # Items re-decided per transaction by `monitor rescan`.
 RESCAN_BATCH = 500
 
@@ -437,8 +440,9 @@ class Poller:
         await self.write(self.store.sync_channels, self.processor.channels)
         states = await self.write(self.store.feed_states)
         self.start_pool(len(states))
-        queue: asyncio.Queue[PollOutcome | None] = asyncio.Queue()
+        queue = outcome_queue()
         writer = asyncio.create_task(self.drain(queue))
+        early = asyncio.create_task(self._deliver_while(writer))
 
         async def one(feed: FeedConfig) -> None:
             await queue.put(await self.poll(feed, states[feed.name]))
@@ -447,9 +451,26 @@ class Poller:
         await queue.put(None)
         stats = await writer
         stats.feeds = len(states)
-        delivered = await self.deliver_due()
-        stats.deliveries, stats.delivered = delivered
+        attempted, delivered = await early
+        later = await self.deliver_due()  # what was committed after the last early round
+        stats.deliveries, stats.delivered = attempted + later[0], delivered + later[1]
         return stats
+
+    async def _deliver_while(self, writer: asyncio.Task[RunStats]) -> tuple[int, int]:
+        """Deliver each alert as soon as the writer commits it, until the writer is done.
+
+        A long first poll must not hold back the statement that arrived in its first second.
+        """
+        attempted = delivered = 0
+        while not writer.done():
+            signal = asyncio.create_task(self.delivered_event.wait())
+            await asyncio.wait({signal, writer}, return_when=asyncio.FIRST_COMPLETED)
+            signal.cancel()
+            if self.delivered_event.is_set():
+                self.delivered_event.clear()
+                tried, ok = await self.deliver_due()
+                attempted, delivered = attempted + tried, delivered + ok
+        return attempted, delivered
 
     async def drain(self, queue: asyncio.Queue[PollOutcome | None]) -> RunStats:
         """The writer loop: store outcomes in batches until a None arrives; returns totals."""
@@ -541,6 +562,11 @@ async def send_test(config: Config) -> list[tuple[Channel, deliver.Attempt]]:
     async with deliver.make_client() as client:
         outcomes = await asyncio.gather(*(one(client, c) for c in config.channels))
     return list(zip(config.channels, outcomes, strict=True))
+
+
+def outcome_queue() -> asyncio.Queue[PollOutcome | None]:
+    """Polls wait for the writer when it falls behind, so parsed items never pile up in memory."""
+    return asyncio.Queue(maxsize=QUEUE_BATCHES * WRITE_BATCH)
 
 
 def _log_poll(outcome: PollOutcome, new: int) -> None:
