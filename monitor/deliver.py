@@ -164,11 +164,17 @@ def validate_secret(secret: str) -> str | None:
     try:
         key = _secret_key(secret)
     except DeliveryError as e:
-        return str(e)
+        return f"{e}; {_MAKE_SECRET}"
     low, high = _SECRET_BYTES
     if not low <= len(key) <= high:
-        return f"webhook secret must decode to {low}–{high} bytes, not {len(key)}"
+        return f"webhook secret must decode to {low}–{high} bytes, not {len(key)}; {_MAKE_SECRET}"
     return None
+
+
+# The fix, in every secret problem: the receiver and the monitor share this value.
+_MAKE_SECRET = 'make one with: python3 -c "{}"'.format(
+    "import base64,os; print('whsec_' + base64.b64encode(os.urandom(32)).decode())"
+)
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
