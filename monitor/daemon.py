@@ -133,9 +133,8 @@ class Daemon:
         assert task is not None
         self.in_flight.add(task)
         try:
-            outcome = await self.poller.poll(feed, self.states[feed.name])
+            outcome = await self.poller.poll_into(self.queue, feed, self.states[feed.name])
             self.states[feed.name] = outcome.state
-            await self.queue.put(outcome)
             self._reschedule(feed, outcome)
         finally:
             self.in_flight.discard(task)

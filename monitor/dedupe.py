@@ -299,7 +299,7 @@ def text_features(title: str, summary: str) -> Features:
     return _features(title, summary[:BODY_CHARS])
 
 
-@lru_cache(maxsize=4096)  # candidates come back for item after item of the same story
+@lru_cache(maxsize=1024)  # a new item, then candidates with its headline (rare)
 def _features(title: str, body: str) -> Features:
     norm_title = normalise_text(title)
     text = f"{_strip_outlet(title)}.\n{body}"
@@ -727,7 +727,7 @@ def _stored(cand: Candidate, seeds: SeedIndex) -> _Stored:
     return _Stored(other.tokens, other.names, other.cjk, parties)
 
 
-@lru_cache(maxsize=8192)  # the same stored items come back as candidates item after item
+@lru_cache(maxsize=2048)  # the same stored items come back as candidates item after item
 def _saved(tokens: str, names: str, parties: str) -> _Stored:
     bag = frozenset(tokens.split())
     return _Stored(bag, frozenset(names.split()), _mostly_cjk(bag), parties)

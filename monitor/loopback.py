@@ -53,6 +53,7 @@ class Document:
     body: bytes
     content_type: str = "application/rss+xml; charset=utf-8"
     modified: datetime = field(default_factory=lambda: datetime.now(UTC))
+    delay: float = 0.0  # seconds this path answers late, on top of the server's latency
 
     @property
     def etag(self) -> str:
@@ -99,12 +100,24 @@ class FeedServer(_Loopback):
     def url(self, path: str) -> str:
         return self._url(path)
 
-    def put(self, path: str, body: bytes, content_type: str = "application/rss+xml; charset=utf-8") -> None:
-        """Publish (or replace) a document; unchanged bytes keep their validators."""
+    def put(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str = "application/rss+xml; charset=utf-8",
+        *,
+        delay: float = 0.0,
+    ) -> None:
+        """Publish (or replace) a document; unchanged bytes keep their validators.
+
+        `delay` makes this path answer late, so a test can fix which feed arrives first.
+        """
         with self._lock:
             old = self.documents.get(path)
             if old is None or old.body != body:
-                self.documents[path] = Document(body, content_type)
+                self.documents[path] = Document(body, content_type, delay=delay)
+            else:
+                old.delay = delay
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -118,6 +131,8 @@ class FeedServer(_Loopback):
                 with server._lock:
                     server.requests += 1
                     doc = server.documents.get(self.path)
+                if doc is not None and doc.delay:
+                    time.sleep(doc.delay)
                 if doc is None:
                     self._send(404, b"not found", "text/plain", {})
                     return
