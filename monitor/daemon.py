@@ -25,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import observe, schedule
 from monitor.config import Config
-from monitor.pipeline import Poller, PollOutcome, outcome_queue
+from monitor.pipeline import Poller, outcome_queue
 from monitor.store import Store
 from monitor.types import FeedConfig, FeedState
 
@@ -133,14 +133,14 @@ class Daemon:
         assert task is not None
         self.in_flight.add(task)
         try:
-            outcome = await self.poller.poll_into(self.queue, feed, self.states[feed.name])
-            self.states[feed.name] = outcome.state
-            self._reschedule(feed, outcome)
+            state = await self.poller.poll_into(self.queue, feed, self.states[feed.name])
+            self.states[feed.name] = state
+            self._reschedule(feed, state)
         finally:
             self.in_flight.discard(task)
 
-    def _reschedule(self, feed: FeedConfig, outcome: PollOutcome) -> None:
-        next_poll = outcome.state.next_poll
+    def _reschedule(self, feed: FeedConfig, state: FeedState) -> None:
+        next_poll = state.next_poll
         job = self.scheduler.get_job(feed.name)
         if job is not None and next_poll is not None and not self.stopping.is_set():
             job.modify(next_run_time=next_poll)

@@ -6,6 +6,9 @@ webhook: `attempt` returns a `deliver.Attempt` and the pipeline records it the s
 
 Apprise says only "sent" or "not sent", so every failure is retried on the webhook
 schedule and dead-lettered after the last attempt; there is no 410 or Retry-After here.
+
+Apprise is imported on first use: it loads every service plugin (~14 MiB), which a monitor
+without `[[notify]]` channels should not carry.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-
-import apprise
 
 from monitor.deliver import Attempt
 from monitor.watch import Watch
@@ -39,6 +40,8 @@ def validate_url(url: str) -> str | None:
     """A problem with an Apprise URL (for config validation), or None. Never echoes the URL."""
     if not isinstance(url, str) or "://" not in url:
         return 'expected an Apprise URL such as "ntfy://topic" or "slack://…"'
+    import apprise  # noqa: PLC0415 - on first use, see the module docstring
+
     if apprise.Apprise.instantiate(url) is None:
         scheme = url.split("://", 1)[0]
         return f"Apprise does not support {scheme}:// URLs (see the Apprise wiki for the services)"
@@ -47,6 +50,8 @@ def validate_url(url: str) -> str | None:
 
 def redact(url: str) -> str:
     """The URL as Apprise shows it with secrets hidden: for tables, logs and the database."""
+    import apprise  # noqa: PLC0415 - on first use, see the module docstring
+
     plugin = apprise.Apprise.instantiate(url)
     if plugin is None:
         return url.split("://", 1)[0] + "://…"
@@ -98,6 +103,8 @@ async def attempt(url: str, title: str, body: str, *, timeout: float = NOTIFY_TI
 
 
 def _send(url: str, title: str, body: str) -> bool:
+    import apprise  # noqa: PLC0415 - on first use, see the module docstring
+
     sender = apprise.Apprise()
     sender.add(url)
     return bool(sender.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT))

@@ -2,15 +2,14 @@
 
     for each feed due, concurrently (at most a few per host):
         result  = fetch(feed.url, feed.validators)             # fetch.py, async IO
-        parsed  = parse(result.body, result.headers)             # parse.py     } in a process
-        items   = [normalise(entry) for entry in parsed]         # normalise.py } pool: CPU
+        items   = prepare.parse_items(result.body, …)            # prepare.py, in a process
+                  # parse → normalise → dedupe features + classify statement: CPU
         state   = next_state(feed, result | error, now)          # schedule.py, pure
     one writer thread, in large transactions:
         for each outcome: store.record_poll(state)
             for each item, oldest first:
                 stored?  same fingerprint → nothing; edited → store.update_item
-                new:     statement = classify(item, watch)       # classify.py, pure
-                         sameness  = dedupe.decide(item, store.candidates(...))  # pure
+                new:     sameness  = dedupe.decide(item, store.candidates(...))  # pure
                          alert     = alerts.decide(statement, store.alert_for(...))
                          store.insert_item(...) and, for a new alert, its outbox rows
     then: deliver every due outbox row                          # deliver.py, async IO
@@ -27,19 +26,19 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
 
-from monitor import alerts, classify, dedupe, deliver, fetch, normalise, notify, observe, parse, schedule
+from monitor import alerts, dedupe, deliver, fetch, notify, observe, schedule
 from monitor.config import Config
 from monitor.exceptions import FeedError
+from monitor.prepare import Deciders, Prepared, init_worker, parse_items
 from monitor.store import Delivery, Store
 from monitor.types import Channel, FeedConfig, FeedState, FetchResult, Item, Statement, Validators
-from monitor.watch import Watch
 
 __all__ = [
     "Deciders",
@@ -74,39 +73,6 @@ RESCAN_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
-class Prepared:
-    """An item with all that can be decided without the store: its dedupe features and its
-    statement. Made in the parse workers (the second core), so the single writer only looks
-    up, compares and stores; from the parse workers to the writer."""
-
-    item: Item
-    features: dedupe.Features
-    statement: Statement | None
-
-
-@dataclass(frozen=True, slots=True)
-class Deciders:
-    """The watches and their seed index, built once per process (see `init_worker`)."""
-
-    watches: tuple[Watch, ...]
-    seeds: dedupe.SeedIndex
-
-    @classmethod
-    def build(cls, watches: Sequence[Watch]) -> Deciders:
-        return cls(tuple(watches), dedupe.SeedIndex(watches))
-
-    def classify(self, item: Item) -> Statement | None:
-        """The first watch's statement in `item`, if any watch finds one."""
-        for watch in self.watches:
-            if (statement := classify.classify(item, watch)) is not None:
-                return statement
-        return None
-
-    def prepare(self, item: Item) -> Prepared:
-        return Prepared(item, dedupe.features(item, self.seeds), self.classify(item))
-
-
-@dataclass(frozen=True, slots=True)
 class PollOutcome:
     """One feed's poll: its next state and the items it yielded; from the pollers to the writer."""
 
@@ -131,35 +97,6 @@ class RunStats:
 
 
 # ------------------------------------------------------------- pure parts ---
-
-
-# A worker process's deciders, set once by `init_worker` (pickling the watches with every
-# document would cost more than parsing it).
-_worker_deciders: Deciders | None = None
-
-
-def init_worker(watches: Sequence[Watch]) -> None:
-    """ProcessPoolExecutor initializer: build this worker's deciders once."""
-    global _worker_deciders  # noqa: PLW0603 - one per worker process, by design
-    _worker_deciders = Deciders.build(watches)
-
-
-def parse_items(
-    body: bytes,
-    headers: Mapping[str, str],
-    url: str,
-    feed: FeedConfig,
-    now: datetime,
-    *,
-    deciders: Deciders | None = None,
-) -> tuple[Prepared, ...]:
-    """parse, normalise and prepare one document; runs in a worker process, so module-level."""
-    chosen = deciders or _worker_deciders
-    if chosen is None:
-        raise RuntimeError("parse_items needs deciders: pass them, or run in a pool made by Poller")
-    parsed = parse.parse(body, headers, url)
-    items = (normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries)
-    return tuple(chosen.prepare(item) for item in items)
 
 
 def next_state(
@@ -397,16 +334,18 @@ class Poller:
 
     async def poll_into(
         self, queue: asyncio.Queue[PollOutcome | None], feed: FeedConfig, state: FeedState
-    ) -> PollOutcome:
+    ) -> FeedState:
         """Poll one feed and hand its outcome to the writer, holding a slot throughout.
 
         The slot is what bounds memory: a poll whose outcome waits for the writer keeps its
-        slot, so no more than `POLL_SLOTS` parsed documents exist beyond the queue.
+        slot, so no more than `POLL_SLOTS` parsed documents exist beyond the queue. Only the
+        feed's next state comes back: a caller gathering a thousand polls must not keep a
+        thousand parsed documents alive until the last one ends (it did: 330 MB).
         """
         async with self.slots:
             outcome = await self.poll(feed, state)
             await queue.put(outcome)
-        return outcome
+        return outcome.state
 
     async def poll(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
         """Fetch, parse and normalise one feed; never raises for the feed's own failures."""

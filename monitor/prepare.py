@@ -1,0 +1,84 @@
+"""Prepare: what a parse worker does to one fetched document, away from the writer.
+
+    parse (parse.py) → normalise (normalise.py) → dedupe features (dedupe.py) and
+    statement (classify.py)
+
+Everything here is decided without the store, so it runs in the process pool on the second
+core while the single writer only looks up, compares and stores. The workers import this
+module and nothing heavier: no HTTP client, no SQLite layer, no notification library, which
+keeps each worker's memory to the parsing it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor import classify, dedupe, normalise, parse
+from monitor.types import FeedConfig, Item, Statement
+from monitor.watch import Watch
+
+__all__ = ["Deciders", "Prepared", "init_worker", "parse_items"]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An item with all that can be decided without the store: its dedupe features and its
+    statement. Made in the parse workers (the second core), so the single writer only looks
+    up, compares and stores; from the parse workers to the writer."""
+
+    item: Item
+    features: dedupe.Features
+    statement: Statement | None
+
+
+@dataclass(frozen=True, slots=True)
+class Deciders:
+    """The watches and their seed index, built once per process (see `init_worker`)."""
+
+    watches: tuple[Watch, ...]
+    seeds: dedupe.SeedIndex
+
+    @classmethod
+    def build(cls, watches: Sequence[Watch]) -> Deciders:
+        return cls(tuple(watches), dedupe.SeedIndex(watches))
+
+    def classify(self, item: Item) -> Statement | None:
+        """The first watch's statement in `item`, if any watch finds one."""
+        for watch in self.watches:
+            if (statement := classify.classify(item, watch)) is not None:
+                return statement
+        return None
+
+    def prepare(self, item: Item) -> Prepared:
+        return Prepared(item, dedupe.features(item, self.seeds), self.classify(item))
+
+
+# A worker process's deciders, set once by `init_worker` (pickling the watches with every
+# document would cost more than parsing it).
+_worker_deciders: Deciders | None = None
+
+
+def init_worker(watches: Sequence[Watch]) -> None:
+    """ProcessPoolExecutor initializer: build this worker's deciders once."""
+    global _worker_deciders  # noqa: PLW0603 - one per worker process, by design
+    _worker_deciders = Deciders.build(watches)
+
+
+def parse_items(
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    feed: FeedConfig,
+    now: datetime,
+    *,
+    deciders: Deciders | None = None,
+) -> tuple[Prepared, ...]:
+    """parse, normalise and prepare one document; runs in a worker process, so module-level."""
+    chosen = deciders or _worker_deciders
+    if chosen is None:
+        raise RuntimeError("parse_items needs deciders: pass them, or run in a pool made by Poller")
+    parsed = parse.parse(body, headers, url)
+    items = (normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries)
+    return tuple(chosen.prepare(item) for item in items)
