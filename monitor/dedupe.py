@@ -66,9 +66,11 @@ __all__ = [
     "STORY_WINDOW",
     "Features",
     "SeedIndex",
+    "SeedMatch",
     "decide",
     "features",
     "normalise_text",
+    "seed_match",
     "text_features",
 ]
 
@@ -310,7 +312,7 @@ def _features(title: str, body: str) -> Features:
         lead=normalise_text(_lead(body)),
         tokens=tokens,
         names=names,
-        title_key=hashlib.sha256(norm_title.encode()).hexdigest()[:32],
+        title_key=_title_key(norm_title),
         blocking_keys=_blocking_keys(tokens, names),
         text=text,
         cjk=_mostly_cjk(tokens),
@@ -653,6 +655,15 @@ def _overlap(a: _Bag, b: _Bag) -> float:
 
 
 # ── Decisions ───────────────────────────────────────────────────────────────────────
+SeedMatch = tuple[str | None, float | None]  # (seed's short name, score), or (None, None)
+
+
+def seed_match(item: Item, features: Features, seeds: SeedIndex, *, statement: Statement | None) -> SeedMatch:
+    """The seed story `item` only retells, with its score. An item reporting a statement is
+    news, never a seed duplicate. Needs no store: the parse workers decide it."""
+    return (None, None) if statement else seeds.best(features, official=item.official)
+
+
 def decide(
     item: Item,
     features: Features,
@@ -661,8 +672,12 @@ def decide(
     *,
     statement: Statement | None,
     now: datetime,
+    seed: SeedMatch | None = None,
 ) -> Sameness:
-    """Decide the three samenesses of `item` against the stored `candidates`."""
+    """Decide the three samenesses of `item` against the stored `candidates`.
+
+    `seed` is `seed_match`'s answer when the caller has it already (the parse workers do).
+    """
     dup, dup_score, copies = _duplicate(item, features, candidates)
     if dup is not None:
         story, story_score = dup.story, dup_score
@@ -670,11 +685,13 @@ def decide(
         story, story_score = copies[0].story, 100.0
     else:
         story, story_score = _story(item, features, candidates, seeds, now)
-    seed, seed_score = (None, None) if statement else seeds.best(features, official=item.official)
+    seed_name, seed_score = (
+        seed if seed is not None else seed_match(item, features, seeds, statement=statement)
+    )
     return Sameness(
         duplicate_of=None if dup is None else (dup.duplicate_of or dup.id),
         duplicate_score=dup_score,
-        seed=seed,
+        seed=seed_name,
         seed_score=seed_score,
         story=story,
         story_score=story_score if story is not None else None,
@@ -709,13 +726,34 @@ def _same_article(item: Item, feats: Features, cand: Candidate) -> float | None:
         return None  # the common case, decided without reading the candidate's text
     if abs(item.published - cand.published) > DUPLICATE_WINDOW:
         return None
-    other = text_features(cand.title, cand.summary)
+    other = _article(cand.title, cand.summary[:BODY_CHARS])
     if other.title_key != feats.title_key or not feats.title:
         return None
     if _trivial_lead(feats) or _trivial_lead(other):
         return 100.0
     score = fuzz.ratio(feats.lead, other.lead)
     return score if score >= DUPLICATE_LEAD_MIN else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Article:
+    """What the same-article check reads of a stored candidate: headline and lead only."""
+
+    title: str
+    lead: str
+    title_key: str
+
+
+@lru_cache(maxsize=1024)  # a story's copies meet the same original again and again
+def _article(title: str, body: str) -> _Article:
+    """As `_features` makes them, without tokenising the text (a fifth of the writer's time
+    went to tokenising candidates only to read their headline and lead)."""
+    norm_title = normalise_text(title)
+    return _Article(norm_title, normalise_text(_lead(body)), _title_key(norm_title))
+
+
+def _title_key(norm_title: str) -> str:
+    return hashlib.sha256(norm_title.encode()).hexdigest()[:32]
 
 
 def _stored(cand: Candidate, seeds: SeedIndex) -> _Stored:
@@ -733,7 +771,7 @@ def _saved(tokens: str, names: str, parties: str) -> _Stored:
     return _Stored(bag, frozenset(names.split()), _mostly_cjk(bag), parties)
 
 
-def _trivial_lead(feats: Features) -> bool:
+def _trivial_lead(feats: Features | _Article) -> bool:
     """The summary only repeats the headline (plus an outlet name), as aggregators do."""
     extra = len(feats.lead) - len(feats.title)
     return extra <= TRIVIAL_LEAD_EXTRA and fuzz.partial_ratio(feats.title, feats.lead) >= TRIVIAL_LEAD_MIN

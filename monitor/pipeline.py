@@ -208,7 +208,9 @@ class Processor:
             limit=dedupe.MAX_CANDIDATES,
             per_key=dedupe.PER_KEY_CANDIDATES,
         )
-        sameness = dedupe.decide(item, features, candidates, self.seeds, statement=statement, now=now)
+        sameness = dedupe.decide(
+            item, features, candidates, self.seeds, statement=statement, now=now, seed=prepared.seed
+        )
         item_id = self.store.insert_item(
             item,
             now=now,
@@ -251,10 +253,8 @@ class Processor:
         stats: RunStats,
     ) -> None:
         statement = self.deciders.classify(item)
-        seed, score = (
-            (None, None)
-            if statement
-            else self.seeds.best(dedupe.features(item, self.seeds), official=item.official)
+        seed, score = dedupe.seed_match(
+            item, dedupe.features(item, self.seeds), self.seeds, statement=statement
         )
         self.store.set_decisions(item_id, seed=seed, seed_score=score, statement=statement)
         stats.items_updated += 1

@@ -24,13 +24,14 @@ __all__ = ["Deciders", "Prepared", "init_worker", "parse_items"]
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """An item with all that can be decided without the store: its dedupe features and its
-    statement. Made in the parse workers (the second core), so the single writer only looks
-    up, compares and stores; from the parse workers to the writer."""
+    """An item with all that can be decided without the store: its dedupe features, its
+    statement and the seed it retells. Made in the parse workers (the second core), so the
+    single writer only looks up, compares and stores; from the parse workers to the writer."""
 
     item: Item
     features: dedupe.Features
     statement: Statement | None
+    seed: dedupe.SeedMatch = (None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,10 @@ class Deciders:
         return None
 
     def prepare(self, item: Item) -> Prepared:
-        return Prepared(item, dedupe.features(item, self.seeds), self.classify(item))
+        features = dedupe.features(item, self.seeds)
+        statement = self.classify(item)
+        seed = dedupe.seed_match(item, features, self.seeds, statement=statement)
+        return Prepared(item, features, statement, seed)
 
 
 # A worker process's deciders, set once by `init_worker` (pickling the watches with every

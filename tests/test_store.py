@@ -106,6 +106,20 @@ def test_full_text_search_and_filters(store: Store) -> None:
     assert [r["key"] for r in store.items(ItemFilter(limit=1))] == ["a"]
 
 
+def test_search_follows_edits_and_ignores_other_updates(store: Store) -> None:
+    first = insert(store, item(key="a", title="Meta confirms outage"))
+    insert(store, item(key="b", title="Markets rally"), copies=(first,))  # re-points `a`: not text
+    with store.transaction():
+        store.update_item(first, item(key="a", title="LeCun confirms exit", fingerprint="f2"), NOW)
+    assert [r["key"] for r in store.items(ItemFilter(search="exit"))] == ["a"]
+    assert store.items(ItemFilter(search="outage")) == []  # the old words left the index
+    assert [r["key"] for r in store.items(ItemFilter(search="rally"))] == ["b"]  # its story update kept it
+    (rows,) = store.conn.execute("SELECT count(*) FROM items_fts").fetchone()
+    assert rows == 2
+    # FTS5's own check of the index against the items table: raises if they disagree.
+    store.conn.execute("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)")
+
+
 def test_candidates_come_from_indexes_within_the_window(store: Store) -> None:
     old = insert(
         store, item(key="old", published=NOW - timedelta(days=60), canonical_link="https://x.example/old")
