@@ -301,7 +301,7 @@ def text_features(title: str, summary: str) -> Features:
     return _features(title, summary[:BODY_CHARS])
 
 
-@lru_cache(maxsize=1024)  # a new item, then candidates with its headline (rare)
+@lru_cache(maxsize=256)  # rescans and pre-migration-2 candidates; new items meet it once
 def _features(title: str, body: str) -> Features:
     norm_title = normalise_text(title)
     text = f"{_strip_outlet(title)}.\n{body}"
