@@ -217,17 +217,18 @@ def store_scaling(args: argparse.Namespace) -> None:
         }
         log(f"store of {n:,}: measured")
     print(
-        f"\n=== dedup + detection per new item (Processor._item, median of {args.repeat} processes x "
-        f"{args.new} items) ==="
+        f"\n=== dedup + detection per new item (prepare in a parse worker + Processor._item in the"
+        f" writer; median of {args.repeat} processes x {args.new} items) ==="
     )
     print(
         f"{'stored items':>12} {'cold median µs':>15} {'cold p90 µs':>12} {'warm median µs':>15} "
-        f"{'warm p90 µs':>12}"
+        f"{'warm p90 µs':>12} {'warm writer µs':>15} {'warm prepare µs':>16}"
     )
     for n, r in results.items():
         print(
             f"{n:>12,} {r['cold']['median_us']:>15,.0f} {r['cold']['p90_us']:>12,.0f} "
-            f"{r['warm']['median_us']:>15,.0f} {r['warm']['p90_us']:>12,.0f}"
+            f"{r['warm']['median_us']:>15,.0f} {r['warm']['p90_us']:>12,.0f} "
+            f"{r['warm']['writer_median_us']:>15,.0f} {r['warm']['prepare_median_us']:>16,.0f}"
         )
     sizes = sorted(results)
     if len(sizes) > 1:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from monitor.types import Item
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
@@ -32,3 +35,21 @@ def write_config(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+def text_item(title: str, summary: str = "", *, feed: str = "Wire", official: bool = False) -> Item:
+    """An item made of its text alone, keyed by it: what the classify and watch tests judge."""
+    digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+    return Item(
+        feed=feed,
+        key=digest[:16],
+        guid=None,
+        title=title,
+        link=None,
+        canonical_link=None,
+        summary=summary,
+        published=NOW,
+        date_note=None,
+        fingerprint=digest,
+        official=official,
+    )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from monitor.classify import classify
 from monitor.types import Item, Statement
 from monitor.watch import Watch, shipped_watch
+from tests.conftest import text_item as make_item
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "items.jsonl"
 MIN_RECALL = 0.9
@@ -29,23 +29,6 @@ EXPECTED = {
 }
 
 WATCH = shipped_watch()
-
-
-def make_item(title: str, summary: str = "", *, feed: str = "Wire", official: bool = False) -> Item:
-    digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
-    return Item(
-        feed=feed,
-        key=digest[:16],
-        guid=None,
-        title=title,
-        link=None,
-        canonical_link=None,
-        summary=summary,
-        published=datetime(2025, 11, 20, tzinfo=UTC),
-        date_note=None,
-        fingerprint=digest,
-        official=official,
-    )
 
 
 @pytest.fixture(scope="module")

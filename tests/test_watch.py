@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -13,8 +12,8 @@ import pytest
 
 from monitor.classify import classify
 from monitor.exceptions import ConfigProblem
-from monitor.types import Item
 from monitor.watch import Watch, compile_cues, load_seeds, load_watch, shipped_watch
+from tests.conftest import text_item as item
 
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -42,23 +41,6 @@ confirms = ["confirms", "will step down", "will resign"]
 denies = ["denies", "remains CEO", "not resigning"]
 declines = ["re:(?:don't|do not) comment on rumou?rs"]
 """
-
-
-def item(title: str, summary: str = "", *, feed: str = "Wire", official: bool = False) -> Item:
-    digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
-    return Item(
-        feed=feed,
-        key=digest[:16],
-        guid=None,
-        title=title,
-        link=None,
-        canonical_link=None,
-        summary=summary,
-        published=NOW,
-        date_note=None,
-        fingerprint=digest,
-        official=official,
-    )
 
 
 def acme_watch(tmp_path: Path) -> Watch:
