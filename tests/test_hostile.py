@@ -367,9 +367,7 @@ def test_a_failing_feed_backs_off_and_recovers_when_the_server_does(farm: Farm) 
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made with `cryptography` (else skip)."""
-    crypto = pytest.importorskip("cryptography", reason="cryptography is needed to make a test certificate")
-    del crypto
+    """A self-signed certificate for 127.0.0.1, made with `cryptography` (a test dependency)."""
     import ipaddress  # noqa: PLC0415
 
     from cryptography import x509  # noqa: PLC0415
