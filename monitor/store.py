@@ -230,7 +230,33 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_migration_1, _migration_2, _migration_3)
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """Blocking keys as one clustered B-tree: (key, published, item), WITHOUT ROWID.
+
+    The lookup reads the newest few items of a key. With a rowid table and an index on
+    (key, published), every hit cost a second, random page read in the table to get its
+    item; at 1M items that page rarely is in the disk cache. Clustered, the hits of one key
+    sit side by side in one page, and an insert writes one B-tree instead of two.
+    """
+    db.execute(
+        "CREATE TABLE item_keys_clustered (key TEXT NOT NULL, published TEXT NOT NULL,"
+        " item INTEGER NOT NULL REFERENCES items(id), PRIMARY KEY (key, published, item)) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO item_keys_clustered (key, published, item)"
+        " SELECT key, published, item FROM item_keys WHERE key IS NOT NULL AND published IS NOT NULL"
+        " AND item IS NOT NULL"
+    )
+    db.execute("DROP TABLE item_keys")
+    db.execute("ALTER TABLE item_keys_clustered RENAME TO item_keys")
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+)
 
 
 # ----------------------------------------------------------------- store ---

@@ -275,6 +275,7 @@ def test_an_older_database_is_migrated_in_place(tmp_path: Path, monkeypatch: pyt
             "title_key": "t",
         }
     )
+    old.db.table("item_keys").insert({"key": "meta|lecun", "item": 1, "published": "2025-11-20T11:00:00Z"})
     old.close()
     monkeypatch.undo()
     upgraded = Store.open(path)
@@ -283,4 +284,8 @@ def test_an_older_database_is_migrated_in_place(tmp_path: Path, monkeypatch: pyt
         canonical_link=None, title_key="t", keys=[], since=NOW - timedelta(days=9), limit=9
     )
     assert candidate.tokens is None  # stored before dedupe saved tokens: dedupe reads the text instead
+    (by_key,) = upgraded.candidates(  # its blocking key survived the move to the clustered table
+        canonical_link=None, title_key="none", keys=["meta|lecun"], since=NOW - timedelta(days=9), limit=9
+    )
+    assert by_key.id == candidate.id == 1
     assert upgraded.integrity_ok()
