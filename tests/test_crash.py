@@ -22,6 +22,7 @@ MONITOR_CRASH_KILLS to change how many kills test 1 makes (test 2 makes a third 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -136,7 +137,9 @@ class Forker:
         request = {"argv": ["--config", str(config), "run", "--once"], "log": str(log)}
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
-        pid = self._next(60)["pid"]
+        started_line = self._next(60)
+        assert started_line.keys() == {"pid"}, f"expected a new run's pid, got {started_line}"
+        pid = started_line["pid"]
         end: dict[str, Any] | None = None
         fired: float | None = None
         while end is None and time.monotonic() - started < 120:
@@ -146,7 +149,10 @@ class Forker:
                 if fired is None and trigger is not None and trigger():
                     fired = time.monotonic()
                 if fired is not None and time.monotonic() - fired >= delay:
-                    os.kill(pid, signal.SIGKILL)
+                    with contextlib.suppress(ProcessLookupError):
+                        # The run ended on its own and the forker reaped it before its
+                        # end line reached us: the end line says so ("exit", not "signal").
+                        os.kill(pid, signal.SIGKILL)
                     end = self._next(60)
         if end is None:
             os.kill(pid, signal.SIGKILL)
