@@ -533,34 +533,39 @@ class Store:
     ) -> list[Candidate]:
         """Stored items dedupe should compare a new item with (see dedupe's docstring).
 
-        One statement: each lookup is a LIMITed index range scan, so the cost does not grow
-        with the store; the newest `per_key` items per blocking key, `limit` in all, plus
-        every item with the same canonical link or headline.
+        Every lookup is a LIMITed index range scan, so the cost does not grow with the
+        store: the newest `per_key` items per blocking key, `limit` in all (ranked by the
+        date the key row carries, so no item row is read to rank them), plus every item
+        with the same canonical link or headline. Two statements, ids then rows: as one
+        statement SQLite read each ranked item's row twice (2.3 x slower at 50k items).
         """
         since_text = format_time(since)
-        exact = [
+        lookups = [
             "SELECT id FROM (SELECT id FROM items WHERE title_key = ? AND published >= ? ORDER BY id LIMIT 5)"
         ]
         params: list[Any] = [title_key, since_text]
         if canonical_link:  # a copy of any age: the same URL is the same article
-            exact.append("SELECT id FROM (SELECT id FROM items WHERE canonical_link = ? ORDER BY id LIMIT 5)")
+            lookups.append(
+                "SELECT id FROM (SELECT id FROM items WHERE canonical_link = ? ORDER BY id LIMIT 5)"
+            )
             params.append(canonical_link)
-        by_key = [
-            "SELECT id FROM (SELECT item AS id FROM item_keys WHERE key = ? AND published >= ?"
-            " ORDER BY published DESC LIMIT ?)"
-        ] * len(keys)
-        for key in keys:
-            params += [key, since_text, per_key]
-        newest = (
-            f" OR id IN (SELECT id FROM items WHERE id IN ({' UNION '.join(by_key)})"
-            " ORDER BY published DESC LIMIT ?)"
-            if keys
-            else ""
-        )
+        if keys:
+            by_key = " UNION ".join(
+                [
+                    "SELECT * FROM (SELECT item, published FROM item_keys WHERE key = ? AND published >= ?"
+                    " ORDER BY published DESC LIMIT ?)"
+                ]
+                * len(keys)
+            )
+            lookups.append(f"SELECT * FROM (SELECT item FROM ({by_key}) ORDER BY published DESC LIMIT ?)")
+            for key in keys:
+                params += [key, since_text, per_key]
+            params.append(limit)
+        ids = [r[0] for r in self.conn.execute(" UNION ".join(lookups), params)]
         rows = self.conn.execute(
             "SELECT id, feed, canonical_link, title, summary, published, story, duplicate_of, title_key,"
-            f" dedupe_tokens, dedupe_names, parties FROM items WHERE id IN ({' UNION '.join(exact)}){newest}",
-            [*params, limit] if keys else params,
+            f" dedupe_tokens, dedupe_names, parties FROM items WHERE id IN ({','.join('?' * len(ids))})",
+            ids,
         )
         return [
             Candidate(
