@@ -86,7 +86,8 @@ def build(db: Path, n: int) -> None:
     for p in range(min(n, POOL)):
         item = _item(p % FEEDS, p, stories, now, "pool")
         f = dedupe.features(item, seeds)
-        pool.append((item, f.title_key, f.blocking_keys, (" ".join(f.tokens), " ".join(f.names), f.parties)))
+        saved = (" ".join(f.tokens), " ".join(f.names), f.parties, f.lead)
+        pool.append((item, f.title_key, f.blocking_keys, saved))
     conn = store.conn
     conn.execute("PRAGMA synchronous = OFF")
     for start in range(0, n, CHUNK):
@@ -118,8 +119,8 @@ def build(db: Path, n: int) -> None:
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO items (id, feed, key, guid, title, link, canonical_link, summary, published,"
-            " first_seen, fingerprint, title_key, story, story_score, dedupe_tokens, dedupe_names, parties)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " first_seen, fingerprint, title_key, story, story_score, dedupe_tokens, dedupe_names, parties,"
+            " dedupe_lead) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         conn.executemany("INSERT INTO item_keys (key, item, published) VALUES (?,?,?)", keys)

@@ -19,10 +19,9 @@ What the store queries (`Store.candidates`, one statement, each candidate once):
    ``key IN (...) ORDER BY`` would sort every match and grow with N.
 
 Each candidate comes with what dedupe saved when it arrived (tokens, names, principal
-parties: `Features.tokens`/`names`/`parties`), so comparing with it costs set operations,
-not text work; only a candidate with the same headline key has its text read again (to
-compare leads), and rows stored before those columns existed are worked out from their
-text. Measured (benchmarks/, scenario 5): about 1.4–3 ms per new item at 10k–100k stored,
+parties, normalised lead: `Features.tokens`/`names`/`parties`/`lead`), so comparing with it
+costs set operations, not text work; rows stored before those columns existed are worked
+out from their text. Measured (benchmarks/, scenario 5): about 1.4–3 ms per new item at 10k–100k stored,
 from ~10 ms when every candidate's text was re-tokenised.
 
 How each decision is made:
@@ -611,7 +610,9 @@ def _weight(token: str, names: frozenset[str]) -> float:
 
 
 def _mostly_cjk(tokens: frozenset[str]) -> bool:
-    foreign = [t for t in tokens if not t.isascii()]  # cheap: most items are all ASCII
+    if "".join(tokens).isascii():  # one C call: most items are all ASCII
+        return False
+    foreign = [t for t in tokens if not t.isascii()]
     half = len(tokens) / 2
     return len(foreign) > half and sum(bool(_CJK_RUN.match(t)) for t in foreign) > half
 
@@ -738,7 +739,7 @@ def _same_article(item: Item, feats: Features, cand: Candidate) -> float | None:
         return None  # the common case, decided without reading the candidate's text
     if abs(item.published - cand.published) > DUPLICATE_WINDOW:
         return None
-    other = _article(cand.title, cand.summary[:BODY_CHARS])
+    other = _candidate_article(cand, feats)
     if other.title_key != feats.title_key or not feats.title:
         return None
     if _trivial_lead(feats) or _trivial_lead(other):
@@ -754,6 +755,17 @@ class _Article:
     title: str
     lead: str
     title_key: str
+
+
+def _candidate_article(cand: Candidate, feats: Features) -> _Article:
+    """The candidate's headline and lead: as saved at insert, else worked out from its text.
+
+    A saved lead comes with its title_key, already found equal to the new item's: the same
+    key is the same normalised headline, so the new item's stands in for it.
+    """
+    if cand.lead is not None and cand.title_key == feats.title_key:
+        return _Article(feats.title, cand.lead, feats.title_key)
+    return _article(cand.title, cand.summary[:BODY_CHARS])
 
 
 @lru_cache(maxsize=1024)  # a story's copies meet the same original again and again

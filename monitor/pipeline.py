@@ -218,7 +218,7 @@ class Processor:
             keys=features.blocking_keys,
             sameness=sameness,
             statement=statement,
-            saved=(" ".join(features.tokens), " ".join(features.names), features.parties),
+            saved=(" ".join(features.tokens), " ".join(features.names), features.parties, features.lead),
         )
         known[(item.feed, item.key)] = (item_id, item.fingerprint)  # a feed may repeat an entry
         observe.record_item(sameness)

@@ -164,9 +164,10 @@ class Item:
 class Candidate:
     """A stored item offered to dedupe for comparison; from the store.
 
-    `title_key`, `tokens`, `names` and `parties` are what dedupe saved when the item arrived
-    (space-separated tokens), so comparing needs no text work; None for rows stored before
-    they were saved, which dedupe then works out from the text.
+    `title_key`, `tokens`, `names`, `parties` and `lead` (the normalised lead) are what
+    dedupe saved when the item arrived (space-separated tokens), so comparing needs no text
+    work; None for rows stored before they were saved, which dedupe then works out from
+    the text.
     """
 
     id: int
@@ -181,6 +182,7 @@ class Candidate:
     tokens: str | None = None
     names: str | None = None
     parties: str | None = None
+    lead: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -455,3 +455,36 @@ def test_corpus_meta_outages_and_unrelated_items_stay_out_of_the_story(run: dict
     outside = [o for o in run.values() if o.row["label"] == "unrelated" or "outage" in o.row["title"]]
     assert outside
     assert all(o.story != main for o in outside), [o.row["id"] for o in outside if o.story == main]
+
+
+# ── what the store saves of a candidate ─────────────────────────────────────────────
+def _saved_candidate(item: Item, id_: int, seeds: SeedIndex) -> Candidate:
+    """A candidate as the store returns it: with what dedupe saved when it arrived."""
+    f = features(item, seeds)
+    return Candidate(
+        **_as_dict(_candidate(item, id_)),
+        title_key=f.title_key,
+        tokens=" ".join(f.tokens),
+        names=" ".join(f.names),
+        parties=f.parties,
+        lead=f.lead,
+    )
+
+
+@pytest.mark.parametrize(
+    ("new_lead", "same_article"),
+    [
+        ("Automakers in Europe are idling plants as a supplier dispute chokes deliveries of chips.", True),
+        ("Automakers in Europe are idling plants as a supplier dispute chokes deliveries of chip.", True),
+        ("Shares of three suppliers fell after the company cut its forecast for the year.", False),
+    ],
+)
+def test_a_saved_lead_decides_as_the_text_does(seeds: SeedIndex, new_lead: str, same_article: bool) -> None:
+    title = "Why a chip shortage is hitting carmakers again"
+    lead = "Automakers in Europe are idling plants as a supplier dispute chokes deliveries of chips."
+    original = _item(title, lead, feed="Fortune", link="https://fortune.com/x")
+    new = _item(title, new_lead, feed="Yahoo Finance", link="https://finance.yahoo.com/news/x-1.html")
+    from_text = _decide(new, [_candidate(original, 1)], seeds)
+    from_saved = _decide(new, [_saved_candidate(original, 1, seeds)], seeds)
+    assert from_saved == from_text
+    assert (from_saved.duplicate_of == 1) is same_article

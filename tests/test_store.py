@@ -137,6 +137,50 @@ def test_candidates_come_from_indexes_within_the_window(store: Store) -> None:
     assert store.candidates(canonical_link=None, title_key="none", keys=["zz"], since=NOW, limit=50) == []
 
 
+def test_candidates_are_the_newest_per_key_and_carry_what_dedupe_saved(store: Store) -> None:
+    ids = []
+    for hour in range(6):  # six items sharing key "k1", one an hour
+        with store.transaction():
+            ids.append(
+                store.insert_item(
+                    item(key=f"i{hour}", published=NOW - timedelta(hours=6 - hour)),
+                    now=NOW,
+                    title_key=f"t{hour}",
+                    keys=("k1", f"only{hour}"),
+                    sameness=Sameness(),
+                    statement=None,
+                    saved=(f"tok{hour} meta", "Meta", "w:Meta", f"lead {hour}"),
+                )
+            )
+    found = store.candidates(
+        canonical_link=None,
+        title_key="none",
+        keys=["k1", "only0"],
+        since=NOW - timedelta(days=1),
+        limit=4,
+        per_key=3,
+    )
+    # the 3 newest for "k1", the one for "only0", 4 in all
+    assert sorted(c.id for c in found) == sorted([ids[0], *ids[3:]])
+    newest = next(c for c in found if c.id == ids[5])
+    assert (newest.title_key, newest.tokens, newest.names, newest.parties, newest.lead) == (
+        "t5",
+        "tok5 meta",
+        "Meta",
+        "w:Meta",
+        "lead 5",
+    )
+    limited = store.candidates(
+        canonical_link=None,
+        title_key="none",
+        keys=["k1", "only0"],
+        since=NOW - timedelta(days=1),
+        limit=2,
+        per_key=3,
+    )
+    assert sorted(c.id for c in limited) == ids[4:]  # `limit` keeps the newest
+
+
 def test_feed_state_round_trip_and_config_url_change(store: Store) -> None:
     state = FeedState(
         name="Wire",
@@ -284,6 +328,7 @@ def test_an_older_database_is_migrated_in_place(tmp_path: Path, monkeypatch: pyt
         canonical_link=None, title_key="t", keys=[], since=NOW - timedelta(days=9), limit=9
     )
     assert candidate.tokens is None  # stored before dedupe saved tokens: dedupe reads the text instead
+    assert candidate.lead is None  # nor its lead
     (by_key,) = upgraded.candidates(  # its blocking key survived the move to the clustered table
         canonical_link=None, title_key="none", keys=["meta|lecun"], since=NOW - timedelta(days=9), limit=9
     )
