@@ -18,6 +18,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=100)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--out", default="prof.txt")
+    parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
     args = parser.parse_args()
     with FarmServer(Farm(feeds=args.feeds, items=args.items, hosts=16)) as server:
         command = [
@@ -33,7 +34,7 @@ def main() -> None:
             "first",
         ]
         subprocess.run(
-            ["py-spy", "record", "-f", "raw", "-o", args.out, "-s", "-r", "200", "--", *command], check=True
+            ["py-spy", "record", "-f", "raw", "-o", args.out, "-s", "-r", str(args.rate), "--", *command], check=True
         )
     print(summarise(args.out, 30))
     print("\nwithin the writer (Processor._item = 100 %):")

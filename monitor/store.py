@@ -261,12 +261,24 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     db.table("items").add_column("dedupe_lead", str)
 
 
+def _migration_6(db: sqlite_utils.Database) -> None:
+    """An index on `duplicate_of` (only the rows that have one).
+
+    When an original arrives after its copies, the copies and their own copies are
+    re-pointed at it (`WHERE id IN (...) OR duplicate_of IN (...)`); without an index every
+    such original scanned the whole table. It was half the writer's time on a first poll of
+    1,000 feeds, and grew with the store.
+    """
+    db.execute("CREATE INDEX idx_items_duplicate_of ON items (duplicate_of) WHERE duplicate_of IS NOT NULL")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 )
 
 
@@ -573,6 +585,8 @@ class Store:
                 params += [key, since_text, per_key]
             params.append(limit)
         ids = [r[0] for r in self.conn.execute(" UNION ".join(lookups), params)]
+        if not ids:
+            return []  # (`id IN ()` would scan the whole table)
         rows = self.conn.execute(
             "SELECT id, feed, canonical_link, title, summary, published, story, duplicate_of, title_key,"
             " dedupe_tokens, dedupe_names, parties, dedupe_lead"

@@ -181,6 +181,26 @@ def test_candidates_are_the_newest_per_key_and_carry_what_dedupe_saved(store: St
     assert sorted(c.id for c in limited) == ids[4:]  # `limit` keeps the newest
 
 
+def test_the_writers_statements_never_scan_the_items_table(store: Store) -> None:
+    # A statement that scans every item costs O(store) per new item: the copies re-pointing
+    # did, unnoticed, until a 1,000-feed first poll spent half its writer time in it.
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    copy = insert(store, item(key="copy"), keys=("k1",))
+    insert(store, item(key="copy of copy"), keys=("k1",), duplicate_of=copy)
+    insert(store, item(key="original"), keys=("k1",), copies=(copy,))
+    store.candidates(canonical_link="https://x.example/a", title_key="t", keys=["k1"], since=NOW, limit=9)
+    store.alert_for(Statement("w", "Meta", "confirms", ("confirms",), 1.0))
+    store.conn.set_trace_callback(None)
+    plans = {
+        sql: [row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        for sql in statements
+        if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
+    }
+    assert any("duplicate_of IN" in sql for sql in plans)  # the re-pointing was traced
+    assert {sql: plan for sql, plan in plans.items() if any(p.startswith("SCAN items") for p in plan)} == {}
+
+
 def test_feed_state_round_trip_and_config_url_change(store: Store) -> None:
     state = FeedState(
         name="Wire",
