@@ -340,8 +340,9 @@ def _name_tokens(title: str, summary: str) -> frozenset[str]:
     words = title.split()
     if words and sum(w[:1].isupper() for w in words) <= len(words) / 2:
         sources.append(title)
-    names = {_stem(w) for src in sources for m in _NAME.findall(src) for w in _words(m)}
-    return frozenset(names)
+    # One tokenising pass over the matches, joined: no token spans the space between them.
+    matches = " ".join(m for src in sources for m in _NAME.findall(src))
+    return frozenset(_stem(w) for w in _words(matches))
 
 
 def _blocking_keys(tokens: frozenset[str], names: frozenset[str]) -> tuple[str, ...]:
