@@ -1,6 +1,6 @@
 """Profile the monitor's first poll with py-spy (parse workers included) and summarise it.
 
-python -m benchmarks.profile --feeds 100 --items 50 [--out prof.txt]
+python -m benchmarks.profile --feeds 100 --items 50 [--out prof.txt] [--rate 200]
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def main() -> None:
             "first",
         ]
         subprocess.run(
-            ["py-spy", "record", "-f", "raw", "-o", args.out, "-s", "-r", str(args.rate), "--", *command], check=True
+            ["py-spy", "record", "-f", "raw", "-o", args.out, "-s", "-r", str(args.rate), "--", *command],
+            check=True,
         )
     print(summarise(args.out, 30))
     print("\nwithin the writer (Processor._item = 100 %):")
