@@ -353,8 +353,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"\n(total {time.perf_counter() - started:.0f} s; python {sys.version.split()[0]}, "
         f"{os.cpu_count()} cores; medians of {args.repeat} runs unless said; load average "
-        f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after: above ~1.5 something else was "
-        "running and the figures are not clean)"
+        f"{load_before:.1f} before the run: above ~1 something else was running and the figures "
+        f"are not clean; {os.getloadavg()[0]:.1f} after, which counts the run's own processes)"
     )
 
 

@@ -6,7 +6,7 @@ keys, fetches candidates with the queries below, and calls `decide`.
     item ──features()──▶ Features ──(store: candidate lookup)──▶ Sequence[Candidate]
     Features + Candidates + SeedIndex ──decide()──▶ Sameness ──▶ store
 
-What the store queries (`Store.candidates`, one statement, each candidate once):
+What the store queries (`Store.candidates`: the ids in one statement, then their rows):
 
 1. ``canonical_link == item.canonical_link`` at any age (skip when None): a copy is a
    copy however old. Index on ``items(canonical_link)``.
@@ -21,8 +21,9 @@ What the store queries (`Store.candidates`, one statement, each candidate once):
 Each candidate comes with what dedupe saved when it arrived (tokens, names, principal
 parties, normalised lead: `Features.tokens`/`names`/`parties`/`lead`), so comparing with it
 costs set operations, not text work; rows stored before those columns existed are worked
-out from their text. Measured (benchmarks/, scenario 5): about 1.4–3 ms per new item at 10k–100k stored,
-from ~10 ms when every candidate's text was re-tokenised.
+out from their text. Measured (benchmarks/, scenario 5, store in the disk cache): about
+1.0–1.1 ms per new item from 10k to 1M stored, from ~10 ms when every candidate's text was
+re-tokenised.
 
 How each decision is made:
 
