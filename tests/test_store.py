@@ -12,7 +12,7 @@ import pytest
 from monitor import store as store_module
 from monitor.exceptions import ForeignDatabaseError, StorageError
 from monitor.store import ItemFilter, Store
-from monitor.types import Channel, FeedConfig, FeedState, Item, Sameness, Statement, Validators
+from monitor.types import Candidate, Channel, FeedConfig, FeedState, Item, Sameness, Statement, Validators
 from tests.conftest import NOW
 
 FEED = FeedConfig(name="Wire", url="https://wire.example/feed")
@@ -152,14 +152,14 @@ def test_candidates_are_the_newest_per_key_and_carry_what_dedupe_saved(store: St
                     saved=(f"tok{hour} meta", "Meta", "w:Meta", f"lead {hour}"),
                 )
             )
-    found = store.candidates(
-        canonical_link=None,
-        title_key="none",
-        keys=["k1", "only0"],
-        since=NOW - timedelta(days=1),
-        limit=4,
-        per_key=3,
-    )
+
+    def lookup(limit: int) -> list[Candidate]:
+        since = NOW - timedelta(days=1)
+        return store.candidates(
+            canonical_link=None, title_key="none", keys=["k1", "only0"], since=since, limit=limit, per_key=3
+        )
+
+    found = lookup(4)
     # the 3 newest for "k1", the one for "only0", 4 in all
     assert sorted(c.id for c in found) == sorted([ids[0], *ids[3:]])
     newest = next(c for c in found if c.id == ids[5])
@@ -170,15 +170,7 @@ def test_candidates_are_the_newest_per_key_and_carry_what_dedupe_saved(store: St
         "w:Meta",
         "lead 5",
     )
-    limited = store.candidates(
-        canonical_link=None,
-        title_key="none",
-        keys=["k1", "only0"],
-        since=NOW - timedelta(days=1),
-        limit=2,
-        per_key=3,
-    )
-    assert sorted(c.id for c in limited) == ids[4:]  # `limit` keeps the newest
+    assert sorted(c.id for c in lookup(2)) == ids[4:]  # `limit` keeps the newest
 
 
 def test_the_writers_statements_never_scan_the_items_table(store: Store) -> None:
