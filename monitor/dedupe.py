@@ -525,6 +525,8 @@ class SeedIndex:
                 self._seeds.append(_Seed(seed.name, tokens, _numbers(full), parties, subject))
                 sources.update(_seed_sources(full))
         self.cues = _Cues(frozenset(sources))
+        # The watches that have seeds, each once: what `best` searches an item for.
+        self._seed_parties = tuple({s.parties.watch: s.parties for s in self._seeds}.values())
 
     def party_keys(self, principals: tuple[frozenset[str], ...]) -> tuple[str, ...]:
         """One blocking key per watch whose principal parties an item names."""
@@ -550,8 +552,8 @@ class SeedIndex:
         # A rehash names who its seed is about. Tested first: it is a few regex searches,
         # and most items in a news feed name no watched party, so the word-by-word
         # `speaks` scan below (a tenth of a parse worker's time) runs only for the rest.
-        named: dict[str, frozenset[str]] = {}
-        about = [s for s in self._seeds if s.parties.principal <= _named_once(s.parties, feats.text, named)]
+        named = {p.watch: p.named(feats.text) for p in self._seed_parties}
+        about = [s for s in self._seeds if s.parties.principal <= named[s.parties.watch]]
         if not about or self.cues.speaks(feats.text):
             return None, None
         foreign = _foreign(feats)
@@ -572,13 +574,6 @@ class SeedIndex:
         # A quote in another language than the seed's is never "in the seed"; across
         # languages, new people are caught by the names test instead.
         return foreign or not _new_quote(feats.text, seed.tokens)
-
-
-def _named_once(parties: _Parties, text: str, named: dict[str, frozenset[str]]) -> frozenset[str]:
-    """`parties.named(text)`, searched once per watch however many seeds the watch has."""
-    if parties.watch not in named:
-        named[parties.watch] = parties.named(text)
-    return named[parties.watch]
 
 
 def _score_seed(feats: Features, seed: _Seed, *, foreign: bool) -> float:

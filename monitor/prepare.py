@@ -31,7 +31,7 @@ class Prepared:
     item: Item
     features: dedupe.Features
     statement: Statement | None
-    seed: dedupe.SeedMatch = (None, None)
+    seed: dedupe.SeedMatch
 
 
 @dataclass(frozen=True, slots=True)

@@ -494,11 +494,12 @@ class Store:
         keys: Iterable[str],
         sameness: Sameness,
         statement: Statement | None,
-        saved: tuple[str, str, str, str] = ("", "", "", ""),
+        saved: tuple[str, str, str, str] | None = None,
     ) -> int:
         """Store a new item with what dedupe and classify decided; returns its id.
 
-        `saved` is dedupe's (tokens, names, parties, lead) of the item, kept for later comparisons.
+        `saved` is dedupe's (tokens, names, parties, lead) of the item, kept for later
+        comparisons; without it they stay NULL and dedupe works them out from the text.
         """
         cursor = self.conn.execute(
             "INSERT INTO items (feed, key, guid, title, link, canonical_link, summary, published, date_note,"
@@ -525,7 +526,7 @@ class Store:
                 sameness.story,
                 sameness.story_score,
                 _statement_json(statement),
-                *saved,
+                *(saved or (None, None, None, None)),
             ],
         )
         item_id = int(cursor.lastrowid or 0)
@@ -586,7 +587,7 @@ class Store:
             params.append(limit)
         ids = [r[0] for r in self.conn.execute(" UNION ".join(lookups), params)]
         if not ids:
-            return []  # (`id IN ()` would scan the whole table)
+            return []  # nothing matched: no rows to read
         rows = self.conn.execute(
             "SELECT id, feed, canonical_link, title, summary, published, story, duplicate_of, title_key,"
             " dedupe_tokens, dedupe_names, parties, dedupe_lead"
