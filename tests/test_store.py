@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -173,6 +174,46 @@ def test_candidates_are_the_newest_per_key_and_carry_what_dedupe_saved(store: St
     assert sorted(c.id for c in lookup(2)) == ids[4:]  # `limit` keeps the newest
 
 
+def test_the_candidate_cache_answers_as_the_database_does(store: Store) -> None:
+    # The writer keeps recent candidates in memory; whatever it or another connection
+    # changes, its answer must be the one a fresh connection reads from the file.
+    def lookup(s: Store) -> list[Candidate]:
+        return s.candidates(
+            canonical_link=None, title_key="none", keys=["k1"], since=NOW - timedelta(days=1), limit=20
+        )
+
+    def fresh() -> list[Candidate]:
+        with closing(Store.open(store.path)) as other:
+            return lookup(other)
+
+    copy = insert(store, item(key="copy"))
+    insert(store, item(key="copy of copy"), duplicate_of=copy)
+    assert lookup(store) == fresh()
+    original = insert(store, item(key="original"), copies=(copy,))  # re-points both copies
+    assert lookup(store) == fresh()
+    assert {c.duplicate_of for c in lookup(store)} == {original, None}
+    with store.transaction():  # an edit under the same identity
+        store.update_item(copy, item(key="copy", title="Edited", canonical_link=None), NOW)
+    assert lookup(store) == fresh()
+
+    def insert_then_fail() -> None:
+        with store.transaction():
+            store.insert_item(
+                item(key="gone"), now=NOW, title_key="t", keys=("k1",), sameness=Sameness(), statement=None
+            )
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):  # a rolled-back insert leaves no trace
+        insert_then_fail()
+    assert lookup(store) == fresh()
+    assert len(fresh()) == 3
+    with closing(sqlite3.connect(store.path)) as other, other:  # another program's commit
+        other.execute("UPDATE items SET story = 99, title = 'Theirs' WHERE id = ?", [original])
+    with store.transaction():
+        assert lookup(store) == fresh()
+    assert any(c.title == "Theirs" for c in lookup(store))
+
+
 def test_the_writers_statements_never_scan_the_items_table(store: Store) -> None:
     # A statement that scans every item costs O(store) per new item: the copies re-pointing
     # did, unnoticed, until a 1,000-feed first poll spent half its writer time in it.
@@ -181,15 +222,22 @@ def test_the_writers_statements_never_scan_the_items_table(store: Store) -> None
     copy = insert(store, item(key="copy"), keys=("k1",))
     insert(store, item(key="copy of copy"), keys=("k1",), duplicate_of=copy)
     insert(store, item(key="original"), keys=("k1",), copies=(copy,))
-    store.candidates(canonical_link="https://x.example/a", title_key="t", keys=["k1"], since=NOW, limit=9)
     store.alert_for(Statement("w", "Meta", "confirms", ("confirms",), 1.0))
     store.conn.set_trace_callback(None)
+    reader = Store.open(store.path)  # a cold cache: the candidate rows are read from SQLite
+    reader.conn.set_trace_callback(statements.append)
+    since = NOW - timedelta(days=1)
+    link = "https://x.example/a"
+    found = reader.candidates(canonical_link=link, title_key="t", keys=["k1"], since=since, limit=9)
+    assert len(found) == 3
+    reader.close()
     plans = {
         sql: [row[3] for row in store.conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
         for sql in statements
         if sql.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))
     }
     assert any("duplicate_of IN" in sql for sql in plans)  # the re-pointing was traced
+    assert any("dedupe_tokens" in sql for sql in plans)  # and the candidate rows' read
     assert {sql: plan for sql, plan in plans.items() if any(p.startswith("SCAN items") for p in plan)} == {}
 
 
