@@ -288,7 +288,7 @@ def features(item: Item, seeds: SeedIndex) -> Features:
     language, a first-party post that never names its author).
     """
     base = text_features(item.title, item.summary)
-    principals = seeds.principals(f"{item.feed}\n{base.text}")
+    principals = seeds.principals(item.feed, base.text)
     return replace(
         base,
         blocking_keys=base.blocking_keys + seeds.party_keys(principals),
@@ -382,7 +382,12 @@ class _Parties:
     principal: frozenset[str]  # named in the seeds at least PRINCIPAL_PARTY_SHARE of the top
 
     def named(self, text: str) -> frozenset[str]:
-        return frozenset(name for name, pattern in self.patterns if pattern.search(text))
+        return _named(self.patterns, text)
+
+
+@lru_cache(maxsize=256)  # a parse worker asks twice per item (its parties, then its seed)
+def _named(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> frozenset[str]:
+    return frozenset(name for name, pattern in patterns if pattern.search(text))
 
 
 def _rank_parties(watch: Watch) -> _Parties:
@@ -538,9 +543,14 @@ class SeedIndex:
         named = zip(self._parties, principals, strict=True)
         return "|".join(f"{p.watch}:{'+'.join(sorted(n))}" for p, n in named)
 
-    def principals(self, text: str) -> tuple[frozenset[str], ...]:
-        """For each watch, the principal parties (those its seeds are about) `text` names."""
-        return tuple(p.named(text) & p.principal for p in self._parties)
+    def principals(self, feed: str, text: str) -> tuple[frozenset[str], ...]:
+        """For each watch, the principal parties (those its seeds are about) the item names.
+
+        The feed's name counts: a first-party feed ("Yann LeCun (Threads)") speaks for its
+        party even when the post never names it. Searched apart from the text (no alias
+        spans a line), so the text's own search is the one `best` asks for again.
+        """
+        return tuple((p.named(feed) | p.named(text)) & p.principal for p in self._parties)
 
     def best(self, feats: Features, *, official: bool) -> tuple[str | None, float | None]:
         """The seed this item only retells, with its score; (None, None) when it brings news.
@@ -782,7 +792,7 @@ def _stored(cand: Candidate, seeds: SeedIndex) -> _Stored:
     if cand.tokens is not None and cand.parties is not None:
         return _saved(cand.tokens, cand.names or "", cand.parties)
     other = text_features(cand.title, cand.summary)
-    parties = seeds.encode(seeds.principals(f"{cand.feed}\n{other.text}"))
+    parties = seeds.encode(seeds.principals(cand.feed, other.text))
     return _Stored(other.tokens, other.names, other.cjk, parties)
 
 
@@ -806,7 +816,7 @@ def _story(
     The feed's name counts: a first-party feed ("Yann LeCun (Threads)") speaks for its
     party even when the post never names it.
     """
-    mine = feats.parties or seeds.encode(seeds.principals(f"{item.feed}\n{feats.text}"))
+    mine = feats.parties or seeds.encode(seeds.principals(item.feed, feats.text))
     best: tuple[float, int] | None = None
     for cand in candidates:
         if cand.story is None or abs(item.published - cand.published) > STORY_WINDOW:
