@@ -328,7 +328,9 @@ def _lead(summary: str) -> str:
     return lead[: LEAD_CHARS * 2]
 
 
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w'’-]*[A-Z][\w'’-]*|[A-Z][a-z][\w'’-]*)")
+# The capital is looked for first: without it the lookbehinds ran at every character
+# (twice as slow over the farm's and the corpus's text, same matches).
+_NAME = re.compile(r"(?=[A-Z])(?<![.!?]\s)(?<!^)\b([A-Z][\w'’-]*[A-Z][\w'’-]*|[A-Z][a-z][\w'’-]*)")
 
 
 def _name_tokens(title: str, summary: str) -> frozenset[str]:
