@@ -351,7 +351,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         Path(args.json).write_text(json.dumps(raw, indent=1))
     print(
-        f"\n(total {time.perf_counter() - started:.0f} s; python {sys.version.split()[0]}, "
+        f"\n(total {time.perf_counter() - started:.0f} s; python {sys.version.split()[0]} in {sys.prefix}, "
         f"{os.cpu_count()} cores; medians of {args.repeat} runs unless said; load average "
         f"{load_before:.1f} before the run: above ~1 something else was running and the figures "
         f"are not clean; {os.getloadavg()[0]:.1f} after, which counts the run's own processes)"
