@@ -59,10 +59,11 @@ T = TypeVar("T")
 # Below this many feeds a process pool costs more to start than it saves.
 PROCESS_POOL_MIN_FEEDS = 8
 # Outcomes the writer takes per transaction: large enough to amortise the fsync,
-# small enough that an alert is not held back long behind a burst of polls. 16 rather
-# than 32: a first poll of 300 x 50 took as long (13.2 vs 12.9 s, medians of 2) and the
-# parsed outcomes waiting for the writer took 10 MiB less (206 vs 216 MiB peak).
-WRITE_BATCH = 16
+# small enough that an alert is not held back long behind a burst of polls. 16 was
+# tried: 10 MiB less held in parsed outcomes at a 300 x 50 first poll, as fast, but an
+# all-304 poll of 300 feeds took 0.41 s against 0.38 s with 32 (twice the commits, each
+# an fsync; medians of 20 side by side).
+WRITE_BATCH = 32
 # Outcomes waiting for the writer, in batches: enough to keep it busy (the benchmark's first
 # poll is as fast with 1 batch as with 2) and a bound on memory (a prepared 50-item feed
 # is ~0.5 MB).
