@@ -65,8 +65,8 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def format_time(value: datetime) -> str:
-    # isoformat, not strftime: a quarter of the cost (the writer formats a few times per
-    # item), and a zero-padded year before 1000 that `parse_time` can read back.
+    # isoformat, not strftime: a quarter cheaper (the writer formats a few times per item),
+    # and a zero-padded year before 1000 that `parse_time` can read back.
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
@@ -522,6 +522,7 @@ class Store:
         comparisons; without it they stay NULL and dedupe works them out from the text.
         """
         published = format_time(item.published)
+        tokens, names, parties, lead = saved or (None, None, None, None)
         cursor = self.conn.execute(
             "INSERT INTO items (feed, key, guid, title, link, canonical_link, summary, published, date_note,"
             " first_seen, fingerprint, title_key, duplicate_of, duplicate_score, seed, seed_score, story,"
@@ -547,7 +548,10 @@ class Store:
                 sameness.story,
                 sameness.story_score,
                 _statement_json(statement),
-                *(saved or (None, None, None, None)),
+                tokens,
+                names,
+                parties,
+                lead,
             ],
         )
         item_id = int(cursor.lastrowid or 0)
@@ -560,14 +564,13 @@ class Store:
             for (moved,) in self.conn.execute(f"SELECT id FROM items {where}", [*sameness.copies] * 2):
                 self._cache.drop(moved)
             self.conn.execute(f"UPDATE items SET duplicate_of = ? {where}", [item_id, *sameness.copies * 2])
-        tokens, names, parties, lead = saved or (None, None, None, None)
         self._cache.put(
             Candidate(
                 id=item_id,
                 feed=item.feed,
                 canonical_link=item.canonical_link,
                 title=item.title,
-                summary=item.summary or "",
+                summary=item.summary,
                 published=datetime.fromisoformat(published),
                 story=item_id if sameness.story is None else sameness.story,
                 duplicate_of=sameness.duplicate_of,
