@@ -65,13 +65,16 @@ __all__ = [
     "PER_KEY_CANDIDATES",
     "STORY_WINDOW",
     "Features",
+    "Packed",
     "SeedIndex",
     "SeedMatch",
     "decide",
     "features",
     "normalise_text",
+    "pack",
     "seed_match",
     "text_features",
+    "unpack",
 ]
 
 # ── Retrieval limits ────────────────────────────────────────────────────────────────
@@ -304,7 +307,7 @@ def text_features(title: str, summary: str) -> Features:
 @lru_cache(maxsize=256)  # rescans and pre-migration-2 candidates; new items meet it once
 def _features(title: str, body: str) -> Features:
     norm_title = normalise_text(title)
-    text = f"{_strip_outlet(title)}.\n{body}"
+    text = _text(title, body)
     tokens = frozenset(_stem(w) for w in _words(text))
     names = _name_tokens(title, body)
     return Features(
@@ -316,6 +319,61 @@ def _features(title: str, body: str) -> Features:
         blocking_keys=_blocking_keys(tokens, names),
         text=text,
         cjk=_mostly_cjk(tokens),
+    )
+
+
+def _text(title: str, body: str) -> str:
+    return f"{_strip_outlet(title)}.\n{body}"
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """Features as a parse worker sends them to the writer: each token bag one space-joined
+    string, and no text (the item carries it). A bag as a set is some sixty string objects
+    to pickle, unpickle in the writer's process and hold while the outcome waits; as one
+    string it is also what the store saves, so the writer joins nothing. The blocking keys
+    too are one string, apart by the ASCII unit separator (a party key holds spaces: "Yann
+    LeCun"). An outcome waiting for the writer held 311 KB per 50-item feed unpacked, 140 KB
+    packed."""
+
+    title: str
+    lead: str
+    tokens: str
+    names: str
+    title_key: str
+    blocking_keys: str
+    cjk: bool
+    parties: str
+
+
+_KEY_SEPARATOR = "\x1f"
+
+
+def pack(feats: Features) -> Packed:
+    return Packed(
+        feats.title,
+        feats.lead,
+        " ".join(feats.tokens),
+        " ".join(feats.names),
+        feats.title_key,
+        _KEY_SEPARATOR.join(feats.blocking_keys),
+        feats.cjk,
+        feats.parties,
+    )
+
+
+def unpack(packed: Packed, item: Item) -> Features:
+    """The Features `pack` was given, for `item` (whose title and summary made them)."""
+    return Features(
+        title=packed.title,
+        lead=packed.lead,
+        tokens=frozenset(packed.tokens.split()),
+        names=frozenset(packed.names.split()),
+        title_key=packed.title_key,
+        blocking_keys=tuple(packed.blocking_keys.split(_KEY_SEPARATOR)) if packed.blocking_keys else (),
+        text=_text(item.title, item.summary[:BODY_CHARS]),
+        cjk=packed.cjk,
+        parties=packed.parties,
     )
 
 

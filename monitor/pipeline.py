@@ -193,7 +193,7 @@ class Processor:
         now: datetime,
         stats: RunStats,
     ) -> None:
-        item, features, statement = prepared.item, prepared.features, prepared.statement
+        item, packed, statement = prepared.item, prepared.features, prepared.statement
         stored = known.get((item.feed, item.key))
         if stored is not None:
             if stored[1] != item.fingerprint:
@@ -203,6 +203,7 @@ class Processor:
             return
         stats.items_new += 1
         stats.by_feed[item.feed] = stats.by_feed.get(item.feed, 0) + 1
+        features = dedupe.unpack(packed, item)
         candidates = self.store.candidates(
             canonical_link=item.canonical_link,
             title_key=features.title_key,
@@ -221,7 +222,7 @@ class Processor:
             keys=features.blocking_keys,
             sameness=sameness,
             statement=statement,
-            saved=(" ".join(features.tokens), " ".join(features.names), features.parties, features.lead),
+            saved=(packed.tokens, packed.names, packed.parties, packed.lead),
         )
         known[(item.feed, item.key)] = (item_id, item.fingerprint)  # a feed may repeat an entry
         observe.record_item(sameness)

@@ -24,12 +24,13 @@ __all__ = ["Deciders", "Prepared", "init_worker", "parse_items"]
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """An item with all that can be decided without the store: its dedupe features, its
-    statement and the seed it retells. Made in the parse workers (the second core), so the
-    single writer only looks up, compares and stores; from the parse workers to the writer."""
+    """An item with all that can be decided without the store: its dedupe features (packed,
+    see `dedupe.Packed`), its statement and the seed it retells. Made in the parse workers
+    (the second core), so the single writer only looks up, compares and stores; from the
+    parse workers to the writer."""
 
     item: Item
-    features: dedupe.Features
+    features: dedupe.Packed
     statement: Statement | None
     seed: dedupe.SeedMatch
 
@@ -56,7 +57,7 @@ class Deciders:
         features = dedupe.features(item, self.seeds)
         statement = self.classify(item)
         seed = dedupe.seed_match(item, features, self.seeds, statement=statement)
-        return Prepared(item, features, statement, seed)
+        return Prepared(item, dedupe.pack(features), statement, seed)
 
 
 # A worker process's deciders, set once by `init_worker` (pickling the watches with every

@@ -488,3 +488,19 @@ def test_a_saved_lead_decides_as_the_text_does(seeds: SeedIndex, new_lead: str, 
     from_saved = _decide(new, [_saved_candidate(original, 1, seeds)], seeds)
     assert from_saved == from_text
     assert (from_saved.duplicate_of == 1) is same_article
+
+
+def test_packed_features_unpack_to_what_the_worker_computed(seeds: SeedIndex) -> None:
+    # The writer decides on `unpack(pack(features))`: every field must survive the trip,
+    # party keys with their spaces and Chinese bigrams included.
+    if not CORPUS.exists():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [_corpus_item(r) for r in rows]
+    items += [_item("", ""), _item("杨立昆离职创业", "Meta 首席 AI 科学家杨立昆")]
+    party_keys = 0
+    for item in items:
+        feats = features(item, seeds)
+        assert dedupe.unpack(dedupe.pack(feats), item) == feats, item.title
+        party_keys += any(" " in k for k in feats.blocking_keys)
+    assert party_keys > 0  # the separator was tested on keys that hold a space
