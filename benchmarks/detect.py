@@ -124,6 +124,11 @@ def build(db: Path, n: int) -> None:
             rows,
         )
         conn.executemany("INSERT INTO item_keys (key, item, published) VALUES (?,?,?)", keys)
+        # What the store does before each commit (no trigger indexes a new row).
+        conn.execute(
+            "INSERT INTO items_fts (rowid, title, summary) SELECT id, title, summary FROM items WHERE id > ?",
+            [start],
+        )
         conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()

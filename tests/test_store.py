@@ -117,8 +117,66 @@ def test_search_follows_edits_and_ignores_other_updates(store: Store) -> None:
     assert [r["key"] for r in store.items(ItemFilter(search="rally"))] == ["b"]  # its story update kept it
     (rows,) = store.conn.execute("SELECT count(*) FROM items_fts").fetchone()
     assert rows == 2
+    fts_consistent(store)
+
+
+def fts_consistent(store: Store) -> None:
     # FTS5's own check of the index against the items table: raises if they disagree.
     store.conn.execute("INSERT INTO items_fts(items_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_new_items_are_indexed_at_commit_and_an_edit_in_the_same_transaction_too(store: Store) -> None:
+    # Indexed in one statement before the commit, not row by row (migration 7). An item
+    # edited before that statement ran must leave the index as if it had been indexed first.
+    with store.transaction():
+        first = store.insert_item(
+            item(key="a", title="Meta confirms outage"),
+            now=NOW,
+            title_key="t",
+            keys=(),
+            sameness=Sameness(),
+            statement=None,
+        )
+        store.update_item(first, item(key="a", title="LeCun confirms exit", fingerprint="f2"), NOW)
+        store.insert_item(
+            item(key="b", title="Markets rally"),
+            now=NOW,
+            title_key="t",
+            keys=(),
+            sameness=Sameness(),
+            statement=None,
+        )
+    assert [r["key"] for r in store.items(ItemFilter(search="exit"))] == ["a"]
+    assert store.items(ItemFilter(search="outage")) == []
+    assert [r["key"] for r in store.items(ItemFilter(search="rally"))] == ["b"]
+    fts_consistent(store)
+
+
+def test_a_rolled_back_insert_leaves_the_index_as_it_was(store: Store) -> None:
+    def failed_batch() -> None:
+        with store.transaction():
+            store.insert_item(
+                item(key="a", title="Ghost story"),
+                now=NOW,
+                title_key="t",
+                keys=(),
+                sameness=Sameness(),
+                statement=None,
+            )
+            raise RuntimeError("the batch failed")
+
+    with pytest.raises(RuntimeError):
+        failed_batch()
+    insert(store, item(key="b", title="Real story"))  # reuses the rolled-back id
+    assert [r["key"] for r in store.items(ItemFilter(search="story"))] == ["b"]
+    assert store.items(ItemFilter(search="ghost")) == []
+    fts_consistent(store)
+
+
+def test_no_item_is_indexed_by_a_trigger(store: Store) -> None:
+    triggers = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert "items_ai" not in triggers  # dropped by migration 7; edits and deletes keep theirs
+    assert {"items_au", "items_ad"} <= triggers
 
 
 def test_candidates_come_from_indexes_within_the_window(store: Store) -> None:
