@@ -177,3 +177,42 @@ def test_error_status_over_a_real_connection(status: int) -> None:
     outcome = asyncio.run(main())
     assert isinstance(outcome, FetchResult)
     assert (outcome.status, outcome.body, outcome.headers["retry-after"]) == (status, b"nope", "60")
+
+
+def test_a_pool_per_origin_reuses_connections_and_closes_the_least_recent_when_idle() -> None:
+    # Three origins (ports), room for two pools: the least recently used origin's idle
+    # connection is closed by the client, and only when no response of it is being read.
+    connections: dict[int, int] = {}
+    closed: set[int] = set()
+
+    async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        port = writer.get_extra_info("sockname")[1]
+        connections[port] = connections.get(port, 0) + 1
+        try:
+            while True:
+                await read_request(reader)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(RSS), RSS))
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            closed.add(port)  # the client hung up
+            raise
+
+    async def main() -> None:
+        limits = FetchLimits(deadline=DEADLINE, max_pools=2)
+        async with serve(keep_alive) as a, serve(keep_alive) as b, serve(keep_alive) as c:
+            port = {u: int(u.split(":")[2].split("/")[0]) for u in (a, b, c)}
+            async with Fetcher(limits=limits) as fetcher:
+                for url in (a, a, b):
+                    await fetcher.fetch(url, Validators())
+                assert connections == {port[a]: 1, port[b]: 1}  # a's second fetch reused its connection
+                client = fetcher._client  # a response of b's being read keeps b's pool open
+                streaming = await client.send(client.build_request("GET", b), stream=True)
+                await fetcher.fetch(c, Validators())  # a third pool: a's (idle) is closed
+                await fetcher.fetch(a, Validators())  # b is busy, so c's is closed this time
+                await asyncio.sleep(0.1)
+                assert closed == {port[a], port[c]}
+                assert await streaming.aread() == RSS
+                await streaming.aclose()
+                assert connections == {port[a]: 2, port[b]: 1, port[c]: 1}  # b's one connection served both
+
+    asyncio.run(main())
