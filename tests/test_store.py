@@ -57,6 +57,7 @@ def insert(store: Store, it: Item, keys: tuple[str, ...] = ("k1",), **sameness: 
 def test_pragmas_are_durable(store: Store) -> None:
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -store_module.PAGE_CACHE_KIB
     assert store.integrity_ok()
 
 
