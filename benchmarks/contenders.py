@@ -44,7 +44,7 @@ def urls(port: int, feeds: int, hosts: int) -> list[str]:
 
 def emit(contender: str, phase: str, row: str, m: Measure, **extra: Any) -> None:
     out = {"contender": contender, "phase": phase, "row": row, "wall": m.wall, "cpu": m.cpu}
-    out |= {"peak_mib": m.peak_mib, **extra}
+    out |= {"peak_mib": m.peak_mib, "peak_pss_mib": m.peak_pss_mib, **extra}
     print(json.dumps(out), flush=True)
 
 

@@ -6,6 +6,13 @@ with psutil instead: CPU = user + system of every live process in the tree, plus
 each has collected from children it reaped; peak RSS = the largest sum of the tree's RSS
 seen by a sampler thread (every 50 ms; the tree is
 listed again every second), never below this process's own ru_maxrss growth.
+
+Summed RSS counts the pages processes share (the interpreter, libraries, pages a forked
+worker has not written) once per process, which overstates a five-process contender
+against a one-process one. So the sampler also reads the tree's PSS (each shared page
+divided among its sharers; /proc/PID/smaps_rollup) whenever the summed RSS reaches a
+new peak, at most every PSS_EVERY seconds: reading it costs about a millisecond per
+process, too much for every sample.
 """
 
 from __future__ import annotations
@@ -18,9 +25,10 @@ from dataclasses import dataclass
 
 import psutil
 
-__all__ = ["Measure", "measure", "tree_cpu", "tree_rss"]
+__all__ = ["Measure", "measure", "tree_cpu", "tree_pss", "tree_rss"]
 
 SAMPLE_SECONDS = 0.05
+PSS_EVERY = 0.5
 # Listing the tree scans every /proc entry (psutil's ppid map): ~1 ms, so only now and then.
 TREE_EVERY = 20
 MiB = 1024 * 1024
@@ -55,11 +63,22 @@ def tree_rss(tree: list[psutil.Process] | None = None) -> int:
     return total
 
 
+def tree_pss(tree: list[psutil.Process]) -> int:
+    total = 0
+    for p in tree:
+        try:
+            total += p.memory_full_info().pss
+        except (psutil.Error, AttributeError):  # AttributeError: no PSS on this platform
+            continue
+    return total
+
+
 @dataclass(slots=True)
 class Measure:
     wall: float = 0.0
     cpu: float = 0.0
     peak_mib: float = 0.0
+    peak_pss_mib: float = 0.0
 
 
 @contextmanager
@@ -67,15 +86,20 @@ def measure() -> Iterator[Measure]:
     """Measure the block: wall, tree CPU, and the peak of the tree's summed RSS."""
     result = Measure()
     peak = [tree_rss()]
+    peak_pss = [tree_pss(_tree())]
     stop = threading.Event()
 
     def sample() -> None:
-        tree, n = _tree(), 0
+        tree, n, pss_read = _tree(), 0, 0.0
         while not stop.wait(SAMPLE_SECONDS):
             n += 1
             if n % TREE_EVERY == 0:
                 tree = _tree()
-            peak[0] = max(peak[0], tree_rss(tree))
+            rss = tree_rss(tree)
+            if rss > peak[0] and time.monotonic() - pss_read >= PSS_EVERY:
+                peak_pss[0] = max(peak_pss[0], tree_pss(tree))
+                pss_read = time.monotonic()
+            peak[0] = max(peak[0], rss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -88,3 +112,4 @@ def measure() -> Iterator[Measure]:
         stop.set()
         sampler.join()
         result.peak_mib = max(peak[0], tree_rss()) / MiB
+        result.peak_pss_mib = max(peak_pss[0], tree_pss(_tree())) / MiB

@@ -120,7 +120,8 @@ def medians(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     for r in rows:
         by_row[r["row"]].append(r)
     return {
-        name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "peak_mib")} | {"n": len(rs)}
+        name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "peak_mib", "peak_pss_mib")}
+        | {"n": len(rs)}
         for name, rs in by_row.items()
     }
 
@@ -134,13 +135,14 @@ def poll_table(
     reader = next((v for k, v in med.items() if k.startswith("reader")), None)
     floor = med.get((LATENCY_FLOOR_ROW if latency else FLOOR_ROW)[phase])
     head = f"{'contender':<30} {'wall s':>8} {'CPU s':>8} {'feeds/s':>9} {'items/s':>9} {'peak MiB':>9}"
+    head += f" {'PSS MiB':>8}"
     lines = [head + f" {'vs reader':>9} {'x floor':>8} {'runs':>4}", "-" * (len(head) + 24)]
     for name, m in med.items():
         vs_reader = reader["wall"] / m["wall"] if reader else None  # feeds/s ratio
         x_floor = m["wall"] / floor["wall"] if floor else None  # wall-time ratio
         lines.append(
             f"{name:<30} {m['wall']:>8.3f} {m['cpu']:>8.2f} {feeds / m['wall']:>9,.0f} "
-            f"{(items / m['wall'] if items else 0):>9,.0f} {m['peak_mib']:>9.0f} "
+            f"{(items / m['wall'] if items else 0):>9,.0f} {m['peak_mib']:>9.0f} {m['peak_pss_mib']:>8.0f} "
             f"{fmt(vs_reader):>9} {fmt(x_floor):>8} {m['n']:>4}"
         )
     title = f"{TITLES[phase]}: {feeds} feeds x {args.items} items, latency {latency * 1000:.0f} ms"
@@ -163,11 +165,12 @@ def targets_polls(t: dict[str, Any]) -> None:
             print(
                 f"target first poll within 1.3 x the two-core parse floor: {x:.2f} x -> {verdict(x <= 1.3)}"
             )
-        mem = m["peak_mib"] / r["peak_mib"]
-        print(
-            f"target peak memory <= reader + 50 %: {m['peak_mib']:.0f} vs {r['peak_mib']:.0f} MiB "
-            f"({mem:.2f} x) -> {verdict(mem <= 1.5)}"
-        )
+        for what, key in (("summed RSS", "peak_mib"), ("PSS", "peak_pss_mib")):
+            mem = m[key] / r[key]
+            print(
+                f"target peak memory <= reader + 50 % ({what}): {m[key]:.0f} vs {r[key]:.0f} MiB "
+                f"({mem:.2f} x) -> {verdict(mem <= 1.5)}"
+            )
     if n304 and n304["monitor"] and n304["reader"]:
         ratio = n304["reader"]["wall"] / n304["monitor"]["wall"]
         print(f"target all-304 >= 1.5 x reader: {ratio:.2f} x -> {verdict(ratio >= 1.5)}")
@@ -286,7 +289,7 @@ def big_farm(args: argparse.Namespace) -> None:
     print(f"\n=== first poll of {feeds:,} feeds x {items} items (monitor, one run) ===")
     print(
         f"wall {row['wall']:.1f} s, CPU {row['cpu']:.1f} s, {feeds / row['wall']:,.0f} feeds/s, "
-        f"peak {row['peak_mib']:.0f} MiB -> target < 300 MiB at 10,000 x 10: "
+        f"peak {row['peak_mib']:.0f} MiB (PSS {row['peak_pss_mib']:.0f}) -> target < 300 MiB at 10,000 x 10: "
         f"{verdict(row['peak_mib'] < 300) if feeds * items >= 100_000 else 'n/a (smaller farm)'}"
     )
 
