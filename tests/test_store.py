@@ -42,16 +42,21 @@ def store(tmp_path: Path) -> Store:
     return s
 
 
+def add(store: Store, it: Item, keys: tuple[str, ...] = ("k1",), **sameness: object) -> int:
+    """`insert_item` with the tests' defaults, in the caller's transaction."""
+    return store.insert_item(
+        it,
+        now=NOW,
+        title_key="t",
+        keys=keys,
+        sameness=Sameness(**sameness),  # type: ignore[arg-type]
+        statement=None,
+    )
+
+
 def insert(store: Store, it: Item, keys: tuple[str, ...] = ("k1",), **sameness: object) -> int:
     with store.transaction():
-        return store.insert_item(
-            it,
-            now=NOW,
-            title_key="t",
-            keys=keys,
-            sameness=Sameness(**sameness),
-            statement=None,  # type: ignore[arg-type]
-        )
+        return add(store, it, keys, **sameness)
 
 
 def test_pragmas_are_durable(store: Store) -> None:
@@ -130,23 +135,9 @@ def test_new_items_are_indexed_at_commit_and_an_edit_in_the_same_transaction_too
     # Indexed in one statement before the commit, not row by row (migration 7). An item
     # edited before that statement ran must leave the index as if it had been indexed first.
     with store.transaction():
-        first = store.insert_item(
-            item(key="a", title="Meta confirms outage"),
-            now=NOW,
-            title_key="t",
-            keys=(),
-            sameness=Sameness(),
-            statement=None,
-        )
+        first = add(store, item(key="a", title="Meta confirms outage"))
         store.update_item(first, item(key="a", title="LeCun confirms exit", fingerprint="f2"), NOW)
-        store.insert_item(
-            item(key="b", title="Markets rally"),
-            now=NOW,
-            title_key="t",
-            keys=(),
-            sameness=Sameness(),
-            statement=None,
-        )
+        add(store, item(key="b", title="Markets rally"))
     assert [r["key"] for r in store.items(ItemFilter(search="exit"))] == ["a"]
     assert store.items(ItemFilter(search="outage")) == []
     assert [r["key"] for r in store.items(ItemFilter(search="rally"))] == ["b"]
@@ -156,14 +147,7 @@ def test_new_items_are_indexed_at_commit_and_an_edit_in_the_same_transaction_too
 def test_a_rolled_back_insert_leaves_the_index_as_it_was(store: Store) -> None:
     def failed_batch() -> None:
         with store.transaction():
-            store.insert_item(
-                item(key="a", title="Ghost story"),
-                now=NOW,
-                title_key="t",
-                keys=(),
-                sameness=Sameness(),
-                statement=None,
-            )
+            add(store, item(key="a", title="Ghost story"))
             raise RuntimeError("the batch failed")
 
     with pytest.raises(RuntimeError):
