@@ -217,18 +217,19 @@ class _Counted(httpx.AsyncByteStream):
     def __init__(
         self, stream: httpx.AsyncByteStream | httpx.SyncByteStream, done: Callable[[], None]
     ) -> None:
+        if not isinstance(stream, httpx.AsyncByteStream):
+            raise TypeError("an async transport returned a sync body")
         self._stream = stream
         self._done: Callable[[], None] | None = done
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._stream, httpx.AsyncByteStream)
         async for chunk in self._stream:
             yield chunk
 
     async def aclose(self) -> None:
         done, self._done = self._done, None  # once, however often the body is closed
         try:
-            await self._stream.aclose()  # type: ignore[union-attr]
+            await self._stream.aclose()
         finally:
             if done is not None:
                 done()
