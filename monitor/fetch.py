@@ -9,7 +9,8 @@ validators into a `FetchResult` (any final HTTP response, whatever its status) o
                            from a public host to a private address (SSRF guard)
     one total deadline     covers every hop and the whole body, however slowly it trickles
     a body cap             on the decompressed size, checked while streaming
-    concurrency            at most `max_per_host` requests per host, `max_in_flight` overall
+    concurrency            at most `max_per_host` requests per host, `max_in_flight` overall,
+                           over a small connection pool per origin (`_OriginPools`)
 
 Deciding what a status means (retry, back off, give up) is the scheduler's business.
 """
