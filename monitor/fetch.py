@@ -95,8 +95,11 @@ class FetchLimits:
     max_per_host: int = 4
     # Requests under way at once, over every host.
     max_in_flight: int = 32
-    # Hosts whose idle connections are kept for reuse (see `_OriginPools`).
+    # Hosts whose idle connections are kept for reuse (see `_OriginPools`), and for how
+    # long: feeds of one site polled in the same round share connections; the next round
+    # is minutes away, when a kept connection would be stale anyway (httpx's default).
     max_pools: int = 64
+    keepalive: float = 5.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -109,7 +112,7 @@ class FetchLimits:
         ):
             if getattr(self, name) < (0 if name == "max_redirects" else 1):
                 raise ValueError(f"FetchLimits.{name} is too small: {getattr(self, name)}")
-        if min(self.deadline, self.connect_timeout, self.read_timeout) <= 0:
+        if min(self.deadline, self.connect_timeout, self.read_timeout, self.keepalive) <= 0:
             raise ValueError("FetchLimits timeouts must be positive")
 
 
@@ -149,37 +152,52 @@ def make_client(
     )
 
 
+_Origin = tuple[bytes, bytes, int | None]  # scheme, host, port
+
+
 class _OriginPools(httpx.AsyncBaseTransport):
     """A small connection pool per origin (scheme, host, port), not one pool for all hosts.
 
     httpcore's pool examines every connection it holds, and polls each idle one's socket,
     whenever it assigns a request (encode/httpx#3215): with one 32-connection pool that
     was 40 % of the event loop's time on a first poll of 300 feeds (py-spy). A pool per
-    origin holds at most `max_per_host` connections. Pools of the least recently used
-    origins are closed beyond `max_pools`, once idle, so idle sockets stay bounded when
-    thousands of hosts are polled; all share one TLS context (one CA bundle loaded).
+    origin holds at most `max_per_host` connections. An idle pool is closed once unused
+    for `keepalive` seconds, or sooner when more than `max_pools` exist (least recently
+    used first): httpcore only drops an expired connection when its pool is next used, so
+    without this every host ever polled would keep its sockets open. All share one TLS
+    context (one CA bundle loaded).
     """
 
     def __init__(self, limits: FetchLimits) -> None:
         self._limits = httpx.Limits(
-            max_connections=limits.max_per_host, max_keepalive_connections=limits.max_per_host
+            max_connections=limits.max_per_host,
+            max_keepalive_connections=limits.max_per_host,
+            keepalive_expiry=limits.keepalive,
         )
         self._max_pools = limits.max_pools
+        self._keepalive = limits.keepalive
         self._tls: ssl.SSLContext | None = None
-        self._pools: OrderedDict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = OrderedDict()
-        self._busy: Counter[tuple[bytes, bytes, int | None]] = Counter()
+        # Least recently used first, each with the monotonic time it was last used.
+        self._pools: OrderedDict[_Origin, tuple[httpx.AsyncHTTPTransport, float]] = OrderedDict()
+        self._busy: Counter[_Origin] = Counter()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         origin = (request.url.raw_scheme, request.url.raw_host, request.url.port)
-        pool = self._pools.get(origin)
-        if pool is None:
-            await self._close_idle(keep=self._max_pools - 1)
+        now = time.monotonic()
+        known = self._pools.get(origin)
+        if known is None:
             if self._tls is None:
                 self._tls = httpx.create_ssl_context()
-            pool = self._pools[origin] = httpx.AsyncHTTPTransport(verify=self._tls, limits=self._limits)
-        self._pools.move_to_end(origin)
+            pool = httpx.AsyncHTTPTransport(verify=self._tls, limits=self._limits)
+        else:
+            pool = known[0]
+        # No await before the pool is recorded and marked busy: a request to the same
+        # origin meanwhile must find it, and the closing below must skip it.
+        self._pools[origin] = (pool, now)
+        self._pools.move_to_end(origin)  # the most recently used, last
         self._busy[origin] += 1
         try:
+            await self._close_idle(now)
             response = await pool.handle_async_request(request)
         except BaseException:
             self._done(origin)
@@ -191,23 +209,28 @@ class _OriginPools(httpx.AsyncBaseTransport):
             extensions=response.extensions,
         )
 
-    def _done(self, origin: tuple[bytes, bytes, int | None]) -> None:
+    def _done(self, origin: _Origin) -> None:
         self._busy[origin] -= 1
         if not self._busy[origin]:
             del self._busy[origin]
 
-    async def _close_idle(self, keep: int) -> None:
-        """Close the least recently used idle pools until at most `keep` remain."""
-        excess = len(self._pools) - keep
+    async def _close_idle(self, now: float) -> None:
+        """Close idle pools unused for `keepalive` seconds, and the least recently used idle
+        ones while more than `max_pools` remain."""
         for origin in list(self._pools):
-            if excess <= 0:
-                break
-            if origin not in self._busy:  # a pool with a response being read stays
-                await self._pools.pop(origin).aclose()
-                excess -= 1
+            entry = self._pools.get(origin)  # another request may have closed it meanwhile
+            if entry is None:
+                continue
+            pool, used = entry
+            if len(self._pools) <= self._max_pools and used > now - self._keepalive:
+                break  # the rest were used more recently still
+            if origin in self._busy:  # a pool with a response being read stays
+                continue
+            del self._pools[origin]  # before the await: no other request may pick it up
+            await pool.aclose()
 
     async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), OrderedDict()
+        pools, self._pools = [pool for pool, _ in self._pools.values()], OrderedDict()
         for pool in pools:
             await pool.aclose()
 

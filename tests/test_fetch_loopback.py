@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -179,28 +180,40 @@ def test_error_status_over_a_real_connection(status: int) -> None:
     assert (outcome.status, outcome.body, outcome.headers["retry-after"]) == (status, b"nope", "60")
 
 
-def test_a_pool_per_origin_reuses_connections_and_closes_the_least_recent_when_idle() -> None:
-    # Three origins (ports), room for two pools: the least recently used origin's idle
-    # connection is closed by the client, and only when no response of it is being read.
-    connections: dict[int, int] = {}
-    closed: set[int] = set()
+class KeepAlive:
+    """A keep-alive server's handler that counts connections per port and notes hang-ups."""
 
-    async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self) -> None:
+        self.connections: dict[int, int] = {}
+        self.closed: set[int] = set()
+
+    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         port = writer.get_extra_info("sockname")[1]
-        connections[port] = connections.get(port, 0) + 1
+        self.connections[port] = self.connections.get(port, 0) + 1
         try:
             while True:
                 await read_request(reader)
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(RSS), RSS))
                 await writer.drain()
         except asyncio.IncompleteReadError:
-            closed.add(port)  # the client hung up
+            self.closed.add(port)  # the client hung up
             raise
+
+
+def port_of(url: str) -> int:
+    return urlsplit(url).port or 80
+
+
+def test_a_pool_per_origin_reuses_connections_and_closes_the_least_recent_when_idle() -> None:
+    # Three origins (ports), room for two pools: the least recently used origin's idle
+    # connection is closed by the client, and only when no response of it is being read.
+    server = KeepAlive()
+    connections, closed = server.connections, server.closed
 
     async def main() -> None:
         limits = FetchLimits(deadline=DEADLINE, max_pools=2)
-        async with serve(keep_alive) as a, serve(keep_alive) as b, serve(keep_alive) as c:
-            port = {u: int(u.split(":")[2].split("/")[0]) for u in (a, b, c)}
+        async with serve(server) as a, serve(server) as b, serve(server) as c:
+            port = {u: port_of(u) for u in (a, b, c)}
             async with Fetcher(limits=limits) as fetcher:
                 for url in (a, a, b):
                     await fetcher.fetch(url, Validators())
@@ -214,5 +227,25 @@ def test_a_pool_per_origin_reuses_connections_and_closes_the_least_recent_when_i
                 assert await streaming.aread() == RSS
                 await streaming.aclose()
                 assert connections == {port[a]: 2, port[b]: 1, port[c]: 1}  # b's one connection served both
+
+    asyncio.run(main())
+
+
+def test_a_pool_unused_for_the_keepalive_is_closed_at_the_next_request() -> None:
+    # httpcore would drop the expired connection only when its own pool is used again:
+    # a host polled once must not keep its socket open until then.
+    server = KeepAlive()
+
+    async def main() -> None:
+        limits = FetchLimits(deadline=DEADLINE, keepalive=0.2)
+        async with serve(server) as a, serve(server) as b, Fetcher(limits=limits) as fetcher:
+            await fetcher.fetch(a, Validators())
+            await fetcher.fetch(b, Validators())
+            await asyncio.sleep(0.05)
+            assert server.closed == set()  # both within the keepalive: kept
+            await asyncio.sleep(0.3)
+            await fetcher.fetch(b, Validators())  # any request closes pools unused that long
+            await asyncio.sleep(0.1)
+            assert port_of(a) in server.closed  # a's pool: closed though a was not asked again
 
     asyncio.run(main())
