@@ -66,7 +66,7 @@ PROCESS_POOL_MIN_FEEDS = 8
 WRITE_BATCH = 32
 # Outcomes waiting for the writer, in batches: enough to keep it busy (the benchmark's first
 # poll is as fast with 1 batch as with 2) and a bound on memory (a prepared 50-item feed
-# is ~0.5 MB).
+# holds ~140 KB, see `dedupe.Packed`).
 QUEUE_BATCHES = 1
 # Polls fetching, parsing or waiting for the writer at once: above fetch's own in-flight
 # limit (so the network stays busy) and small enough to bound memory (see `poll_into`).
@@ -193,7 +193,7 @@ class Processor:
         now: datetime,
         stats: RunStats,
     ) -> None:
-        item, packed, statement = prepared.item, prepared.features, prepared.statement
+        item, packed, statement = prepared.item, prepared.packed, prepared.statement
         stored = known.get((item.feed, item.key))
         if stored is not None:
             if stored[1] != item.fingerprint:

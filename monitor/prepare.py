@@ -24,13 +24,13 @@ __all__ = ["Deciders", "Prepared", "init_worker", "parse_items"]
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """An item with all that can be decided without the store: its dedupe features (packed,
+    """An item with all that can be decided without the store: its dedupe features (packed:
     see `dedupe.Packed`), its statement and the seed it retells. Made in the parse workers
     (the second core), so the single writer only looks up, compares and stores; from the
     parse workers to the writer."""
 
     item: Item
-    features: dedupe.Packed
+    packed: dedupe.Packed
     statement: Statement | None
     seed: dedupe.SeedMatch
 
