@@ -8,10 +8,13 @@ review the diff before committing it.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -20,9 +23,13 @@ from typing import Any
 
 import pytest
 
+from monitor import config as config_module
 from monitor.exceptions import ParseError
 from monitor.normalise import normalise
 from monitor.parse import ENTITIES_REFUSED, _utc, parse
+from monitor.pipeline import Poller
+from monitor.prepare import WORKER_NICENESS
+from monitor.store import Store
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
@@ -267,6 +274,21 @@ def test_parse_runs_in_a_process_pool() -> None:
         with pytest.raises(ParseError, match="empty body"):
             pool.submit(parse, b"", XML, URL).result(timeout=60)
     assert feed == parse(body, XML, URL)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities on this system")
+def test_parse_workers_yield_the_cpu_to_the_main_process(write_config: Callable[[str], Path]) -> None:
+    config = config_module.load(write_config('database = "m.db"\n'))
+    store = Store.open(config.database)
+    poller = Poller(store, config, processes=1)
+    try:
+        poller.start_pool(feeds=1)
+        assert poller._pool is not None
+        worker = poller._pool.submit(os.nice, 0).result(timeout=60)
+    finally:
+        asyncio.run(poller.aclose())
+        store.close()
+    assert worker == min(19, os.nice(0) + WORKER_NICENESS) > os.nice(0)
 
 
 def _regenerate() -> None:
