@@ -86,10 +86,8 @@ def build(db: Path, n: int) -> None:
     for p in range(min(n, POOL)):
         item = _item(p % FEEDS, p, stories, now, "pool")
         f = dedupe.features(item, seeds)
-        packed = dedupe.pack(f)  # the strings the writer saves, as the parse workers send them
-        pool.append(
-            (item, f.title_key, f.blocking_keys, (packed.tokens, packed.names, packed.parties, packed.lead))
-        )
+        # The strings the writer saves, as the parse workers send them.
+        pool.append((item, f.title_key, f.blocking_keys, dedupe.pack(f).saved))
     conn = store.conn
     conn.execute("PRAGMA synchronous = OFF")
     for start in range(0, n, CHUNK):

@@ -345,6 +345,12 @@ class Packed:
     cjk: bool
     parties: str
 
+    @property
+    def saved(self) -> tuple[str, str, str, str]:
+        """What the store keeps with the item for later comparisons (`Store.insert_item`'s
+        `saved`): tokens, names, parties, lead."""
+        return (self.tokens, self.names, self.parties, self.lead)
+
 
 _KEY_SEPARATOR = "\x1f"
 

@@ -222,7 +222,7 @@ class Processor:
             keys=features.blocking_keys,
             sameness=sameness,
             statement=statement,
-            saved=(packed.tokens, packed.names, packed.parties, packed.lead),
+            saved=packed.saved,
         )
         known[(item.feed, item.key)] = (item_id, item.fingerprint)  # a feed may repeat an entry
         observe.record_item(sameness)
