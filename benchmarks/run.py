@@ -224,6 +224,10 @@ def store_scaling(args: argparse.Namespace) -> None:
         f" writer; median of {args.repeat} processes x {args.new} items) ==="
     )
     print(
+        "cold: fresh process, store file evicted from the OS page cache (after a reboot, or RAM"
+        " smaller than the store); warm: store file in the OS page cache, process warmed up"
+    )
+    print(
         f"{'stored items':>12} {'cold median µs':>15} {'cold p90 µs':>12} {'warm median µs':>15} "
         f"{'warm p90 µs':>12} {'warm writer µs':>15} {'warm prepare µs':>16}"
     )
