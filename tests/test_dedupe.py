@@ -123,6 +123,41 @@ def test_same_canonical_link_is_a_duplicate_of_the_original(seeds: SeedIndex) ->
     assert (got.duplicate_of, got.story) == (7, 7)
 
 
+def test_entries_of_one_feed_sharing_a_page_under_other_headlines_are_not_duplicates(
+    seeds: SeedIndex,
+) -> None:
+    # Scripting News: each post links to its day's page plus a #fragment, which the
+    # canonical link drops; the posts are distinct.
+    day = "https://scripting.com/2017/06/26.html"
+    first = _item("Good morning sports fans!", "Baseball is back on the radio.", feed="Scripting", link=day)
+    second = _item(
+        "Thin servers", "A new Node server that serves out of GitHub repos.", feed="Scripting", link=day
+    )
+    got = _decide(second, [_candidate(first, 4)], seeds)
+    assert got.duplicate_of is None
+    assert got.copies == ()
+
+
+def test_a_home_page_link_proves_nothing(seeds: SeedIndex) -> None:
+    # A podcast feed linking every episode to its site, seen first in another snapshot.
+    home = "http://taverncast.com/"
+    episode = _item("Taverncast 62 - Temporal Anomaly", "Time travel.", feed="Mirror", link=home)
+    other = _item("Geekistry: Lowatus of Borg", "Star Trek.", feed="Taverncast", link=home)
+    assert _decide(other, [_candidate(episode, 2)], seeds).duplicate_of is None
+
+
+def test_a_feed_repeating_an_article_under_a_new_guid_is_a_duplicate(seeds: SeedIndex) -> None:
+    article = _item("Meta AI lab news", "A lead.", feed="The Verge", link="https://ex.com/a")
+    again = _item(
+        "Meta AI lab news",
+        "A lead.",
+        feed="The Verge",
+        link="https://ex.com/a",
+        published=T0 + timedelta(days=9),
+    )
+    assert _decide(again, [_candidate(article, 5)], seeds).duplicate_of == 5  # any age: the same page
+
+
 def test_duplicate_of_a_duplicate_points_at_the_original(seeds: SeedIndex) -> None:
     original = _item("Same", "Lead.", link="https://ex.com/a")
     later = _item("Same", "Lead.", link="https://ex.com/a", published=T0 + timedelta(hours=1))
