@@ -36,7 +36,9 @@ How each decision is made:
   not a duplicate.
 - story: the best candidate whose weighted token overlap passes `STORY_MIN_SCORE`,
   among candidates naming the same principal parties of a watch (so "Meta confirms an
-  outage" never joins "Meta confirms LeCun's exit"). A duplicate joins its original's story.
+  outage" never joins "Meta confirms LeCun's exit"). Items naming no party have no such
+  gate: they must also share `STORY_MIN_SHARED` tokens, so posts alike only in a site's
+  boilerplate do not chain into one story. A duplicate joins its original's story.
 - seed: the item names the seed's principal parties, most of its content words are in
   the seed (`SEED_MIN_SCORE`), and it carries no sign of news: no first-party post, no
   one speaking now (says/told/confirms…) other than the seeds' own sources, no quote or
@@ -118,6 +120,16 @@ TRIVIAL_LEAD_MIN = 95.0
 #   researcher "leaving to start a world-model company" scores 42 against the LeCun
 #   items): the gate on principal parties, not this number, keeps them apart
 STORY_MIN_SCORE = 25.0
+# STORY_MIN_SHARED: tokens two items must share to be one story when they name no principal
+# party of a watch: short texts score high on a few common words, and with no party gate
+# nothing else stands behind the score.
+#   corpus story joins in one script (all party-gated)   6 or more shared tokens
+#   real-world snapshots (shared/feeds/realworld), joins   2–3: Reddit's "submitted by …
+#   of distinct posts on boilerplate                       [link] [comments]" (27 pairs),
+#                                                          "Good morning …", "description/title";
+#   ungated joins sharing 4+ there: the same event         (Slack insider sales, a State of
+#   in two outlets' or one feed's items                    the Union, a Markoff interview)
+STORY_MIN_SHARED = 4
 # SEED_MIN_SCORE: weighted share (`_coverage`) of the item's content tokens in the seed.
 #   EN seed rehashes                                  lowest 61, then 64, 64, 70
 #   EN non-rehashes where no one speaks (not official) highest 52 (a World Labs launch),
@@ -901,6 +913,11 @@ def _trivial_lead(feats: Features | _Article) -> bool:
     return extra <= TRIVIAL_LEAD_EXTRA and fuzz.partial_ratio(feats.title, feats.lead) >= TRIVIAL_LEAD_MIN
 
 
+def _names_a_party(encoded: str) -> bool:
+    """Whether `SeedIndex.encode`'s string names a principal party of any watch."""
+    return any(segment.partition(":")[2] for segment in encoded.split("|"))
+
+
 def _story(
     item: Item, feats: Features, candidates: Sequence[Candidate], seeds: SeedIndex, now: datetime
 ) -> tuple[int | None, float | None]:
@@ -910,6 +927,7 @@ def _story(
     party even when the post never names it.
     """
     mine = feats.parties or seeds.encode(seeds.principals(item.feed, feats.text))
+    gated = _names_a_party(mine)
     best: tuple[float, int] | None = None
     for cand in candidates:
         if cand.story is None or abs(item.published - cand.published) > STORY_WINDOW:
@@ -918,6 +936,8 @@ def _story(
         if other.parties != mine:
             continue  # "Meta confirms an outage" is not "Meta confirms LeCun's exit"
         score = _overlap(feats, other)
-        if score >= STORY_MIN_SCORE and (best is None or score > best[0]):
+        if score < STORY_MIN_SCORE or (best is not None and score <= best[0]):
+            continue
+        if gated or len(feats.tokens & other.tokens) >= STORY_MIN_SHARED:
             best = (score, cand.story)
     return (None, None) if best is None else (best[1], best[0])

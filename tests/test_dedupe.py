@@ -274,6 +274,45 @@ def test_meta_confirms_another_subject_does_not_join_the_lecun_story(seeds: Seed
     assert (got.story, got.seed, got.duplicate_of) == (None, None, None)
 
 
+def test_posts_alike_only_in_boilerplate_are_not_one_story(seeds: SeedIndex) -> None:
+    # Two entries of Reddit's feed in shared/feeds/realworld, as normalise makes them: every
+    # summary is "submitted by… [link][N comments]"; short posts score 30-40 on it alone.
+    uber = _item(
+        "Driving for Uber in the Virginia last night", "submitted byeskimiotopics [link][533 comments]"
+    )
+    space = _item(
+        "The Difficulties in Space",
+        "submitted bybenjaab123tospace [link][959 comments]",
+        published=T0 + timedelta(hours=1),
+    )
+    features_ = features(space, seeds)
+    assert dedupe._overlap(features_, dedupe._stored(_candidate(uber, 1), seeds)) >= dedupe.STORY_MIN_SCORE
+    assert _decide(space, [_candidate(uber, 1)], seeds).story is None
+
+
+def test_items_naming_no_party_that_share_enough_words_are_one_story(seeds: SeedIndex) -> None:
+    first = _item(
+        "Slack CEO sells $53 million in stock",
+        "Slack Technologies CEO Stewart Butterfield sold shares on Friday, a filing shows.",
+        link="https://ex.com/a",
+    )
+    second = _item(
+        "Slack insider sells 1,500 shares",
+        "Slack Technologies insider Cal Henderson sold 1,500 shares on Friday, a filing shows.",
+        link="https://ex.com/b",
+        published=T0 + timedelta(hours=2),
+    )
+    assert _decide(second, [_candidate(first, 3)], seeds).story == 3
+
+
+def test_items_naming_a_party_join_on_few_words(seeds: SeedIndex) -> None:
+    # Headline-only items of the watched story: the party gate stands behind the score.
+    first = _item("LeCun to leave Meta", "", link="https://ex.com/a")
+    second = _item("Meta's LeCun leaving", "", link="https://ex.com/b", published=T0 + timedelta(hours=1))
+    assert len(features(second, seeds).tokens & features(first, seeds).tokens) < dedupe.STORY_MIN_SHARED
+    assert _decide(second, [_candidate(first, 3)], seeds).story == 3
+
+
 @pytest.mark.parametrize(
     ("title", "summary"),
     [
