@@ -37,8 +37,9 @@ How each decision is made:
 - story: the best candidate whose weighted token overlap passes `STORY_MIN_SCORE`,
   among candidates naming the same principal parties of a watch (so "Meta confirms an
   outage" never joins "Meta confirms LeCun's exit"). Items naming no party have no such
-  gate: they must also share `STORY_MIN_SHARED` tokens, so posts alike only in a site's
-  boilerplate do not chain into one story. A duplicate joins its original's story.
+  gate: they must also share `STORY_MIN_SHARED` tokens besides their feed document's
+  boilerplate (`boilerplate()`), so posts alike only in what a site prints on every
+  entry do not chain into one story. A duplicate joins its original's story.
 - seed: the item names the seed's principal parties, most of its content words are in
   the seed (`SEED_MIN_SCORE`), and it carries no sign of news: no first-party post, no
   one speaking now (says/told/confirms…) other than the seeds' own sources, no quote or
@@ -51,6 +52,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -74,6 +76,7 @@ __all__ = [
     "Packed",
     "SeedIndex",
     "SeedMatch",
+    "boilerplate",
     "decide",
     "features",
     "normalise_text",
@@ -130,6 +133,14 @@ STORY_MIN_SCORE = 25.0
 #   ungated joins sharing 4+ there: the same event         (Slack insider sales, a State of
 #   in two outlets' or one feed's items                    the Union, a Markoff interview)
 STORY_MIN_SHARED = 4
+# Tokens carried by at least this share of one feed document's entries are that site's
+# boilerplate ("submitted by … [link] [comments]", "Continue reading…", a podcast's name)
+# and do not count towards STORY_MIN_SHARED. Real-world snapshots, ≥ 6 entries, at 0.5:
+# Reddit {comment, link, submit}, The Guardian {continu, read}, Macworld {articl, click,
+# full, pleas, read}, podcasts {giant, bombcast}, {taverncast}, and a topic feed's topic
+# (Google Alerts for Slack: {shar, slack, work}); party-gated items never consult it.
+BOILERPLATE_SHARE = 0.5
+BOILERPLATE_MIN_ENTRIES = 6
 # SEED_MIN_SCORE: weighted share (`_coverage`) of the item's content tokens in the seed.
 #   EN seed rehashes                                  lowest 61, then 64, 64, 70
 #   EN non-rehashes where no one speaks (not official) highest 52 (a World Labs launch),
@@ -369,6 +380,16 @@ class Packed:
 
 
 _KEY_SEPARATOR = "\x1f"
+
+
+def boilerplate(token_bags: Sequence[str]) -> frozenset[str]:
+    """The tokens most entries of one feed document carry (`BOILERPLATE_SHARE`), from their
+    packed token bags; nothing for a document too short to tell."""
+    if len(token_bags) < BOILERPLATE_MIN_ENTRIES:
+        return frozenset()
+    counts = Counter(token for bag in token_bags for token in bag.split())
+    floor = BOILERPLATE_SHARE * len(token_bags)
+    return frozenset(token for token, n in counts.items() if n >= floor)
 
 
 def pack(feats: Features) -> Packed:
@@ -775,10 +796,12 @@ def decide(
     statement: Statement | None,
     now: datetime,
     seed: SeedMatch | None = None,
+    boilerplate: frozenset[str] = frozenset(),
 ) -> Sameness:
     """Decide the three samenesses of `item` against the stored `candidates`.
 
-    `seed` is `seed_match`'s answer when the caller has it already (the parse workers do).
+    `seed` is `seed_match`'s answer when the caller has it already (the parse workers do);
+    `boilerplate` the tokens of the item's feed document that say nothing (`boilerplate()`).
     """
     dup, dup_score, copies = _duplicate(item, features, candidates)
     if dup is not None:
@@ -786,7 +809,7 @@ def decide(
     elif copies:  # this is the original of articles stored before it: it joins their story
         story, story_score = copies[0].story, 100.0
     else:
-        story, story_score = _story(item, features, candidates, seeds, now)
+        story, story_score = _story(item, features, candidates, seeds, boilerplate)
     seed_name, seed_score = (
         seed if seed is not None else seed_match(item, features, seeds, statement=statement)
     )
@@ -919,7 +942,11 @@ def _names_a_party(encoded: str) -> bool:
 
 
 def _story(
-    item: Item, feats: Features, candidates: Sequence[Candidate], seeds: SeedIndex, now: datetime
+    item: Item,
+    feats: Features,
+    candidates: Sequence[Candidate],
+    seeds: SeedIndex,
+    boilerplate: frozenset[str],
 ) -> tuple[int | None, float | None]:
     """The story of the most similar recent candidate naming the same principal parties.
 
@@ -938,6 +965,6 @@ def _story(
         score = _overlap(feats, other)
         if score < STORY_MIN_SCORE or (best is not None and score <= best[0]):
             continue
-        if gated or len(feats.tokens & other.tokens) >= STORY_MIN_SHARED:
+        if gated or len((feats.tokens & other.tokens) - boilerplate) >= STORY_MIN_SHARED:
             best = (score, cand.story)
     return (None, None) if best is None else (best[1], best[0])

@@ -213,7 +213,14 @@ class Processor:
             per_key=dedupe.PER_KEY_CANDIDATES,
         )
         sameness = dedupe.decide(
-            item, features, candidates, self.seeds, statement=statement, now=now, seed=prepared.seed
+            item,
+            features,
+            candidates,
+            self.seeds,
+            statement=statement,
+            now=now,
+            seed=prepared.seed,
+            boilerplate=prepared.boilerplate,
         )
         item_id = self.store.insert_item(
             item,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from monitor import classify, dedupe, normalise, parse
@@ -34,6 +34,9 @@ class Prepared:
     packed: dedupe.Packed
     statement: Statement | None
     seed: dedupe.SeedMatch
+    # What most entries of the item's document say (`dedupe.boilerplate`): one set shared by
+    # the document's items, pickled once with them.
+    boilerplate: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +102,6 @@ def parse_items(
         raise RuntimeError("parse_items needs deciders: pass them, or run in a pool made by Poller")
     parsed = parse.parse(body, headers, url)
     items = (normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries)
-    return tuple(chosen.prepare(item) for item in items)
+    prepared = tuple(chosen.prepare(item) for item in items)
+    common = dedupe.boilerplate([p.packed.tokens for p in prepared])
+    return tuple(replace(p, boilerplate=common) for p in prepared) if common else prepared

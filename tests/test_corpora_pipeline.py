@@ -73,6 +73,8 @@ class Run:
     alerts: int
     # (feed, headline, original's feed, original's headline) of every duplicate stored
     duplicates: list[tuple[str, str, str, str]]
+    # feed → the most items of that feed in one story
+    largest_story: dict[str, int]
 
 
 def _reference_entries(raw: bytes, headers: dict[str, str]) -> int:
@@ -131,7 +133,13 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
             "SELECT copy.feed, copy.title, original.feed, original.title FROM items AS copy"
             " JOIN items AS original ON copy.duplicate_of = original.id"
         ).fetchall()
-        result = Run(files, seconds, store.integrity_ok(), store.count("alerts"), duplicates)
+        largest = dict(
+            store.conn.execute(
+                "SELECT feed, max(n) FROM (SELECT feed, count(*) AS n FROM items GROUP BY feed, story)"
+                " GROUP BY feed"
+            ).fetchall()
+        )
+        result = Run(files, seconds, store.integrity_ok(), store.count("alerts"), duplicates, largest)
     finally:
         store.close()
     _print_summary(result)
@@ -204,6 +212,14 @@ def test_no_entry_is_a_duplicate_of_another_headline_in_its_own_feed(run: Run) -
     assert [(a, b) for a, b in same_feed if normalise_text(a) != normalise_text(b)] == []
     assert same_feed  # a feed's real repeats are still found (a Craigslist ad posted twice)
     assert len(run.duplicates) > 100, len(run.duplicates)  # and so are copies across feeds
+
+
+def test_posts_alike_only_in_their_sites_boilerplate_do_not_chain_into_one_story(run: Run) -> None:
+    # Reddit's 24 posts a snapshot share only "submitted by… [link][N comments]"; before
+    # that boilerplate was discounted, 9-14 of them formed one story.
+    reddit = [f"realworld/rss-parser/{name}.rss" for name in ("reddit", "reddit-atom", "reddit-home")]
+    largest = {feed: run.largest_story[feed] for feed in reddit}
+    assert all(n <= 2 for n in largest.values()), largest  # two posts about one film star
 
 
 def test_the_corpora_go_through_in_reasonable_time(run: Run) -> None:

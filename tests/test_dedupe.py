@@ -290,6 +290,29 @@ def test_posts_alike_only_in_boilerplate_are_not_one_story(seeds: SeedIndex) -> 
     assert _decide(space, [_candidate(uber, 1)], seeds).story is None
 
 
+def test_boilerplate_is_what_most_entries_of_a_document_carry() -> None:
+    bags = [f"submit link comment post{i}" for i in range(5)] + ["submit other words here"]
+    assert dedupe.boilerplate(bags) == {"submit", "link", "comment"}
+    assert dedupe.boilerplate(bags[:5]) == frozenset()  # too few entries to tell
+
+
+def test_a_sites_boilerplate_does_not_count_towards_a_story(seeds: SeedIndex) -> None:
+    # "Continue reading…" and a section name on every entry: 4 shared tokens, 3 of them
+    # the site's own.
+    first = _item("Parliament votes on pensions", "Pensions vote tonight. World news. Continue reading...")
+    second = _item(
+        "Storm hits the coast",
+        "Pensions aside, a storm. World news. Continue reading...",
+        published=T0 + timedelta(hours=1),
+    )
+    candidates = [_candidate(first, 1)]
+    site = frozenset({"world", "news", "continu", "read"})
+    item, feats = second, features(second, seeds)
+    assert len(feats.tokens & features(first, seeds).tokens) >= dedupe.STORY_MIN_SHARED
+    assert decide(item, feats, candidates, seeds, statement=None, now=T0).story == 1
+    assert decide(item, feats, candidates, seeds, statement=None, now=T0, boilerplate=site).story is None
+
+
 def test_items_naming_no_party_that_share_enough_words_are_one_story(seeds: SeedIndex) -> None:
     first = _item(
         "Slack CEO sells $53 million in stock",
