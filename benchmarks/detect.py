@@ -197,9 +197,10 @@ def measure(db: Path, new: int) -> None:
     _page_cache(db, load=True)
     for title, summary in store.conn.execute("SELECT title, summary FROM items ORDER BY id DESC LIMIT 4096"):
         dedupe.text_features(title, summary or "")
-    _time_items(processor, store, batches[1][:100], now)
+    warmup = batches[1][:100]
+    _time_items(processor, store, warmup, now)
     warm = _time_items(processor, store, batches[2], now)
-    stored = store.count("items") - 2 * new - 100  # before this run's items
+    stored = store.count("items") - len(cold) - len(warmup) - len(warm)  # before this run's items
     store.close()
     out: dict[str, Any] = {"stored": stored}
     for name, times in (("cold", cold), ("warm", warm)):

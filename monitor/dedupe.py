@@ -646,6 +646,11 @@ class SeedIndex:
         named = zip(self._parties, principals, strict=True)
         return "|".join(f"{p.watch}:{'+'.join(sorted(n))}" for p, n in named)
 
+    @staticmethod
+    def names_a_party(encoded: str) -> bool:
+        """Whether an `encode`d string names a principal party of any watch."""
+        return any(segment.partition(":")[2] for segment in encoded.split("|"))
+
     def principals(self, feed: str, text: str) -> tuple[frozenset[str], ...]:
         """For each watch, the principal parties (those its seeds are about) the item names.
 
@@ -846,7 +851,8 @@ def _duplicate(
 
 
 def _hub_link(item: Item, feats: Features, candidates: Sequence[Candidate]) -> bool:
-    """Whether `item`'s link is shared by entries of one feed under different headlines.
+    """Whether `item`'s link is a hub rather than an article: a site's home page, or a link
+    that entries of one feed share under different headlines.
 
     An aggregator's entry that links to an article under its own headline is a copy of it;
     a feed whose entries all link to one page is not publishing one article many times.
@@ -855,10 +861,11 @@ def _hub_link(item: Item, feats: Features, candidates: Sequence[Candidate]) -> b
     Daring Fireball's linked posts), headlines as close as fuzz.ratio 97 ("… 58 B …" /
     "… 58 …"): only a different headline, however slight, tells them apart.
     """
-    sharing = [c for c in candidates if item.canonical_link and c.canonical_link == item.canonical_link]
-    if not sharing:
+    link = item.canonical_link
+    sharing = [c for c in candidates if c.canonical_link == link] if link else []
+    if not link or not sharing:
         return False
-    if urlsplit(item.canonical_link or "")[2:4] == ("/", ""):
+    if urlsplit(link)[2:4] == ("/", ""):
         return True  # a site's home page: seen before its feed shows a second entry with it
     headlines: dict[str, set[str]] = {item.feed: {feats.title_key}}
     for cand in sharing:
@@ -936,11 +943,6 @@ def _trivial_lead(feats: Features | _Article) -> bool:
     return extra <= TRIVIAL_LEAD_EXTRA and fuzz.partial_ratio(feats.title, feats.lead) >= TRIVIAL_LEAD_MIN
 
 
-def _names_a_party(encoded: str) -> bool:
-    """Whether `SeedIndex.encode`'s string names a principal party of any watch."""
-    return any(segment.partition(":")[2] for segment in encoded.split("|"))
-
-
 def _story(
     item: Item,
     feats: Features,
@@ -954,7 +956,7 @@ def _story(
     party even when the post never names it.
     """
     mine = feats.parties or seeds.encode(seeds.principals(item.feed, feats.text))
-    gated = _names_a_party(mine)
+    gated = SeedIndex.names_a_party(mine)
     best: tuple[float, int] | None = None
     for cand in candidates:
         if cand.story is None or abs(item.published - cand.published) > STORY_WINDOW:
