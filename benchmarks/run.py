@@ -18,12 +18,14 @@ import argparse
 import json
 import math
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +196,12 @@ def capacity(t: dict[str, Any], args: argparse.Namespace) -> None:
 # ── scenario 5 and 6 ─────────────────────────────────────────────────────────────────────
 
 
+def _stored(db: Path) -> int:
+    with closing(sqlite3.connect(db)) as conn:
+        (last,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()
+    return int(last)
+
+
 def store_scaling(args: argparse.Namespace) -> None:
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -201,7 +209,7 @@ def store_scaling(args: argparse.Namespace) -> None:
     for n in args.store_sizes:
         # Named after the schema version: a store built for an older schema is rebuilt.
         db = cache / f"store-{n}-v{len(MIGRATIONS)}.db"
-        if not db.exists():
+        if not db.exists() or _stored(db) != n:  # or grown by measure runs before they copied it
             log(f"building a store of {n:,} items in {db} (kept for later runs)")
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
