@@ -65,13 +65,14 @@ def _fmt(fmt: str | None) -> Format:
     return fmt if fmt in ("json", "nl", "csv") else "table"  # type: ignore[return-value]
 
 
-def _load_config(ctx: click.Context, option: str | None) -> config_module.Config:
+def _load_config(ctx: click.Context, option: str | None, *, secrets: bool = True) -> config_module.Config:
     path = config_module.config_path(option or ctx.obj.get("config"))
-    return config_module.load(path)
+    return config_module.load(path, secrets=secrets)
 
 
 def _open_store(ctx: click.Context, option: str | None, *, create: bool = False) -> Store:
-    return Store.open(_load_config(ctx, option).database, create=create)
+    """The store, for commands that only read it: they need no webhook secret (see `load`)."""
+    return Store.open(_load_config(ctx, option, secrets=False).database, create=create)
 
 
 def handle_errors(fn: F) -> F:
@@ -440,7 +441,7 @@ def eval_command(ctx: click.Context, config_file: str | None, labels: Path, as_j
 
     if logging.getLogger().level >= logging.INFO:  # the report is the output; -vv shows every poll
         logging.getLogger("monitor").setLevel(logging.WARNING)
-    config = _load_config(ctx, config_file)
+    config = _load_config(ctx, config_file, secrets=False)  # its own receiver; only the watches count
     report = evaluate.run(labels, config.watches)
     click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if as_json else report.text())
 

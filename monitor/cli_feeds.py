@@ -133,7 +133,7 @@ def import_command(ctx: click.Context, config_file: str | None, file: Path, no_c
 @handle_errors
 def export(ctx: click.Context, config_file: str | None, output: Path | None) -> None:
     """Print the configured feeds as OPML 2.0, for feed readers and `monitor feeds import`."""
-    config = config_module.load(_config_path(ctx, config_file))
+    config = config_module.load(_config_path(ctx, config_file), secrets=False)
     document = opml.write((feed.name, feed.url) for feed in config.feeds)
     if output is None:
         click.echo(document, nl=False)

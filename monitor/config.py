@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 from urllib.parse import urlsplit
 
 from monitor import deliver
@@ -61,6 +61,9 @@ class Config:
     webhooks: tuple[WebhookConfig, ...]
     watches: tuple[Watch, ...]
     notify: tuple[str, ...] = ()  # Apprise URLs
+    # False when loaded with secrets=False: the variables named by secret_env and url_env
+    # were not read, so this config can list and edit feeds but never deliver.
+    secrets: bool = True
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)
@@ -68,6 +71,8 @@ class Config:
     @property
     def channels(self) -> tuple[Channel, ...]:
         """Every place an alert goes: the webhooks, then the Apprise channels."""
+        if not self.secrets:  # a programming error: a delivery must never go unsigned
+            raise RuntimeError("a config loaded with secrets=False cannot deliver; load it with secrets")
         hooks = (_channel("webhook", h.url, h.secret, deliver.redact_url(h.url)) for h in self.webhooks)
         apps = (_channel("apprise", url, "", notify_module.redact(url)) for url in self.notify)
         return (*hooks, *apps)
@@ -82,8 +87,14 @@ def config_path(option: str | None) -> Path:
     return DEFAULT_CONFIG
 
 
-def load(path: Path) -> Config:
-    """Read and validate `path`; raise ConfigError listing every problem."""
+def load(path: Path, *, secrets: bool = True) -> Config:
+    """Read and validate `path`; raise ConfigError listing every problem.
+
+    secrets=False is for the commands that read the store or edit the feeds: they must
+    work in a shell that lacks the daemon's environment (its secrets live in a systemd
+    EnvironmentFile), so the variables named by `secret_env` and `url_env` are not read.
+    Everything else, a secret written in the file included, is checked as always.
+    """
     source = str(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -96,7 +107,7 @@ def load(path: Path) -> Config:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [ConfigProblem("", f"not valid TOML: {e}")]) from e
     problems: list[ConfigProblem] = []
-    config = _build(raw, path.resolve().parent, problems)
+    config = _build(raw, path.resolve().parent, problems, secrets=secrets)
     if problems:
         raise ConfigError(source, problems)
     return dataclasses.replace(config, source=path)
@@ -111,14 +122,14 @@ def parse_duration(text: str) -> timedelta | None:
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
-def _build(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) -> Config:
+def _build(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem], *, secrets: bool) -> Config:
     _unknown_keys(raw, _TOP_KEYS, "", problems)
     database = _database(raw.get("database", "monitor.db"), base, problems)
     feeds = _feeds(raw.get("feeds", []), problems)
-    webhooks = _webhooks(raw.get("webhooks", []), problems)
-    notify = _notify(raw.get("notify", []), problems)
+    webhooks = _webhooks(raw.get("webhooks", []), problems, read_env=secrets)
+    notify = _notify(raw.get("notify", []), problems, read_env=secrets)
     watches = _watches(raw, base, problems)
-    return Config(Path(), database, feeds, webhooks, watches, notify)
+    return Config(Path(), database, feeds, webhooks, watches, notify, secrets=secrets)
 
 
 def _unknown_keys(
@@ -184,17 +195,17 @@ def _feeds(value: Any, problems: list[ConfigProblem]) -> tuple[FeedConfig, ...]:
     return tuple(feeds)
 
 
-def _webhooks(value: Any, problems: list[ConfigProblem]) -> tuple[WebhookConfig, ...]:
+def _webhooks(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tuple[WebhookConfig, ...]:
     hooks: list[WebhookConfig] = []
     for where, table in _tables(value, "webhooks", problems):
         _unknown_keys(table, _WEBHOOK_KEYS, f"{where}.", problems)
         url = _url(table.get("url"), f"{where}.url", problems)
-        secret = _secret(table, where, problems)
+        secret = _secret(table, where, problems, read_env=read_env)
         hooks.append(WebhookConfig(url=url, secret=secret))
     return tuple(hooks)
 
 
-def _notify(value: Any, problems: list[ConfigProblem]) -> tuple[str, ...]:
+def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tuple[str, ...]:
     urls: list[str] = []
     for where, table in _tables(value, "notify", problems):
         _unknown_keys(table, _NOTIFY_KEYS, f"{where}.", problems)
@@ -203,9 +214,12 @@ def _notify(value: Any, problems: list[ConfigProblem]) -> tuple[str, ...]:
             problems.append(ConfigProblem(key, 'give exactly one of url = "ntfy://…" or url_env = "VAR"'))
             continue
         if url is None:
-            key, url = f"{where}.url_env", os.environ.get(str(table["url_env"]))
+            key, env = f"{where}.url_env", table["url_env"]
+            if not _env_name(env, key, problems) or not read_env:
+                continue
+            url = os.environ.get(env)
             if url is None:
-                problems.append(ConfigProblem(key, f"environment variable {table['url_env']} is not set"))
+                problems.append(ConfigProblem(key, f"environment variable {env} is not set"))
                 continue
         if problem := notify_module.validate_url(url):
             problems.append(ConfigProblem(key, problem))  # never echo the URL: it holds tokens
@@ -310,7 +324,14 @@ def _interval(value: Any, key: str, problems: list[ConfigProblem]) -> timedelta:
     return interval
 
 
-def _secret(table: Mapping[str, Any], where: str, problems: list[ConfigProblem]) -> str:
+def _env_name(env: Any, key: str, problems: list[ConfigProblem]) -> TypeGuard[str]:
+    if isinstance(env, str) and env:
+        return True
+    problems.append(ConfigProblem(key, f"{env!r} is not an environment variable name"))
+    return False
+
+
+def _secret(table: Mapping[str, Any], where: str, problems: list[ConfigProblem], *, read_env: bool) -> str:
     secret, env = table.get("secret"), table.get("secret_env")
     if (secret is None) == (env is None):
         problems.append(
@@ -320,8 +341,7 @@ def _secret(table: Mapping[str, Any], where: str, problems: list[ConfigProblem])
     key = f"{where}.secret"
     if env is not None:
         key = f"{where}.secret_env"
-        if not isinstance(env, str) or not env:
-            problems.append(ConfigProblem(key, f"{env!r} is not an environment variable name"))
+        if not _env_name(env, key, problems) or not read_env:
             return ""
         secret = os.environ.get(env)
         if secret is None:

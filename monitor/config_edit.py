@@ -98,7 +98,7 @@ def add_feeds(path: Path, feeds: Sequence[NewFeed]) -> config_module.Config:
     Raises ConfigError, leaving the file unchanged, when the current file is invalid, a
     name or URL is taken, or the result would not load.
     """
-    config = config_module.load(path)
+    config = config_module.load(path, secrets=False)
     text, doc = _read(path)
     problems: list[ConfigProblem] = []
     known = list(config.feeds)
@@ -117,7 +117,7 @@ def remove_feed(path: Path, name: str) -> FeedConfig:
     Raises ConfigError, leaving the file unchanged, when there is no such feed or the
     current file is invalid.
     """
-    feed = config_module.load(path).feed(name)
+    feed = config_module.load(path, secrets=False).feed(name)
     text, doc = _read(path)
     aot = _feeds_aot(doc, path)
     tables = aot.body if aot is not None else []
@@ -188,7 +188,7 @@ def _write(path: Path, old: str, new: str) -> config_module.Config:
 
 def _validate(temp: Path, path: Path) -> config_module.Config:
     try:
-        return config_module.load(temp)
+        return config_module.load(temp, secrets=False)
     except ConfigError as e:
         note = ConfigProblem("", "the file was not changed")
         raise ConfigError(str(path), [*e.problems, note]) from None

@@ -154,7 +154,7 @@ def add_feed(
     Raises ConfigError (exit 2) for a taken name or URL or an invalid config, FeedError
     (exit 1) when no feed can be had from `url`. The file changes only on success.
     """
-    config = config_module.load(path)  # a broken config fails before any network traffic
+    config = config_module.load(path, secrets=False)  # a broken config fails before any network traffic
     _refuse_taken(path, name, url, config.feeds)
     found = asyncio.run(_probe_one(url))
     if found.url != url:
@@ -200,7 +200,7 @@ def import_feeds(
     written once, at the end, and only when something is added. `on_done` is called
     once per outline, for a progress bar.
     """
-    config = config_module.load(path)
+    config = config_module.load(path, secrets=False)
     planned, outcomes = _plan(outlines, config.feeds)
     for _ in outcomes:
         on_done()

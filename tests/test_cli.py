@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from tests.conftest import SECRET
 
 
 def commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
@@ -99,3 +100,32 @@ def test_output_formats(write_config: Callable[[str], Path]) -> None:
     assert run("feeds", "--config", str(path)).output.strip() == "(none)"
     assert json.loads(run("stories", "--json", "--config", str(path)).output) == []
     assert json.loads(run("alerts", "--json", "--config", str(path)).output) == []
+
+
+def test_reading_and_editing_need_no_secret_but_polling_does(
+    write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shell on the server lacks the daemon's EnvironmentFile: querying the store and
+    editing the feeds must work there; polling (which delivers) must still refuse."""
+    path = write_config(
+        'database = "m.db"\n'
+        '[[feeds]]\nname = "Wire"\nurl = "http://127.0.0.1:9/feed.xml"\n'
+        '[[webhooks]]\nurl = "http://127.0.0.1:9/hook"\nsecret_env = "MONITOR_TEST_HOOK_SECRET"\n'
+    )
+    monkeypatch.setenv("MONITOR_TEST_HOOK_SECRET", SECRET)
+    assert run("run", "--once", "--config", str(path)).exit_code == 0
+    monkeypatch.delenv("MONITOR_TEST_HOOK_SECRET")
+    for command in ("items", "feeds", "stories", "alerts"):
+        result = run(command, "--json", "--config", str(path))
+        assert result.exit_code == 0, (command, result.output)
+    assert json.loads(run("feeds", "--json", "--config", str(path)).output)[0]["name"] == "Wire"
+    exported = run("feeds", "export", "--config", str(path))
+    assert exported.exit_code == 0
+    assert "127.0.0.1:9/feed.xml" in exported.output
+    removed = run("feeds", "remove", "Wire", "--config", str(path))
+    assert removed.exit_code == 0, removed.output
+    assert "Wire" not in path.read_text()
+    for command in (("run", "--once"), ("check-config",)):
+        result = run(*command, "--config", str(path))
+        assert result.exit_code == 2
+        assert "environment variable MONITOR_TEST_HOOK_SECRET is not set" in result.output

@@ -98,6 +98,37 @@ def test_secret_from_the_environment(
     assert config.load(write_config(text)).webhooks[0].secret == SECRET
 
 
+def test_without_secrets_the_variables_are_not_read_but_the_rest_is_checked(
+    write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HOOK_SECRET", raising=False)
+    monkeypatch.delenv("NTFY_URL", raising=False)
+    unset = (
+        '[[webhooks]]\nurl = "https://hooks.example/"\nsecret_env = "HOOK_SECRET"\n'
+        '[[notify]]\nurl_env = "NTFY_URL"\n'
+    )
+    loaded = config.load(write_config(unset), secrets=False)
+    assert not loaded.secrets
+    assert loaded.webhooks[0].url == "https://hooks.example/"
+    with pytest.raises(RuntimeError, match="cannot deliver"):
+        _ = loaded.channels  # never an unsigned delivery
+    broken = (
+        '[[webhooks]]\nurl = "https://hooks.example/"\nsecret = "not-a-secret"\n'
+        '[[webhooks]]\nurl = "https://hooks.example/2"\nsecret_env = ""\n'
+        "[[notify]]\nurl_env = 5\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        config.load(write_config(broken), secrets=False)
+    found = [str(p) for p in info.value.problems]
+    assert [f.split(":")[0] for f in found] == [
+        "webhooks[0].secret",
+        "webhooks[1].secret_env",
+        "notify[0].url_env",
+    ]
+    assert "'' is not an environment variable name" in found[1]
+    assert "5 is not an environment variable name" in found[2]
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
