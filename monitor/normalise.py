@@ -4,7 +4,8 @@ Pure functions; the clock is the `now` argument. The stage decides four things:
 
     text      HTML → plain text: tags, script/style bodies, entities, mojibake, control
               and terminal escape sequences removed, whitespace collapsed, length bounded
-    identity  key = "guid:…", else "link:<canonical link>", else "hash:sha1(title, date)"
+    identity  key = "guid:…", else "link:<canonical link>", else "hash:sha1(title, date)";
+              entries of one document that share a key but differ get a key of their own
     date      the feed's date in UTC, or `now` with a `date_note` saying why not
     links     `link` is the feed's link if it is http(s); `canonical_link` also drops
               the fragment, default port and tracking parameters, for dedupe
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import SplitResult, urlsplit, urlunsplit
@@ -31,6 +35,7 @@ __all__ = [
     "TRACKING_PARAMS",
     "canonical_link",
     "clean_link",
+    "distinct_keys",
     "normalise",
     "plain_text",
 ]
@@ -243,6 +248,40 @@ def _identity(guid: str | None, canonical: str | None, title: str, published_raw
         return f"link:{canonical}"
     basis = f"{title}\x1f{published_raw or ''}".encode("utf-8", "surrogatepass")
     return f"hash:{hashlib.sha1(basis, usedforsecurity=False).hexdigest()}"
+
+
+def distinct_keys(items: Sequence[Item]) -> list[Item]:
+    """One document's items, with a key of their own for entries that share one but differ.
+
+    Feeds do give one guid to different entries: Scripting News two posts of a day, a
+    podcast two episodes with one enclosure URL (both in ../shared/feeds/realworld).
+    Under one key the writer would store one of them and overwrite it with the other at
+    every poll, so each such entry is keyed by its title and date as well, and by its
+    text when even those are equal. An entry repeated word for word keeps its key (the
+    writer stores it once). Nothing here depends on an entry's position, so the keys stay
+    the same from one poll to the next.
+    """
+    keyed = list(items)
+    for tiebreak in (_title_and_date, _text):
+        texts: dict[str, set[str]] = defaultdict(set)
+        for item in keyed:
+            texts[item.key].add(item.fingerprint)
+        if all(len(fingerprints) == 1 for fingerprints in texts.values()):
+            break
+        keyed = [
+            replace(item, key=f"{item.key} ~{tiebreak(item)}") if len(texts[item.key]) > 1 else item
+            for item in keyed
+        ]
+    return keyed
+
+
+def _title_and_date(item: Item) -> str:
+    basis = f"{item.title}\x1f{item.published.isoformat()}".encode("utf-8", "surrogatepass")
+    return hashlib.sha1(basis, usedforsecurity=False).hexdigest()[:16]
+
+
+def _text(item: Item) -> str:
+    return item.fingerprint
 
 
 def _fingerprint(title: str, summary: str) -> str:

@@ -101,7 +101,7 @@ def parse_items(
     if chosen is None:
         raise RuntimeError("parse_items needs deciders: pass them, or run in a pool made by Poller")
     parsed = parse.parse(body, headers, url)
-    items = (normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries)
-    prepared = tuple(chosen.prepare(item) for item in items)
+    items = [normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries]
+    prepared = tuple(chosen.prepare(item) for item in normalise.distinct_keys(items))
     common = dedupe.boilerplate([p.packed.tokens for p in prepared])
     return tuple(replace(p, boilerplate=common) for p in prepared) if common else prepared

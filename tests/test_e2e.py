@@ -134,3 +134,42 @@ def test_failing_feed_is_recorded_and_the_run_still_succeeds(write_config: Calla
         assert report["page"]["failures"] == 1
         assert report["gone"]["status"] == 404
         assert "404" in report["gone"]["last_error"]
+
+
+def _shared_guid_feed(extra: str = "") -> bytes:
+    # Scripting News gave two posts of a day the guid of the day's page (shared/feeds).
+    guid = "<guid>http://scripting.com/2017/06/25.html#a080631</guid>"
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Scripting</title>'
+        f"{extra}"
+        f"<item><title>Dropbox could be king</title><description>In 2015 I wrote.</description>{guid}"
+        "<pubDate>Sun, 25 Jun 2017 12:32:31 GMT</pubDate></item>"
+        f"<item><title>Good morning</title><description>Good morning, Internet.</description>{guid}"
+        "<pubDate>Sun, 25 Jun 2017 12:27:31 GMT</pubDate></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def test_entries_sharing_a_guid_are_both_kept_and_not_rewritten_at_each_poll(
+    write_config: Callable[[str], Path],
+) -> None:
+    with FeedServer() as server:
+        server.put("/scripting.xml", _shared_guid_feed())
+        config = write_config(
+            f'database = "e2e.db"\n[[feeds]]\nname = "scripting"\nurl = "{server.url("/scripting.xml")}"\n'
+        )
+        first = monitor("run", "--once", config=config)
+        assert "2 new items, 0 updated" in first.stderr  # under one key, the second overwrote the first
+        server.put(
+            "/scripting.xml",
+            _shared_guid_feed(
+                "<item><title>A new post</title><guid>http://scripting.com/2017/06/26.html#a1</guid>"
+                "<pubDate>Mon, 26 Jun 2017 09:00:00 GMT</pubDate></item>"
+            ),
+        )
+        second = monitor("run", "--once", config=config)
+        assert second.returncode == 0, second.stderr
+        assert "1 new items, 0 updated" in second.stderr  # the other two are known as they were
+        items = json.loads(monitor("items", "--json", config=config).stdout)
+        assert sorted(i["title"] for i in items) == ["A new post", "Dropbox could be king", "Good morning"]
+        assert all(i.get("updated") is None for i in items)  # neither overwrote the other

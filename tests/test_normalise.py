@@ -14,10 +14,11 @@ from monitor.normalise import (
     MAX_TITLE_CHARS,
     canonical_link,
     clean_link,
+    distinct_keys,
     normalise,
     plain_text,
 )
-from monitor.types import RawEntry
+from monitor.types import Item, RawEntry
 
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
 ENTRY = RawEntry(
@@ -171,6 +172,38 @@ def test_key_falls_back_to_a_hash_of_title_and_date_stable_across_polls() -> Non
     assert re.fullmatch(r"hash:[0-9a-f]{40}", first.key)
     assert first.key == later.key
     assert first.key != other.key
+
+
+def test_entries_sharing_a_guid_but_differing_get_keys_of_their_own_stable_across_polls() -> None:
+    # Scripting News gave two posts of one day the guid of the day's page (shared/feeds).
+    def item(title: str, summary: str, hour: int) -> Item:
+        entry = replace(
+            ENTRY,
+            guid="http://scripting.com/2017/06/25.html#a080631",
+            title=title,
+            summary=summary,
+            published=datetime(2017, 6, 25, hour, tzinfo=UTC),
+        )
+        return normalise(entry, feed="f", official=False, now=NOW)
+
+    morning, dropbox = item("Good morning", "Good morning", 12), item("Dropbox", "In 2015 I wrote", 13)
+    other = normalise(ENTRY, feed="f", official=False, now=NOW)
+    keyed = distinct_keys([morning, dropbox, other, morning])
+    keys = [i.key for i in keyed]
+    assert keys[0] != keys[1]
+    assert keys[0].startswith("guid:http://scripting.com/2017/06/25.html#a080631 ~")
+    assert keys[2:] == [other.key, keys[0]]  # others, and a word-for-word repeat, as they were
+    assert [i.key for i in distinct_keys([dropbox, morning])] == [keys[1], keys[0]]  # order-free
+    assert distinct_keys([morning]) == [morning]  # alone (an earlier poll), the guid as it is
+
+
+def test_entries_sharing_guid_title_and_date_are_told_apart_by_their_text() -> None:
+    # The W3C's Atom duplicate-entries case: one id, one title, one date, two texts.
+    one = normalise(replace(ENTRY, summary="Some text."), feed="f", official=False, now=NOW)
+    two = normalise(replace(ENTRY, summary="Different text."), feed="f", official=False, now=NOW)
+    keys = {i.key for i in distinct_keys([one, two])}
+    assert len(keys) == 2
+    assert all(k.startswith("guid:urn:uuid:1 ~") for k in keys)
 
 
 def test_link_keys_ignore_tracking_differences() -> None:
