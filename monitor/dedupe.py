@@ -55,7 +55,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import lru_cache
 from itertools import combinations
 from typing import Protocol
@@ -799,7 +799,6 @@ def decide(
     seeds: SeedIndex,
     *,
     statement: Statement | None,
-    now: datetime,
     seed: SeedMatch | None = None,
     boilerplate: frozenset[str] = frozenset(),
 ) -> Sameness:

@@ -218,7 +218,6 @@ class Processor:
             candidates,
             self.seeds,
             statement=statement,
-            now=now,
             seed=prepared.seed,
             boilerplate=prepared.boilerplate,
         )

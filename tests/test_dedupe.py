@@ -86,7 +86,7 @@ def _candidate(item: Item, id_: int, sameness: Sameness | None = None) -> Candid
 
 
 def _decide(item: Item, stored: list[Candidate], seeds: SeedIndex) -> Sameness:
-    return decide(item, features(item, seeds), stored, seeds, statement=None, now=item.published)
+    return decide(item, features(item, seeds), stored, seeds, statement=None)
 
 
 # ── normalise_text ──────────────────────────────────────────────────────────────────
@@ -309,8 +309,8 @@ def test_a_sites_boilerplate_does_not_count_towards_a_story(seeds: SeedIndex) ->
     site = frozenset({"world", "news", "continu", "read"})
     item, feats = second, features(second, seeds)
     assert len(feats.tokens & features(first, seeds).tokens) >= dedupe.STORY_MIN_SHARED
-    assert decide(item, feats, candidates, seeds, statement=None, now=T0).story == 1
-    assert decide(item, feats, candidates, seeds, statement=None, now=T0, boilerplate=site).story is None
+    assert decide(item, feats, candidates, seeds, statement=None).story == 1
+    assert decide(item, feats, candidates, seeds, statement=None, boilerplate=site).story is None
 
 
 def test_items_naming_no_party_that_share_enough_words_are_one_story(seeds: SeedIndex) -> None:
@@ -473,7 +473,7 @@ def _run(scenario: str, seeds: SeedIndex) -> dict[str, Outcome]:
     for row in rows:
         item = _corpus_item(row)
         feats = features(item, seeds)
-        got = decide(item, feats, store.candidates(item, feats), seeds, statement=None, now=item.published)
+        got = decide(item, feats, store.candidates(item, feats), seeds, statement=None)
         id_ = store.add(item, feats, got)
         out[row["id"]] = Outcome(row, id_, got, store.rows[id_ - 1].story or id_)
     return out
