@@ -8,7 +8,8 @@
     one writer thread, in large transactions:
         for each outcome: store.record_poll(state)
             for each item, oldest first:
-                stored?  same fingerprint → nothing; edited → store.update_item
+                stored?  same fingerprint → nothing; edited → store.update_item, and
+                         an alert if the new text reports a statement
                 new:     sameness  = dedupe.decide(item, store.candidates(...))  # pure
                          alert     = alerts.decide(statement, store.alert_for(...))
                          store.insert_item(...) and, for a new alert, its outbox rows
@@ -197,9 +198,8 @@ class Processor:
         stored = known.get((item.feed, item.key))
         if stored is not None:
             if stored[1] != item.fingerprint:
-                self.store.update_item(stored[0], item, now)
+                self._edit(prepared, stored[0], now, stats)
                 known[(item.feed, item.key)] = (stored[0], item.fingerprint)
-                stats.items_updated += 1
             return
         stats.items_new += 1
         stats.by_feed[item.feed] = stats.by_feed.get(item.feed, 0) + 1
@@ -234,6 +234,21 @@ class Processor:
         observe.record_item(sameness)
         if statement is not None:
             self._alert(statement, item_id, now, stats)
+
+    def _edit(self, prepared: Prepared, item_id: int, now: datetime, stats: RunStats) -> None:
+        """An entry edited under its identity: its new text, and the decisions read from it.
+
+        Wire services update a story in place as it develops ("Updated: Meta confirmed…"),
+        so an edit that now reports a statement alerts as a new item would: once per
+        statement (an alert already raised for it is joined, not repeated). The item keeps
+        its duplicate and story links, which were decided on its first version.
+        """
+        seed, seed_score = prepared.seed
+        self.store.update_item(item_id, prepared.item, now)
+        self.store.set_decisions(item_id, seed=seed, seed_score=seed_score, statement=prepared.statement)
+        stats.items_updated += 1
+        if prepared.statement is not None:
+            self._alert(prepared.statement, item_id, now, stats)
 
     def rescan(self, now: datetime, *, alert: bool, progress: Callable[[int], None]) -> RunStats:
         """Re-decide seed and statement for every stored item, after a watch or seed changed.

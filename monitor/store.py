@@ -918,7 +918,7 @@ class Store:
     def set_decisions(
         self, item_id: int, *, seed: str | None, seed_score: float | None, statement: Statement | None
     ) -> None:
-        """Replace the watch-dependent decisions of a stored item (rescan)."""
+        """Replace the text-dependent decisions of a stored item (rescan, an edited entry)."""
         self.conn.execute(
             "UPDATE items SET seed = ?, seed_score = ?, statement = ? WHERE id = ?",
             [seed, seed_score, _statement_json(statement), item_id],

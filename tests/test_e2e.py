@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from monitor.loopback import FeedServer
+from tests.conftest import SECRET
+from tests.receiver import Receiver
 
 RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Wire</title>
@@ -173,3 +175,51 @@ def test_entries_sharing_a_guid_are_both_kept_and_not_rewritten_at_each_poll(
         items = json.loads(monitor("items", "--json", config=config).stdout)
         assert sorted(i["title"] for i in items) == ["A new post", "Dropbox could be king", "Good morning"]
         assert all(i.get("updated") is None for i in items)  # neither overwrote the other
+
+
+def _wire(title: str, summary: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+        f"<item><title>{title}</title><description>{summary}</description>"
+        "<link>https://wire.example/lecun-meta</link><guid>wire-lecun-1</guid>"
+        "<pubDate>Wed, 12 Nov 2025 09:00:00 GMT</pubDate></item></channel></rss>"
+    ).encode()
+
+
+def test_a_story_updated_in_place_to_report_the_statement_alerts_once(
+    write_config: Callable[[str], Path],
+) -> None:
+    """Wire services update a story under its guid as it develops: the edit that adds the
+    statement must alert, and a later edit of that same statement must not alert again."""
+    with FeedServer() as server, Receiver(SECRET) as receiver:
+        server.put(
+            "/wire.xml",
+            _wire(
+                "Yann LeCun plans to leave Meta, sources say",
+                "LeCun is expected to found a world-model start-up, people familiar with the matter said.",
+            ),
+        )
+        config = write_config(
+            f'database = "e2e.db"\n[[feeds]]\nname = "wire"\nurl = "{server.url("/wire.xml")}"\n'
+            f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
+        )
+        assert "0 alerts" in monitor("run", "--once", config=config).stderr
+        statement = (
+            "Yann LeCun said on Wednesday that he is leaving Meta at the end of the year to found a"
+            ' start-up focused on world models. "I am creating a new company," LeCun wrote in a post.'
+        )
+        server.put(
+            "/wire.xml", _wire("Yann LeCun confirms he is leaving Meta to start a new company", statement)
+        )
+        edited = monitor("run", "--once", config=config)
+        assert "0 new items, 1 updated, 1 alerts" in edited.stderr, edited.stderr
+        assert receiver.wait_for(1)
+        server.put(
+            "/wire.xml", _wire("Yann LeCun confirms he is leaving Meta to start a new company.", statement)
+        )
+        again = monitor("run", "--once", config=config)
+        assert "0 new items, 1 updated, 0 alerts" in again.stderr, again.stderr
+        assert len(receiver.requests) == 1
+        assert receiver.requests[0].payload["data"]["speaker"] == "Yann LeCun"
+        (alert,) = json.loads(monitor("alerts", "--json", config=config).stdout)
+        assert alert["stance"] == "confirms"
