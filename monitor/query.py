@@ -35,6 +35,7 @@ ITEM_FIELDS = (
     "canonical_link",
     "date_note",
     "updated",
+    "earlier_versions",  # texts replaced by edits, kept in the item_versions table
     "duplicate_of",
     "duplicate_score",
     "seed",

@@ -299,6 +299,20 @@ def _migration_7(db: sqlite_utils.Database) -> None:
     db.execute("DROP TRIGGER IF EXISTS items_ai")
 
 
+def _migration_8(db: sqlite_utils.Database) -> None:
+    """Earlier versions of edited items: an edit replaced the text and nothing kept the old.
+
+    Wire stories are rewritten in place as news develops; the headline an outlet ran first
+    ("… sources say") is part of the record a user follows, and nothing may be lost.
+    """
+    db.execute(
+        "CREATE TABLE item_versions (id INTEGER PRIMARY KEY, item INTEGER NOT NULL REFERENCES items(id),"
+        " title TEXT NOT NULL, summary TEXT, link TEXT, published TEXT NOT NULL, fingerprint TEXT,"
+        " replaced TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_item_versions_item ON item_versions (item)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -307,6 +321,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_5,
     _migration_6,
     _migration_7,
+    _migration_8,
 )
 
 
@@ -522,8 +537,14 @@ class Store:
         return (row[0], row[1]) if row else None
 
     def update_item(self, item_id: int, item: Item, now: datetime) -> None:
-        """An entry edited under the same identity: new text, same row, same first_seen."""
+        """An entry edited under the same identity: new text, same row, same first_seen; the
+        text it replaces is kept in `item_versions`."""
         self._cache.drop(item_id)
+        self.conn.execute(
+            "INSERT INTO item_versions (item, title, summary, link, published, fingerprint, replaced)"
+            " SELECT id, title, summary, link, published, fingerprint, ? FROM items WHERE id = ?",
+            [format_time(now), item_id],
+        )
         # The update trigger takes the old text out of the index: it must be in it (an
         # FTS5 'delete' of words never indexed corrupts the index).
         self._index_new()
@@ -844,11 +865,19 @@ class Store:
         if query.since:
             where.append("items.published >= ?")
             params.append(format_time(query.since))
-        sql = "SELECT * FROM items" + (" WHERE " + " AND ".join(where) if where else "")
+        versions = "(SELECT count(*) FROM item_versions v WHERE v.item = items.id) AS earlier_versions"
+        sql = f"SELECT items.*, {versions} FROM items" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY published DESC, id DESC"
         if query.limit:
             sql += f" LIMIT {int(query.limit)}"
         return self._rows(sql, params)
+
+    def item_versions(self, item_id: int) -> list[dict[str, Any]]:
+        """The texts an item had before its edits, oldest first."""
+        return self._rows(
+            "SELECT title, summary, link, published, replaced FROM item_versions WHERE item = ? ORDER BY id",
+            [item_id],
+        )
 
     def feeds_report(self) -> list[dict[str, Any]]:
         return self._rows(

@@ -223,3 +223,5 @@ def test_a_story_updated_in_place_to_report_the_statement_alerts_once(
         assert receiver.requests[0].payload["data"]["speaker"] == "Yann LeCun"
         (alert,) = json.loads(monitor("alerts", "--json", config=config).stdout)
         assert alert["stance"] == "confirms"
+        (item,) = json.loads(monitor("items", "--json", config=config).stdout)
+        assert item["earlier_versions"] == 2  # the "sources say" headline and the first statement

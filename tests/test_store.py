@@ -78,6 +78,15 @@ def test_an_entry_is_stored_once_and_edits_keep_first_seen(store: Store) -> None
     assert rows[0]["title"] == "LeCun confirms he will leave Meta"
     assert rows[0]["first_seen"] == "2025-11-20T12:00:00Z"
     assert rows[0]["updated"] == "2025-11-20T14:00:00Z"
+    assert rows[0]["earlier_versions"] == 1
+    with store.transaction():
+        store.update_item(first, item(title="LeCun confirms", fingerprint="f3"), NOW + timedelta(hours=3))
+    # nothing is lost: each replaced text is kept, oldest first, with when it was replaced
+    assert [(v["title"], v["replaced"]) for v in store.item_versions(first)] == [
+        (item().title, "2025-11-20T14:00:00Z"),
+        ("LeCun confirms he will leave Meta", "2025-11-20T15:00:00Z"),
+    ]
+    assert store.items(ItemFilter())[0]["earlier_versions"] == 2
     with pytest.raises(sqlite3.IntegrityError):
         insert(store, item())  # the same (feed, key) cannot be inserted twice
 
