@@ -276,7 +276,10 @@ def distinct_keys(items: Sequence[Item]) -> list[Item]:
 
 
 def _title_and_date(item: Item) -> str:
-    basis = f"{item.title}\x1f{item.published.isoformat()}".encode("utf-8", "surrogatepass")
+    # Without a usable feed date, `published` is the time of this poll: the note (which
+    # carries the feed's raw text, if any) is what stays the same from poll to poll.
+    date = item.date_note if item.date_note is not None else item.published.isoformat()
+    basis = f"{item.title}\x1f{date}".encode("utf-8", "surrogatepass")
     return hashlib.sha1(basis, usedforsecurity=False).hexdigest()[:16]
 
 

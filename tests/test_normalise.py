@@ -197,6 +197,17 @@ def test_entries_sharing_a_guid_but_differing_get_keys_of_their_own_stable_acros
     assert distinct_keys([morning]) == [morning]  # alone (an earlier poll), the guid as it is
 
 
+def test_entries_sharing_a_guid_without_dates_keep_their_keys_from_poll_to_poll() -> None:
+    def keys(now: datetime) -> list[str]:
+        entries = [replace(ENTRY, title=t, published=None, published_raw=None) for t in ("One", "Two")]
+        return [
+            i.key for i in distinct_keys([normalise(e, feed="f", official=False, now=now) for e in entries])
+        ]
+
+    assert keys(NOW) == keys(NOW + timedelta(hours=1))  # `published` is the poll's time here
+    assert len(set(keys(NOW))) == 2
+
+
 def test_entries_sharing_guid_title_and_date_are_told_apart_by_their_text() -> None:
     # The W3C's Atom duplicate-entries case: one id, one title, one date, two texts.
     one = normalise(replace(ENTRY, summary="Some text."), feed="f", official=False, now=NOW)
