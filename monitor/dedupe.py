@@ -861,7 +861,7 @@ def _hub_link(item: Item, feats: Features, candidates: Sequence[Candidate]) -> b
     "… 58 …"): only a different headline, however slight, tells them apart.
     """
     link = item.canonical_link
-    sharing = [c for c in candidates if c.canonical_link == link] if link else []
+    sharing = [c for c in candidates if c.canonical_link == link]
     if not link or not sharing:
         return False
     if urlsplit(link)[2:4] == ("/", ""):

@@ -246,8 +246,12 @@ def _identity(guid: str | None, canonical: str | None, title: str, published_raw
         return f"guid:{guid}"
     if canonical:
         return f"link:{canonical}"
-    basis = f"{title}\x1f{published_raw or ''}".encode("utf-8", "surrogatepass")
-    return f"hash:{hashlib.sha1(basis, usedforsecurity=False).hexdigest()}"
+    return f"hash:{_digest(title, published_raw or '')}"
+
+
+def _digest(title: str, date: str) -> str:
+    basis = f"{title}\x1f{date}".encode("utf-8", "surrogatepass")
+    return hashlib.sha1(basis, usedforsecurity=False).hexdigest()
 
 
 def distinct_keys(items: Sequence[Item]) -> list[Item]:
@@ -279,8 +283,7 @@ def _title_and_date(item: Item) -> str:
     # Without a usable feed date, `published` is the time of this poll: the note (which
     # carries the feed's raw text, if any) is what stays the same from poll to poll.
     date = item.date_note if item.date_note is not None else item.published.isoformat()
-    basis = f"{item.title}\x1f{date}".encode("utf-8", "surrogatepass")
-    return hashlib.sha1(basis, usedforsecurity=False).hexdigest()[:16]
+    return _digest(item.title, date)[:16]
 
 
 def _text(item: Item) -> str:
