@@ -79,6 +79,7 @@ __all__ = [
     "boilerplate",
     "decide",
     "features",
+    "is_revision",
     "normalise_text",
     "pack",
     "seed_match",
@@ -887,6 +888,23 @@ def _same_article(item: Item, feats: Features, cand: Candidate, *, by_link: bool
         return 100.0
     score = fuzz.ratio(feats.lead, other.lead)
     return score if score >= DUPLICATE_LEAD_MIN else None
+
+
+def is_revision(item: Item, feats: Features, stored: Candidate) -> bool:
+    """Whether `item`, which arrived under the identity (guid) of the `stored` entry of its
+    feed with another text, is that entry edited, or another article the feed gave the
+    same identity.
+
+    An edit keeps its page: wire services rewrite a headline from "… sources say" to
+    "… confirms" under one URL. A feed that recycles its guids (the home page, a slot
+    number, a day's date) moves the link to each new article. So the same link, or none
+    on either side, is an edit; a moved link is an edit only if the text is still the same
+    article by the duplicate test (a headline kept, the URL's slug changed). When unsure:
+    another article, stored as its own item, so that nothing is folded out of sight.
+    """
+    if item.canonical_link == stored.canonical_link:
+        return True
+    return _same_article(item, feats, stored, by_link=False) is not None
 
 
 @dataclass(frozen=True, slots=True)

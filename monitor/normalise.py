@@ -38,6 +38,7 @@ __all__ = [
     "distinct_keys",
     "normalise",
     "plain_text",
+    "recycled_key",
 ]
 
 # Bounds on what we store: a title is a line, a summary is a few paragraphs. A feed that
@@ -273,10 +274,23 @@ def distinct_keys(items: Sequence[Item]) -> list[Item]:
         if all(len(fingerprints) == 1 for fingerprints in texts.values()):
             break
         keyed = [
-            replace(item, key=f"{item.key} ~{tiebreak(item)}") if len(texts[item.key]) > 1 else item
+            replace(item, key=_tiebroken(item.key, tiebreak(item))) if len(texts[item.key]) > 1 else item
             for item in keyed
         ]
     return keyed
+
+
+def recycled_key(item: Item) -> Item:
+    """`item` under a key of its own: its feed gave its identity to another article first
+    (a guid recycled from poll to poll; see `dedupe.is_revision`). The key is the one
+    `distinct_keys` gives when both articles are in one document, so either way the
+    article is stored once."""
+    return replace(item, key=_tiebroken(item.key, _title_and_date(item)))
+
+
+def _tiebroken(key: str, tiebreak: str) -> str:
+    # `Store.find_recycled` finds these keys by the prefix "{key} ~".
+    return f"{key} ~{tiebreak}"
 
 
 def _title_and_date(item: Item) -> str:

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from monitor import alerts, dedupe, deliver, fetch, notify, observe, schedule
+from monitor import alerts, dedupe, deliver, fetch, normalise, notify, observe, schedule
 from monitor.config import Config
 from monitor.exceptions import FeedError
 from monitor.prepare import Deciders, Prepared, init_worker, parse_items
@@ -74,6 +74,9 @@ QUEUE_BATCHES = 1
 POLL_SLOTS = 32
 # Items re-decided per transaction by `monitor rescan`.
 RESCAN_BATCH = 500
+# Earlier articles of a recycled guid that a new text under it is checked against: a
+# headline edit of the article a feed now shows is among its newest few.
+RECYCLED_LOOKBACK = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,13 +197,21 @@ class Processor:
         now: datetime,
         stats: RunStats,
     ) -> None:
-        item, packed, statement = prepared.item, prepared.packed, prepared.statement
+        item = prepared.item
         stored = known.get((item.feed, item.key))
-        if stored is not None:
-            if stored[1] != item.fingerprint:
-                self._edit(prepared, stored[0], now, stats)
-                known[(item.feed, item.key)] = (stored[0], item.fingerprint)
-            return
+        if stored is None:
+            self._new(prepared, known, now, stats)
+        elif stored[1] != item.fingerprint:
+            self._changed(prepared, stored[0], known, now, stats)
+
+    def _new(
+        self,
+        prepared: Prepared,
+        known: dict[tuple[str, str], tuple[int, str | None]],
+        now: datetime,
+        stats: RunStats,
+    ) -> None:
+        item, packed, statement = prepared.item, prepared.packed, prepared.statement
         stats.items_new += 1
         stats.by_feed[item.feed] = stats.by_feed.get(item.feed, 0) + 1
         features = dedupe.unpack(packed, item)
@@ -235,16 +246,73 @@ class Processor:
         if statement is not None:
             self._alert(statement, item_id, now, stats)
 
-    def _edit(self, prepared: Prepared, item_id: int, now: datetime, stats: RunStats) -> None:
+    def _changed(
+        self,
+        prepared: Prepared,
+        item_id: int,
+        known: dict[tuple[str, str], tuple[int, str | None]],
+        now: datetime,
+        stats: RunStats,
+    ) -> None:
+        """An entry back under a stored identity with another text: that entry edited, or
+        another article its feed gave the identity to (a recycled guid), which is stored as
+        an item of its own: folded in as an edit, it would never be deduplicated, grouped
+        or listed."""
+        item = prepared.item
+        features = dedupe.unpack(prepared.packed, item)
+        if dedupe.is_revision(item, features, self.store.candidate(item_id)):
+            self._edit(prepared, item_id, features, now, stats)
+            known[(item.feed, item.key)] = (item_id, item.fingerprint)
+            return
+        recycled = replace(prepared, item=normalise.recycled_key(item))
+        stored = self._recycled(recycled.item, item.key, features, known)
+        if stored is None:
+            self._new(recycled, known, now, stats)
+        elif stored[1] != item.fingerprint:
+            self._edit(recycled, stored[0], features, now, stats)
+            known[(item.feed, recycled.item.key)] = (stored[0], item.fingerprint)
+
+    def _recycled(
+        self,
+        item: Item,
+        identity: str,
+        features: dedupe.Features,
+        known: dict[tuple[str, str], tuple[int, str | None]],
+    ) -> tuple[int, str | None] | None:
+        """The stored article `item` is, of those its recycled `identity` carried: the one
+        under its own key, else one with its text, else one it revises; None if it is new."""
+        exact = known.get((item.feed, item.key)) or self.store.find_item(item.feed, item.key)
+        if exact is not None:
+            return exact
+        earlier = self.store.find_recycled(item.feed, identity, RECYCLED_LOOKBACK)
+        for item_id, fingerprint in earlier:
+            if fingerprint == item.fingerprint:
+                return item_id, fingerprint
+        for item_id, fingerprint in earlier:
+            if dedupe.is_revision(item, features, self.store.candidate(item_id)):
+                return item_id, fingerprint
+        return None
+
+    def _edit(
+        self, prepared: Prepared, item_id: int, features: dedupe.Features, now: datetime, stats: RunStats
+    ) -> None:
         """An entry edited under its identity: its new text, and the decisions read from it.
 
         Wire services update a story in place as it develops ("Updated: Meta confirmed…"),
         so an edit that now reports a statement alerts as a new item would: once per
-        statement (an alert already raised for it is joined, not repeated). The item keeps
-        its duplicate and story links, which were decided on its first version.
+        statement (an alert already raised for it is joined, not repeated). What dedupe
+        compares later items with is the new text; the item keeps its duplicate and story
+        links, decided on its first version, which other items may point through.
         """
         seed, seed_score = prepared.seed
-        self.store.update_item(item_id, prepared.item, now)
+        self.store.update_item(
+            item_id,
+            prepared.item,
+            now,
+            title_key=features.title_key,
+            keys=features.blocking_keys,
+            saved=prepared.packed.saved,
+        )
         self.store.set_decisions(item_id, seed=seed, seed_score=seed_score, statement=prepared.statement)
         stats.items_updated += 1
         if prepared.statement is not None:

@@ -536,9 +536,32 @@ class Store:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def update_item(self, item_id: int, item: Item, now: datetime) -> None:
+    def find_recycled(self, feed: str, key: str, limit: int) -> list[tuple[int, str | None]]:
+        """(id, fingerprint) of the newest `limit` entries `Processor` stored under `key`
+        recycled for another article (`normalise.recycled_key`: "{key} ~…"), newest first."""
+        # A range on the (feed, key) index rather than LIKE, whose wildcards a key may hold.
+        rows = self.conn.execute(
+            "SELECT id, fingerprint FROM items WHERE feed = ? AND key > ? AND key < ?"
+            " ORDER BY id DESC LIMIT ?",
+            [feed, f"{key} ~", f"{key} \x7f", limit],
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def update_item(
+        self,
+        item_id: int,
+        item: Item,
+        now: datetime,
+        *,
+        title_key: str,
+        keys: Iterable[str],
+        saved: tuple[str, str, str, str] | None = None,
+    ) -> None:
         """An entry edited under the same identity: new text, same row, same first_seen; the
-        text it replaces is kept in `item_versions`."""
+        text it replaces is kept in `item_versions`. What dedupe keeps to compare later items
+        with (`title_key`, blocking `keys`, `saved`: as `insert_item` takes them) is the new
+        text's, so a later rewrite of the edited story finds it and is compared with what it
+        says now."""
         self._cache.drop(item_id)
         self.conn.execute(
             "INSERT INTO item_versions (item, title, summary, link, published, fingerprint, replaced)"
@@ -548,20 +571,35 @@ class Store:
         # The update trigger takes the old text out of the index: it must be in it (an
         # FTS5 'delete' of words never indexed corrupts the index).
         self._index_new()
+        published = format_time(item.published)
+        tokens, names, parties, lead = saved or (None, None, None, None)
         self.conn.execute(
             "UPDATE items SET title = ?, summary = ?, link = ?, canonical_link = ?, published = ?,"
-            " date_note = ?, fingerprint = ?, updated = ? WHERE id = ?",
+            " date_note = ?, fingerprint = ?, updated = ?, title_key = ?, dedupe_tokens = ?,"
+            " dedupe_names = ?, parties = ?, dedupe_lead = ? WHERE id = ?",
             [
                 item.title,
                 item.summary,
                 item.link,
                 item.canonical_link,
-                format_time(item.published),
+                published,
                 item.date_note,
                 item.fingerprint,
                 format_time(now),
+                title_key,
+                tokens,
+                names,
+                parties,
+                lead,
                 item_id,
             ],
+        )
+        # The old text's keys stay: finding the item by them costs a candidate slot, and it
+        # is then compared by what it says now. Deleting them would need an index on
+        # item_keys(item), which every insert would pay for; edits are rare.
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO item_keys (key, item, published) VALUES (?, ?, ?)",
+            [(key, item_id, published) for key in set(keys)],
         )
 
     def insert_item(
@@ -698,6 +736,14 @@ class Store:
                 found[candidate.id] = candidate
                 self._cache.put(candidate)
         return [found[i] for i in sorted(found)]  # in id order, as one SQL read returns them
+
+    def candidate(self, item_id: int) -> Candidate:
+        """One stored item as dedupe reads it."""
+        found = self._cache.get_many([item_id]).get(item_id)
+        if found is None:
+            (found,) = self._candidate_rows([item_id])
+            self._cache.put(found)
+        return found
 
     def _candidate_rows(self, ids: Sequence[int]) -> list[Candidate]:
         rows = self.conn.execute(

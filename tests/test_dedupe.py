@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -227,6 +227,62 @@ def test_same_headline_different_article_is_not_a_duplicate(seeds: SeedIndex) ->
 
 
 # ── seed and story: hand-written, not from the corpus ───────────────────────────────
+# ── is_revision: an entry back under a stored guid with another text ─────────────────
+_SOURCES = _item(
+    "Yann LeCun plans to leave Meta, sources say",
+    "LeCun is expected to found a world-model start-up, people familiar with the matter said.",
+    link="https://wire.example/lecun",
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "revision"),
+    [
+        # the same page rewritten as the news developed: an edit, however different the words
+        (
+            _item(
+                "LeCun confirms he is leaving Meta",
+                "He will found a start-up.",
+                link="https://wire.example/lecun",
+            ),
+            True,
+        ),
+        # the slug followed a corrected typo: the headline and lead are the same article's
+        (
+            replace(
+                _SOURCES, link="https://wire.example/lecun-2", canonical_link="https://wire.example/lecun-2"
+            ),
+            True,
+        ),
+        # a recycled guid: another page, another article
+        (_item("Storm closes airports", "Flights were grounded.", link="https://wire.example/storm"), False),
+        # another page under the same headline, but another article's lead
+        (
+            replace(
+                _SOURCES,
+                link="https://wire.example/x",
+                canonical_link="https://wire.example/x",
+                summary="Other.",
+            ),
+            False,
+        ),
+    ],
+)
+def test_is_revision_tells_an_edit_from_a_recycled_guid(seeds: SeedIndex, new: Item, revision: bool) -> None:
+    stored = _candidate(_SOURCES, 1)
+    assert dedupe.is_revision(new, features(new, seeds), stored) is revision
+
+
+def test_without_links_a_new_text_under_a_guid_is_an_edit_unless_one_side_gained_a_link(
+    seeds: SeedIndex,
+) -> None:
+    linkless = _item("Markets rally", "Stocks rose.")
+    other = _item("Storm closes airports", "Flights were grounded.")
+    assert dedupe.is_revision(other, features(other, seeds), _candidate(linkless, 1))
+    linked = replace(other, link="https://n.example/storm", canonical_link="https://n.example/storm")
+    assert not dedupe.is_revision(linked, features(linked, seeds), _candidate(linkless, 1))
+
+
 def test_a_rehash_in_new_words_gets_the_seed(seeds: SeedIndex) -> None:
     item = _item(
         "Deep learning pioneer LeCun may quit Meta to chase world models",

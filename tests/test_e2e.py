@@ -177,13 +177,86 @@ def test_entries_sharing_a_guid_are_both_kept_and_not_rewritten_at_each_poll(
         assert all(i.get("updated") is None for i in items)  # neither overwrote the other
 
 
-def _wire(title: str, summary: str) -> bytes:
+def _wire(
+    title: str,
+    summary: str,
+    link: str = "https://wire.example/lecun-meta",
+    guid: str = "wire-lecun-1",
+    date: str = "Wed, 12 Nov 2025 09:00:00 GMT",
+) -> bytes:
     return (
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
         f"<item><title>{title}</title><description>{summary}</description>"
-        "<link>https://wire.example/lecun-meta</link><guid>wire-lecun-1</guid>"
-        "<pubDate>Wed, 12 Nov 2025 09:00:00 GMT</pubDate></item></channel></rss>"
+        f"<link>{link}</link><guid>{guid}</guid>"
+        f"<pubDate>{date}</pubDate></item></channel></rss>"
     ).encode()
+
+
+def test_a_guid_recycled_for_another_article_stores_each_article(
+    write_config: Callable[[str], Path],
+) -> None:
+    """A feed that gives every new article the same guid (a "latest" slot) moves the link: each
+    article is an item of its own, found again at later polls, and edited in place."""
+    storm = "Storm closes airports across the north"
+    rally = _wire(
+        "Markets rally as chip stocks climb", "Stocks rose on Tuesday.", "https://n.example/rally", "latest"
+    )
+    second = _wire(
+        storm, "Flights were grounded.", "https://n.example/storm", "latest", "Thu, 13 Nov 2025 09:00:00 GMT"
+    )
+    with FeedServer() as server:
+        server.put("/latest.xml", rally)
+        config = write_config(
+            f'database = "e2e.db"\n[[feeds]]\nname = "n"\nurl = "{server.url("/latest.xml")}"\n'
+        )
+        assert "1 new items, 0 updated" in monitor("run", "--once", config=config).stderr
+        server.put("/latest.xml", second)
+        recycled = monitor("run", "--once", config=config)
+        assert "1 new items, 0 updated" in recycled.stderr, recycled.stderr  # before: 0 new, 1 updated
+        server.put("/latest.xml", second + b" ")  # a new ETag, the same entry
+        assert "0 new items, 0 updated" in monitor("run", "--once", config=config).stderr
+        edited = second.replace(b"grounded.", b"grounded until Friday.")
+        server.put("/latest.xml", edited)
+        assert "0 new items, 1 updated" in monitor("run", "--once", config=config).stderr
+        server.put("/latest.xml", rally)  # the slot shows the first article again
+        assert "0 new items, 0 updated" in monitor("run", "--once", config=config).stderr
+        items = {i["title"]: i for i in json.loads(monitor("items", "--json", config=config).stdout)}
+        assert sorted(items) == ["Markets rally as chip stocks climb", storm]
+        assert items[storm]["summary"] == "Flights were grounded until Friday."
+        assert items[storm]["earlier_versions"] == 1
+        assert items["Markets rally as chip stocks climb"]["earlier_versions"] == 0
+        found = json.loads(monitor("items", "--search", "airports", "--json", config=config).stdout)
+        assert [i["title"] for i in found] == [storm]
+
+
+def test_an_edited_item_is_compared_with_later_items_by_its_new_text(
+    write_config: Callable[[str], Path],
+) -> None:
+    """After a wire story is rewritten in place, an outlet's copy of the new version is a
+    duplicate of it: dedupe compares with what the item says now, not its first headline."""
+    confirmed = "Yann LeCun confirms he is leaving Meta to start a new company"
+    lead = "LeCun said on Wednesday he will leave Meta at the end of the year to found a start-up."
+    with FeedServer() as server:
+        server.put(
+            "/wire.xml", _wire("Yann LeCun plans to leave Meta, sources say", "People familiar said so.")
+        )
+        server.put(
+            "/copy.xml", b'<?xml version="1.0"?><rss version="2.0"><channel><title>C</title></channel></rss>'
+        )
+        config = write_config(
+            f'database = "e2e.db"\n[[feeds]]\nname = "wire"\nurl = "{server.url("/wire.xml")}"\n'
+            f'[[feeds]]\nname = "copy"\nurl = "{server.url("/copy.xml")}"\n'
+        )
+        assert "1 new items, 0 updated" in monitor("run", "--once", config=config).stderr
+        server.put("/wire.xml", _wire(confirmed, lead))
+        assert "0 new items, 1 updated" in monitor("run", "--once", config=config).stderr
+        server.put(
+            "/copy.xml",
+            _wire(confirmed, lead, "https://copy.example/lecun", "copy-1", "Wed, 12 Nov 2025 10:00:00 GMT"),
+        )
+        assert "1 new items, 0 updated" in monitor("run", "--once", config=config).stderr
+        items = {i["feed"]: i for i in json.loads(monitor("items", "--json", config=config).stdout)}
+        assert items["copy"]["duplicate_of"] == items["wire"]["id"]  # before: None (the old headline's key)
 
 
 def test_a_story_updated_in_place_to_report_the_statement_alerts_once(

@@ -17,6 +17,7 @@ from monitor.normalise import (
     distinct_keys,
     normalise,
     plain_text,
+    recycled_key,
 )
 from monitor.types import Item, RawEntry
 
@@ -195,6 +196,8 @@ def test_entries_sharing_a_guid_but_differing_get_keys_of_their_own_stable_acros
     assert keys[2:] == [other.key, keys[0]]  # others, and a word-for-word repeat, as they were
     assert [i.key for i in distinct_keys([dropbox, morning])] == [keys[1], keys[0]]  # order-free
     assert distinct_keys([morning]) == [morning]  # alone (an earlier poll), the guid as it is
+    # met one poll after the other (a recycled guid), each gets the key it gets beside the other
+    assert [recycled_key(i).key for i in (morning, dropbox)] == keys[:2]
 
 
 def test_entries_sharing_a_guid_without_dates_keep_their_keys_from_poll_to_poll() -> None:

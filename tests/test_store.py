@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -54,6 +54,11 @@ def add(store: Store, it: Item, keys: tuple[str, ...] = ("k1",), **sameness: obj
     )
 
 
+def edit(store: Store, item_id: int, it: Item, now: datetime = NOW, **features: object) -> None:
+    """`update_item` with the tests' defaults for what dedupe keeps, in the caller's transaction."""
+    store.update_item(item_id, it, now, **{"title_key": "t", "keys": ("k1",), **features})  # type: ignore[arg-type]
+
+
 def insert(store: Store, it: Item, keys: tuple[str, ...] = ("k1",), **sameness: object) -> int:
     with store.transaction():
         return add(store, it, keys, **sameness)
@@ -70,8 +75,11 @@ def test_an_entry_is_stored_once_and_edits_keep_first_seen(store: Store) -> None
     first = insert(store, item())
     assert store.find_item("Wire", "guid:1") == (first, "f1")
     with store.transaction():
-        store.update_item(
-            first, item(title="LeCun confirms he will leave Meta", fingerprint="f2"), NOW + timedelta(hours=2)
+        edit(
+            store,
+            first,
+            item(title="LeCun confirms he will leave Meta", fingerprint="f2"),
+            NOW + timedelta(hours=2),
         )
     rows = store.items(ItemFilter())
     assert len(rows) == 1
@@ -80,7 +88,7 @@ def test_an_entry_is_stored_once_and_edits_keep_first_seen(store: Store) -> None
     assert rows[0]["updated"] == "2025-11-20T14:00:00Z"
     assert rows[0]["earlier_versions"] == 1
     with store.transaction():
-        store.update_item(first, item(title="LeCun confirms", fingerprint="f3"), NOW + timedelta(hours=3))
+        edit(store, first, item(title="LeCun confirms", fingerprint="f3"), NOW + timedelta(hours=3))
     # nothing is lost: each replaced text is kept, oldest first, with when it was replaced
     assert [(v["title"], v["replaced"]) for v in store.item_versions(first)] == [
         (item().title, "2025-11-20T14:00:00Z"),
@@ -89,6 +97,47 @@ def test_an_entry_is_stored_once_and_edits_keep_first_seen(store: Store) -> None
     assert store.items(ItemFilter())[0]["earlier_versions"] == 2
     with pytest.raises(sqlite3.IntegrityError):
         insert(store, item())  # the same (feed, key) cannot be inserted twice
+
+
+def test_an_edit_replaces_what_dedupe_compares_later_items_with(store: Store) -> None:
+    first = insert(store, item(), keys=("old",))
+    store.candidate(first)  # in the writer's cache: the edit must not leave it stale there
+    with store.transaction():
+        edit(
+            store,
+            first,
+            item(title="LeCun confirms", fingerprint="f2"),
+            title_key="t2",
+            keys=("new",),
+            saved=("tokens2", "LeCun", "w:LeCun", "lead 2"),
+        )
+
+    def by(title_key: str, key: str) -> list[int]:
+        since = NOW - timedelta(days=1)
+        return [
+            c.id
+            for c in store.candidates(
+                canonical_link=None, title_key=title_key, keys=[key], since=since, limit=5
+            )
+        ]
+
+    assert by("t2", "none") == by("none", "new") == [first]
+    assert by("t", "none") == []  # the old headline no longer finds it
+    assert by("none", "old") == [first]  # old keys stay (documented): it is compared by its new text
+    now = store.candidate(first)
+    assert (now.title, now.title_key, now.tokens, now.lead) == ("LeCun confirms", "t2", "tokens2", "lead 2")
+    with closing(Store.open(store.path)) as other:
+        assert other.candidate(first) == now
+
+
+def test_find_recycled_lists_the_keys_made_from_one_identity_newest_first(store: Store) -> None:
+    ids = {
+        key: insert(store, item(key=key, guid="g"))
+        for key in ("g", "g ~a1", "g2 ~b", "g ~c3", "g~x", "gx ~d")
+    }
+    assert store.find_recycled("Wire", "g", 5) == [(ids["g ~c3"], "f1"), (ids["g ~a1"], "f1")]
+    assert store.find_recycled("Wire", "g", 1) == [(ids["g ~c3"], "f1")]
+    assert store.find_recycled("Other", "g", 5) == []
 
 
 def test_a_new_item_opens_its_own_story_and_others_join(store: Store) -> None:
@@ -126,7 +175,7 @@ def test_search_follows_edits_and_ignores_other_updates(store: Store) -> None:
     first = insert(store, item(key="a", title="Meta confirms outage"))
     insert(store, item(key="b", title="Markets rally"), copies=(first,))  # re-points `a`: not text
     with store.transaction():
-        store.update_item(first, item(key="a", title="LeCun confirms exit", fingerprint="f2"), NOW)
+        edit(store, first, item(key="a", title="LeCun confirms exit", fingerprint="f2"))
     assert [r["key"] for r in store.items(ItemFilter(search="exit"))] == ["a"]
     assert store.items(ItemFilter(search="outage")) == []  # the old words left the index
     assert [r["key"] for r in store.items(ItemFilter(search="rally"))] == ["b"]  # its story update kept it
@@ -145,7 +194,7 @@ def test_new_items_are_indexed_at_commit_and_an_edit_in_the_same_transaction_too
     # edited before that statement ran must leave the index as if it had been indexed first.
     with store.transaction():
         first = add(store, item(key="a", title="Meta confirms outage"))
-        store.update_item(first, item(key="a", title="LeCun confirms exit", fingerprint="f2"), NOW)
+        edit(store, first, item(key="a", title="LeCun confirms exit", fingerprint="f2"))
         add(store, item(key="b", title="Markets rally"))
     assert [r["key"] for r in store.items(ItemFilter(search="exit"))] == ["a"]
     assert store.items(ItemFilter(search="outage")) == []
@@ -245,7 +294,7 @@ def test_the_candidate_cache_answers_as_the_database_does(store: Store) -> None:
     assert lookup(store) == fresh()
     assert {c.duplicate_of for c in lookup(store)} == {original, None}
     with store.transaction():  # an edit under the same identity
-        store.update_item(copy, item(key="copy", title="Edited", canonical_link=None), NOW)
+        edit(store, copy, item(key="copy", title="Edited", canonical_link=None))
     assert lookup(store) == fresh()
 
     def insert_then_fail() -> None:
