@@ -243,7 +243,10 @@ def _deliver_now(store: Store, config: config_module.Config) -> tuple[int, int]:
 @cli.command()
 @config_option
 @output_options
-@click.option("--search", help='Full-text search over title and summary (words, "phrases").')
+@click.option(
+    "--search",
+    help='Full-text search over title and summary, texts replaced by edits included (words, "phrases").',
+)
 @click.option("--feed", help="Only items of this feed (its name).")
 @click.option("--since", help="Only items published since WHEN: a duration ago (2h, 3d) or an ISO date.")
 @click.option("--story", type=int, help="Only items of this story id (see `monitor stories`).")

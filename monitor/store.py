@@ -313,6 +313,13 @@ def _migration_8(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_item_versions_item ON item_versions (item)")
 
 
+def _migration_9(db: sqlite_utils.Database) -> None:
+    """Search covers the texts edits replaced: the headline an outlet ran first ("… sources
+    say") finds the item it became. Versions are few (one per edit) and written one at a
+    time, so sqlite-utils' triggers index them, existing ones included."""
+    db.table("item_versions").enable_fts(["title", "summary"], fts_version="FTS5", create_triggers=True)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -322,6 +329,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_6,
     _migration_7,
     _migration_8,
+    _migration_9,
 )
 
 
@@ -902,8 +910,13 @@ class Store:
         where: list[str] = []
         params: list[Any] = []
         if query.search:
-            where.append("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-            params.append(self.db.quote_fts(query.search))
+            # The current text, or any text an edit replaced (`item_versions`).
+            where.append(
+                "(items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
+                " OR items.id IN (SELECT item FROM item_versions WHERE id IN"
+                " (SELECT rowid FROM item_versions_fts WHERE item_versions_fts MATCH ?)))"
+            )
+            params += [self.db.quote_fts(query.search)] * 2
         for column, value in (("feed", query.feed), ("story", query.story), ("alert", query.alert)):
             if value is not None:
                 where.append(f"items.{column} = ?")

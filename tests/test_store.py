@@ -177,11 +177,44 @@ def test_search_follows_edits_and_ignores_other_updates(store: Store) -> None:
     with store.transaction():
         edit(store, first, item(key="a", title="LeCun confirms exit", fingerprint="f2"))
     assert [r["key"] for r in store.items(ItemFilter(search="exit"))] == ["a"]
-    assert store.items(ItemFilter(search="outage")) == []  # the old words left the index
+    # the old words left the item's index; its earlier version still finds it
+    assert store.conn.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH 'outage'").fetchall() == []
+    assert [(r["key"], r["title"]) for r in store.items(ItemFilter(search="outage"))] == [
+        ("a", "LeCun confirms exit")
+    ]
     assert [r["key"] for r in store.items(ItemFilter(search="rally"))] == ["b"]  # its story update kept it
     (rows,) = store.conn.execute("SELECT count(*) FROM items_fts").fetchone()
     assert rows == 2
     fts_consistent(store)
+
+
+def test_search_finds_an_item_by_a_text_an_edit_replaced_and_filters_still_apply(store: Store) -> None:
+    first = insert(store, item(key="a", title="LeCun plans to leave Meta, sources say"))
+    insert(store, item(key="b", title="Sources say markets will rally", feed="Wire"))
+    with store.transaction():
+        edit(store, first, item(key="a", title="LeCun confirms he is leaving Meta", fingerprint="f2"))
+    assert sorted(r["key"] for r in store.items(ItemFilter(search="sources"))) == ["a", "b"]
+    assert [r["key"] for r in store.items(ItemFilter(search='"sources say" LeCun'))] == ["a"]
+    assert [r["key"] for r in store.items(ItemFilter(search="sources", limit=1))] == ["b"]  # newest first
+    assert store.items(ItemFilter(search="sources", since=NOW)) == []
+    assert [r["key"] for r in store.items(ItemFilter(search="confirms"))] == ["a"]
+    store.conn.execute("INSERT INTO item_versions_fts(item_versions_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_migration_9_indexes_the_versions_kept_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "m.db"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:8])
+    old = Store.open(path)
+    old.sync_feeds([FEED], NOW)
+    first = insert(old, item(title="LeCun plans to leave Meta, sources say"))
+    with old.transaction():
+        edit(old, first, item(title="LeCun confirms he is leaving Meta", fingerprint="f2"))
+    old.close()
+    monkeypatch.undo()
+    upgraded = Store.open(path)
+    assert [r["id"] for r in upgraded.items(ItemFilter(search="sources"))] == [first]
 
 
 def fts_consistent(store: Store) -> None:
@@ -197,7 +230,7 @@ def test_new_items_are_indexed_at_commit_and_an_edit_in_the_same_transaction_too
         edit(store, first, item(key="a", title="LeCun confirms exit", fingerprint="f2"))
         add(store, item(key="b", title="Markets rally"))
     assert [r["key"] for r in store.items(ItemFilter(search="exit"))] == ["a"]
-    assert store.items(ItemFilter(search="outage")) == []
+    assert store.conn.execute("SELECT rowid FROM items_fts WHERE items_fts MATCH 'outage'").fetchall() == []
     assert [r["key"] for r in store.items(ItemFilter(search="rally"))] == ["b"]
     fts_consistent(store)
 
