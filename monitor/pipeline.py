@@ -79,6 +79,10 @@ RESCAN_BATCH = 500
 RECYCLED_LOOKBACK = 5
 
 
+# (feed, key) → (id, fingerprint) of the entries stored, as the writer's transaction goes.
+Known = dict[tuple[str, str], tuple[int, str | None]]
+
+
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     """One feed's poll: its next state and the items it yielded; from the pollers to the writer."""
@@ -174,7 +178,7 @@ class Processor:
         """
         stats = RunStats()
         with self.store.transaction():
-            known: dict[tuple[str, str], tuple[int, str | None]] = {}
+            known: Known = {}
             for outcome in outcomes:
                 self.store.record_poll(outcome.state)
                 keys = [p.item.key for p in outcome.items]
@@ -190,13 +194,7 @@ class Processor:
                 _log_poll(outcome, stats.by_feed.get(outcome.state.name, 0))
         return stats
 
-    def _item(
-        self,
-        prepared: Prepared,
-        known: dict[tuple[str, str], tuple[int, str | None]],
-        now: datetime,
-        stats: RunStats,
-    ) -> None:
+    def _item(self, prepared: Prepared, known: Known, now: datetime, stats: RunStats) -> None:
         item = prepared.item
         stored = known.get((item.feed, item.key))
         if stored is None:
@@ -204,13 +202,7 @@ class Processor:
         elif stored[1] != item.fingerprint:
             self._changed(prepared, stored[0], known, now, stats)
 
-    def _new(
-        self,
-        prepared: Prepared,
-        known: dict[tuple[str, str], tuple[int, str | None]],
-        now: datetime,
-        stats: RunStats,
-    ) -> None:
+    def _new(self, prepared: Prepared, known: Known, now: datetime, stats: RunStats) -> None:
         item, packed, statement = prepared.item, prepared.packed, prepared.statement
         stats.items_new += 1
         stats.by_feed[item.feed] = stats.by_feed.get(item.feed, 0) + 1
@@ -247,12 +239,7 @@ class Processor:
             self._alert(statement, item_id, now, stats)
 
     def _changed(
-        self,
-        prepared: Prepared,
-        item_id: int,
-        known: dict[tuple[str, str], tuple[int, str | None]],
-        now: datetime,
-        stats: RunStats,
+        self, prepared: Prepared, item_id: int, known: Known, now: datetime, stats: RunStats
     ) -> None:
         """An entry back under a stored identity with another text: that entry edited, or
         another article its feed gave the identity to (a recycled guid), which is stored as
@@ -273,11 +260,7 @@ class Processor:
             known[(item.feed, recycled.item.key)] = (stored[0], item.fingerprint)
 
     def _recycled(
-        self,
-        item: Item,
-        identity: str,
-        features: dedupe.Features,
-        known: dict[tuple[str, str], tuple[int, str | None]],
+        self, item: Item, identity: str, features: dedupe.Features, known: Known
     ) -> tuple[int, str | None] | None:
         """The stored article `item` is, of those its recycled `identity` carried: the one
         under its own key, else one with its text, else one it revises; None if it is new."""
