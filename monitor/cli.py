@@ -254,6 +254,7 @@ def _deliver_now(store: Store, config: config_module.Config) -> tuple[int, int]:
 @click.option(
     "--limit", type=click.IntRange(min=0), default=100, show_default=True, help="At most N items; 0 for all."
 )
+@click.option("--versions", is_flag=True, help="With each item, the texts its edits replaced (oldest first).")
 @click.pass_context
 @handle_errors
 def items(
@@ -267,6 +268,7 @@ def items(
     story: int | None,
     alert: int | None,
     limit: int,
+    versions: bool,
 ) -> None:
     """Stored items, newest first."""
     when = None
@@ -275,7 +277,15 @@ def items(
     store = _open_store(ctx, config_file)
     query = ItemFilter(search=search, feed=feed, since=when, story=story, alert=alert, limit=limit or None)
     rows = [item_view(r) for r in store.items(query)]
-    _print(rows, fmt, ["id", "published", "feed", "title", "seed", "story", "duplicate_of", "alert"])
+    columns = ["id", "published", "feed", "title", "seed", "story", "duplicate_of", "alert"]
+    if versions:
+        earlier = store.item_versions([r["id"] for r in rows])
+        for row in rows:
+            row["versions"] = earlier.get(row["id"], [])
+            if _fmt(fmt) == "table":  # people read the headlines; programs get every field
+                row["versions"] = " / ".join(v["title"] for v in row["versions"])
+        columns.append("versions")
+    _print(rows, fmt, columns)
 
 
 @cli.group(invoke_without_command=True)

@@ -931,12 +931,20 @@ class Store:
             sql += f" LIMIT {int(query.limit)}"
         return self._rows(sql, params)
 
-    def item_versions(self, item_id: int) -> list[dict[str, Any]]:
-        """The texts an item had before its edits, oldest first."""
-        return self._rows(
-            "SELECT title, summary, link, published, replaced FROM item_versions WHERE item = ? ORDER BY id",
-            [item_id],
-        )
+    def item_versions(self, item_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """The texts items had before their edits, oldest first, by item id; an item never
+        edited is not in it."""
+        found: dict[int, list[dict[str, Any]]] = {}
+        for start in range(0, len(item_ids), 500):  # well under SQLite's limit on parameters
+            chunk = item_ids[start : start + 500]
+            rows = self._rows(
+                "SELECT item, title, summary, link, published, replaced FROM item_versions"
+                f" WHERE item IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            for row in rows:
+                found.setdefault(row.pop("item"), []).append(row)
+        return found
 
     def feeds_report(self) -> list[dict[str, Any]]:
         return self._rows(

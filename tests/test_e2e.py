@@ -227,6 +227,15 @@ def test_a_guid_recycled_for_another_article_stores_each_article(
         assert items["Markets rally as chip stocks climb"]["earlier_versions"] == 0
         found = json.loads(monitor("items", "--search", "airports", "--json", config=config).stdout)
         assert [i["title"] for i in found] == [storm]
+        (shown,) = json.loads(
+            monitor("items", "--search", "airports", "--versions", "--json", config=config).stdout
+        )
+        assert [(v["title"], v["summary"]) for v in shown["versions"]] == [(storm, "Flights were grounded.")]
+        table = monitor("items", "--versions", config=config).stdout.splitlines()
+        assert table[0].split()[-1] == "versions"
+        row = next(line for line in table if "airports" in line)
+        assert row.count(storm) == 2  # its title, and last the one its edit replaced
+        assert row.endswith(storm)
 
 
 def test_an_edited_item_is_compared_with_later_items_by_its_new_text(

@@ -90,7 +90,8 @@ def test_an_entry_is_stored_once_and_edits_keep_first_seen(store: Store) -> None
     with store.transaction():
         edit(store, first, item(title="LeCun confirms", fingerprint="f3"), NOW + timedelta(hours=3))
     # nothing is lost: each replaced text is kept, oldest first, with when it was replaced
-    assert [(v["title"], v["replaced"]) for v in store.item_versions(first)] == [
+    assert store.item_versions([first + 1]) == {}  # no such item, or never edited
+    assert [(v["title"], v["replaced"]) for v in store.item_versions([first])[first]] == [
         (item().title, "2025-11-20T14:00:00Z"),
         ("LeCun confirms he will leave Meta", "2025-11-20T15:00:00Z"),
     ]
