@@ -37,6 +37,7 @@ __all__ = [
     "clean_link",
     "distinct_keys",
     "normalise",
+    "other_key",
     "plain_text",
     "recycled_key",
 ]
@@ -286,6 +287,15 @@ def recycled_key(item: Item) -> Item:
     `distinct_keys` gives when both articles are in one document, so either way the
     article is stored once."""
     return replace(item, key=_tiebroken(item.key, _title_and_date(item)))
+
+
+def other_key(item: Item) -> str:
+    """The key an earlier poll may have stored `item` under: its identity's own key when it
+    now has one of `distinct_keys`' (or `recycled_key`'s) keys, or that key when it now has
+    its identity's own. A document shows an entry beside a namesake, the next one alone, or
+    the reverse; the writer looks up both so that the entry is stored once."""
+    base, tiebroken, _ = item.key.rpartition(" ~")
+    return base if tiebroken else _tiebroken(item.key, _title_and_date(item))
 
 
 def _tiebroken(key: str, tiebreak: str) -> str:

@@ -147,6 +147,18 @@ def next_state(
     )
 
 
+def _stored_as(prepared: Prepared, known: Known) -> tuple[Prepared, tuple[int, str | None]] | None:
+    """An entry as an earlier poll stored it under its other key (`normalise.other_key`), if
+    it did: under the key it had beside a namesake (same title and date: the same entry,
+    edited or not), or under its identity's own key with the same text."""
+    item = prepared.item
+    other = normalise.other_key(item)
+    stored = known.get((item.feed, other))
+    if stored is None or not (other.startswith(f"{item.key} ~") or stored[1] == item.fingerprint):
+        return None
+    return replace(prepared, item=replace(item, key=other)), stored
+
+
 def http_error(result: FetchResult) -> FeedError | None:
     """A response that is not a feed body: every status but 200 (and 304) is an error state."""
     if result.status in (200, 304):
@@ -181,7 +193,7 @@ class Processor:
             known: Known = {}
             for outcome in outcomes:
                 self.store.record_poll(outcome.state)
-                keys = [p.item.key for p in outcome.items]
+                keys = [key for p in outcome.items for key in (p.item.key, normalise.other_key(p.item))]
                 known.update(
                     ((outcome.state.name, k), v)
                     for k, v in self.store.find_items(outcome.state.name, keys).items()
@@ -197,6 +209,8 @@ class Processor:
     def _item(self, prepared: Prepared, known: Known, now: datetime, stats: RunStats) -> None:
         item = prepared.item
         stored = known.get((item.feed, item.key))
+        if stored is None and (earlier := _stored_as(prepared, known)) is not None:
+            prepared, stored = earlier
         if stored is None:
             self._new(prepared, known, now, stats)
         elif stored[1] != item.fingerprint:

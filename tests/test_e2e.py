@@ -177,6 +177,41 @@ def test_entries_sharing_a_guid_are_both_kept_and_not_rewritten_at_each_poll(
         assert all(i.get("updated") is None for i in items)  # neither overwrote the other
 
 
+def test_an_entry_keyed_beside_a_namesake_is_found_again_when_shown_alone_and_the_reverse(
+    write_config: Callable[[str], Path],
+) -> None:
+    """A document shows two entries under one guid, the next only one of them: it is the
+    entry stored at the first poll, not a new item; and an article stored alone under a
+    recycled guid is found again when the document later shows it beside the other."""
+    both = _shared_guid_feed()
+    morning_only = both[: both.index(b"<item>")] + both[both.index(b"<item><title>Good") :]
+    with FeedServer() as server:
+        server.put("/s.xml", both)
+        config = write_config(f'database = "e2e.db"\n[[feeds]]\nname = "s"\nurl = "{server.url("/s.xml")}"\n')
+        assert "2 new items, 0 updated" in monitor("run", "--once", config=config).stderr
+        server.put("/s.xml", morning_only)
+        alone = monitor("run", "--once", config=config)
+        assert "0 new items, 0 updated" in alone.stderr, alone.stderr  # before: 1 new (stored twice)
+        server.put("/s.xml", morning_only.replace(b"Good morning, Internet.", b"Good morning, Internet!"))
+        assert "0 new items, 1 updated" in monitor("run", "--once", config=config).stderr  # an edit of it
+        assert len(json.loads(monitor("items", "--json", config=config).stdout)) == 2
+    rally = _wire("Markets rally as chip stocks climb", "Stocks rose.", "https://n.example/rally", "latest")
+    storm = _wire("Storm closes airports", "Flights were grounded.", "https://n.example/storm", "latest")
+    both_articles = rally.replace(
+        b"</channel>", storm[storm.index(b"<item>") : storm.index(b"</channel>")] + b"</channel>"
+    )
+    with FeedServer() as server:
+        server.put("/n.xml", rally)
+        config = write_config(f'database = "n.db"\n[[feeds]]\nname = "n"\nurl = "{server.url("/n.xml")}"\n')
+        monitor("run", "--once", config=config)
+        server.put("/n.xml", storm)  # the guid recycled: a new article
+        assert "1 new items, 0 updated" in monitor("run", "--once", config=config).stderr
+        server.put("/n.xml", both_articles)  # both at once: each keyed by its title and date
+        together = monitor("run", "--once", config=config)
+        assert "0 new items, 0 updated" in together.stderr, together.stderr  # before: 1 new (rally again)
+        assert len(json.loads(monitor("items", "--json", config=config).stdout)) == 2
+
+
 def _wire(
     title: str,
     summary: str,

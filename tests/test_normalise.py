@@ -16,6 +16,7 @@ from monitor.normalise import (
     clean_link,
     distinct_keys,
     normalise,
+    other_key,
     plain_text,
     recycled_key,
 )
@@ -198,6 +199,9 @@ def test_entries_sharing_a_guid_but_differing_get_keys_of_their_own_stable_acros
     assert distinct_keys([morning]) == [morning]  # alone (an earlier poll), the guid as it is
     # met one poll after the other (a recycled guid), each gets the key it gets beside the other
     assert [recycled_key(i).key for i in (morning, dropbox)] == keys[:2]
+    # and the writer looks up each entry under the other form too: alone now, beside it before
+    assert [other_key(i) for i in (morning, dropbox)] == keys[:2]
+    assert [other_key(i) for i in keyed[:2]] == [morning.key, dropbox.key]
 
 
 def test_entries_sharing_a_guid_without_dates_keep_their_keys_from_poll_to_poll() -> None:
