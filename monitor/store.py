@@ -545,8 +545,8 @@ class Store:
         return (row[0], row[1]) if row else None
 
     def find_recycled(self, feed: str, key: str, limit: int) -> list[tuple[int, str | None]]:
-        """(id, fingerprint) of the newest `limit` entries `Processor` stored under `key`
-        recycled for another article (`normalise.recycled_key`: "{key} ~…"), newest first."""
+        """(id, fingerprint) of the newest `limit` entries of `feed` stored under a key made
+        from `key` ("{key} ~…": `normalise.recycled_key`, `distinct_keys`), newest first."""
         # A range on the (feed, key) index rather than LIKE, whose wildcards a key may hold.
         rows = self.conn.execute(
             "SELECT id, fingerprint FROM items WHERE feed = ? AND key > ? AND key < ?"
