@@ -579,7 +579,13 @@ class Store:
         # The update trigger takes the old text out of the index: it must be in it (an
         # FTS5 'delete' of words never indexed corrupts the index).
         self._index_new()
-        published = format_time(item.published)
+        # Without a usable date in the feed, `published` is the time of this poll: the
+        # stored date (the feed's, or when the entry was first seen) is the better one.
+        published, date_note = format_time(item.published), item.date_note
+        if date_note is not None:
+            published, date_note = self.conn.execute(
+                "SELECT published, date_note FROM items WHERE id = ?", [item_id]
+            ).fetchone()
         tokens, names, parties, lead = saved or (None, None, None, None)
         self.conn.execute(
             "UPDATE items SET title = ?, summary = ?, link = ?, canonical_link = ?, published = ?,"
@@ -591,7 +597,7 @@ class Store:
                 item.link,
                 item.canonical_link,
                 published,
-                item.date_note,
+                date_note,
                 item.fingerprint,
                 format_time(now),
                 title_key,

@@ -100,6 +100,36 @@ def test_an_entry_is_stored_once_and_edits_keep_first_seen(store: Store) -> None
         insert(store, item())  # the same (feed, key) cannot be inserted twice
 
 
+def test_an_edit_without_a_usable_date_keeps_the_stored_one(store: Store) -> None:
+    # Without a date, normalise gives the poll's time and a note: the edit must not move the
+    # item to the top of the list (nor into --since windows) at every poll.
+    dated = insert(store, item(key="dated"))
+    undated = insert(store, item(key="undated", published=NOW, date_note="missing"))
+    with store.transaction():
+        later = NOW + timedelta(hours=5)
+        edit(
+            store,
+            dated,
+            item(key="dated", title="Edited", fingerprint="f2", published=later, date_note="missing"),
+        )
+        edit(
+            store,
+            undated,
+            item(key="undated", title="Edited", fingerprint="f2", published=later, date_note="missing"),
+        )
+    rows = {r["key"]: r for r in store.items(ItemFilter())}
+    assert (rows["dated"]["published"], rows["dated"]["date_note"]) == ("2025-11-20T11:00:00Z", None)
+    assert (rows["undated"]["published"], rows["undated"]["date_note"]) == ("2025-11-20T12:00:00Z", "missing")
+    with store.transaction():  # a date the feed gives is taken
+        edit(
+            store,
+            undated,
+            item(key="undated", title="Dated", fingerprint="f3", published=NOW - timedelta(days=1)),
+        )
+    (row,) = store.items(ItemFilter(since=NOW - timedelta(days=2), search="Dated"))
+    assert (row["key"], row["published"], row["date_note"]) == ("undated", "2025-11-19T12:00:00Z", None)
+
+
 def test_an_edit_replaces_what_dedupe_compares_later_items_with(store: Store) -> None:
     first = insert(store, item(), keys=("old",))
     store.candidate(first)  # in the writer's cache: the edit must not leave it stale there
