@@ -865,13 +865,17 @@ def _hub_link(item: Item, feats: Features, candidates: Sequence[Candidate]) -> b
     sharing = [c for c in candidates if c.canonical_link == link]
     if not link or not sharing:
         return False
-    if urlsplit(link)[2:4] == ("/", ""):
-        return True  # a site's home page: seen before its feed shows a second entry with it
+    if _home_page(link):
+        return True  # seen before its feed shows a second entry with it
     headlines: dict[str, set[str]] = {item.feed: {feats.title_key}}
     for cand in sharing:
         key = cand.title_key or _article(cand.title, cand.summary[:BODY_CHARS]).title_key
         headlines.setdefault(cand.feed, set()).add(key)
     return any(len(keys) > 1 for keys in headlines.values())
+
+
+def _home_page(link: str | None) -> bool:
+    return link is not None and urlsplit(link)[2:4] == ("/", "")
 
 
 def _same_article(item: Item, feats: Features, cand: Candidate, *, by_link: bool) -> float | None:
@@ -898,11 +902,12 @@ def is_revision(item: Item, feats: Features, stored: Candidate) -> bool:
     An edit keeps its page: wire services rewrite a headline from "… sources say" to
     "… confirms" under one URL. A feed that recycles its guids (the home page, a slot
     number, a day's date) moves the link to each new article. So the same link, or none
-    on either side, is an edit; a moved link is an edit only if the text is still the same
-    article by the duplicate test (a headline kept, the URL's slug changed). When unsure:
-    another article, stored as its own item, so that nothing is folded out of sight.
+    on either side, is an edit; a moved link, or a site's home page (a slot's only link on
+    some sites: it proves nothing, as in `_hub_link`), is an edit only if the text is still
+    the same article by the duplicate test (a headline kept, the URL's slug changed). When
+    unsure: another article, stored as its own item, so that nothing is folded out of sight.
     """
-    if item.canonical_link == stored.canonical_link:
+    if item.canonical_link == stored.canonical_link and not _home_page(item.canonical_link):
         return True
     return _same_article(item, feats, stored, by_link=False) is not None
 

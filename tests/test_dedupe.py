@@ -273,6 +273,20 @@ def test_is_revision_tells_an_edit_from_a_recycled_guid(seeds: SeedIndex, new: I
     assert dedupe.is_revision(new, features(new, seeds), stored) is revision
 
 
+def test_a_home_page_shared_by_a_recycled_guid_proves_no_edit(seeds: SeedIndex) -> None:
+    fire = _item(
+        "Fire breaks out at paper mill",
+        "Crews were caled to the mill on Tuesday.",
+        link="https://home.example/",
+    )
+    cars = replace(fire, title="Council bans cars from old town", summary="The vote was 7 to 2.")
+    assert not dedupe.is_revision(cars, features(cars, seeds), _candidate(fire, 1))
+    fixed = replace(
+        fire, summary="Crews were called to the mill on Tuesday."
+    )  # the same article, a typo fixed
+    assert dedupe.is_revision(fixed, features(fixed, seeds), _candidate(fire, 1))
+
+
 def test_without_links_a_new_text_under_a_guid_is_an_edit_unless_one_side_gained_a_link(
     seeds: SeedIndex,
 ) -> None:
