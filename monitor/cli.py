@@ -271,6 +271,8 @@ def items(
     versions: bool,
 ) -> None:
     """Stored items, newest first."""
+    if search is not None and not any(c.isalnum() for c in search):
+        raise UsageProblem(f"--search {search!r} has no word to look for; e.g. --search 'LeCun Meta'")
     when = None
     if since is not None and (when := parse_since(since, datetime.now(UTC))) is None:
         raise UsageProblem(f"--since {since!r} is neither a duration (2h, 3d) nor an ISO date (2025-11-11)")

@@ -49,7 +49,7 @@ def _name(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 @click.option(
     "--interval",
     callback=_interval,
-    help="How often to poll it: 90s, 10m, 1h30m, 2d (default 10m, minimum 1m).",
+    help="How often to poll it: 90s, 10m, 1h30m, 2d (default 10m, minimum 1m, maximum 30d).",
 )
 @click.option("--official", is_flag=True, help="Mark it a first-party channel of a watched party.")
 @click.pass_context
@@ -138,7 +138,12 @@ def export(ctx: click.Context, config_file: str | None, output: Path | None) -> 
     if output is None:
         click.echo(document, nl=False)
         return
-    output.write_bytes(document)
+    try:
+        output.write_bytes(document)
+    except OSError as e:
+        raise UsageProblem(
+            f"--output {output}: cannot write it ({e.strerror}); choose a writable file"
+        ) from e
     click.echo(f"wrote {len(config.feeds)} feeds to {output}", err=True)
 
 

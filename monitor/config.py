@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from monitor import deliver
 from monitor import notify as notify_module
 from monitor.exceptions import ConfigError, ConfigProblem
-from monitor.schedule import MIN_INTERVAL
+from monitor.schedule import MAX_INTERVAL, MIN_INTERVAL
 from monitor.types import Channel, FeedConfig, WebhookConfig
 from monitor.watch import Seed, Watch, load_seeds, load_watch, shipped_watch
 
@@ -36,6 +36,7 @@ __all__ = [
     "MIN_INTERVAL",
     "Config",
     "config_path",
+    "interval_problem",
     "load",
     "parse_duration",
 ]
@@ -119,7 +120,10 @@ def parse_duration(text: str) -> timedelta | None:
     if not text.strip() or not match or not any(match.groups()):
         return None
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:  # more days than a timedelta holds: longer than any bound checked
+        return timedelta.max
 
 
 def _build(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem], *, secrets: bool) -> Config:
@@ -305,10 +309,21 @@ def _web_url_problem(url: str) -> str | None:
     return None
 
 
+def interval_problem(value: Any) -> str | None:
+    """Why `value` (a duration such as "10m", or seconds) is no valid feed interval; None
+    when it is one."""
+    problems: list[ConfigProblem] = []
+    _interval(value, "interval", problems)
+    return problems[0].message if problems else None
+
+
 def _interval(value: Any, key: str, problems: list[ConfigProblem]) -> timedelta:
     if value is None:
         return DEFAULT_INTERVAL
-    interval = timedelta(seconds=value) if isinstance(value, int) and not isinstance(value, bool) else None
+    interval = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        bound = timedelta.max.days * 86_400  # beyond it timedelta overflows
+        interval = timedelta(seconds=max(-bound, min(value, bound)))
     if isinstance(value, str):
         interval = parse_duration(value)
     if interval is None:
@@ -321,6 +336,9 @@ def _interval(value: Any, key: str, problems: list[ConfigProblem]) -> timedelta:
             ConfigProblem(key, f"{value!r} is shorter than the minimum {int(MIN_INTERVAL.total_seconds())}s")
         )
         return MIN_INTERVAL
+    if interval > MAX_INTERVAL:
+        problems.append(ConfigProblem(key, f"{value!r} is longer than the maximum {MAX_INTERVAL.days}d"))
+        return MAX_INTERVAL
     return interval
 
 

@@ -60,7 +60,10 @@ def item_view(row: Mapping[str, Any]) -> dict[str, Any]:
 def parse_since(text: str, now: datetime) -> datetime | None:
     """'2h' / '3d' (that long ago) or an ISO date or datetime; None if neither."""
     if duration := parse_duration(text):
-        return now - duration
+        try:
+            return now - duration
+        except OverflowError:  # further back than a date goes: everything
+            return datetime.min.replace(tzinfo=UTC)
     try:
         when = datetime.fromisoformat(text)
     except ValueError:

@@ -24,6 +24,7 @@ __all__ = [
     "JITTER",
     "MAX_BACKOFF",
     "MAX_CACHE_DELAY",
+    "MAX_INTERVAL",
     "MAX_RETRY_AFTER",
     "MIN_INTERVAL",
     "STARTUP_SPREAD",
@@ -38,6 +39,9 @@ __all__ = [
 # No feed is polled more than once a minute, whatever the config or the server says:
 # news is stale after minutes, not seconds, and a tighter loop only burdens the server.
 MIN_INTERVAL = timedelta(minutes=1)
+# A feed polled less often than monthly is not being watched; far longer intervals also
+# overflow the scheduler's dates (APScheduler's IntervalTrigger failed on 3,000,000 days).
+MAX_INTERVAL = timedelta(days=30)
 
 # Each consecutive failure doubles the wait: a feed down for a day costs a dozen polls.
 BACKOFF_BASE = 2

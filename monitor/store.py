@@ -916,13 +916,16 @@ class Store:
         where: list[str] = []
         params: list[Any] = []
         if query.search:
+            words = self.db.quote_fts(query.search)
+            if not words:  # only quotes: FTS5 refuses an empty query, and nothing can match
+                return []
             # The current text, or any text an edit replaced (`item_versions`).
             where.append(
                 "(items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
                 " OR items.id IN (SELECT item FROM item_versions WHERE id IN"
                 " (SELECT rowid FROM item_versions_fts WHERE item_versions_fts MATCH ?)))"
             )
-            params += [self.db.quote_fts(query.search)] * 2
+            params += [words] * 2
         for column, value in (("feed", query.feed), ("story", query.story), ("alert", query.alert)):
             if value is not None:
                 where.append(f"items.{column} = ?")

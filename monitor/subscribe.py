@@ -75,13 +75,9 @@ class Outcome:
 
 
 def interval_problem(text: str) -> str | None:
-    """Why `text` is no valid feed interval, or None when it is one."""
-    interval = config_module.parse_duration(text)
-    if interval is None:
-        return f'{text!r} is not a duration; expected e.g. "90s", "10m", "1h30m"'
-    if interval < config_module.MIN_INTERVAL:
-        return f"{text!r} is shorter than the minimum {int(config_module.MIN_INTERVAL.total_seconds())}s"
-    return None
+    """Why `text` is no valid feed interval, or None when it is one: as the config's check
+    says it, so `feeds add --interval` refuses exactly what the config file would."""
+    return config_module.interval_problem(text)
 
 
 # --- probing ---------------------------------------------------------------------------

@@ -77,6 +77,25 @@ def test_bad_arguments_exit_2(write_config: Callable[[str], Path]) -> None:
     assert run("items", "--config", str(path), "--limit", "-3").exit_code == 2
 
 
+def test_arguments_at_the_edges_get_a_message_not_a_traceback(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    path = write_config('database = "m.db"\n[[feeds]]\nname = "a"\nurl = "https://a.example/f"\n')
+    assert run("run", "--once", "--config", str(path)).exit_code in (0, 1)  # a database to read
+    for search in ('"', '""', "()"):  # FTS5 refused the empty query these quote to
+        result = run("items", "--config", str(path), "--search", search)
+        assert result.exit_code == 2, result.output
+        assert "has no word to look for" in result.output
+    everything = run("items", "--config", str(path), "--since", "99999999999d", "--json")
+    assert everything.exit_code == 0, everything.output  # further back than dates go: all
+    result = run("feeds", "export", "--config", str(path), "--output", str(tmp_path / "no" / "x.opml"))
+    assert result.exit_code == 2
+    assert "cannot write it (No such file or directory)" in result.output
+    for bad in (result, everything):
+        assert "Traceback" not in bad.output
+        assert "unexpected error" not in bad.output
+
+
 def test_reading_before_any_run_exits_1_with_a_reason(write_config: Callable[[str], Path]) -> None:
     path = write_config('database = "m.db"\n')
     result = run("items", "--config", str(path))

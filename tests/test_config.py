@@ -87,6 +87,19 @@ url = "https://hooks.example/2"
     assert "not-a-secret" not in joined  # secrets are never echoed
 
 
+@pytest.mark.parametrize(
+    "interval", ['"99999999999999d"', '"31d"', "99999999999999999999999999", "-99999999999999999999999"]
+)
+def test_an_interval_beyond_the_bounds_is_a_problem_not_a_crash(
+    write_config: Callable[[str], Path], interval: str
+) -> None:
+    (found,) = problems(
+        write_config(f'[[feeds]]\nname = "a"\nurl = "https://a.example/f"\ninterval = {interval}\n')
+    )
+    assert found.startswith("feeds[0].interval: ")
+    assert "than the maximum 30d" in found or "shorter than the minimum" in found
+
+
 def test_secret_from_the_environment(
     write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -40,6 +40,7 @@ def test_long_cells_are_cut_in_tables_only() -> None:
         ("2025-11-11", datetime(2025, 11, 11, tzinfo=UTC)),
         ("2025-11-11T10:00:00+01:00", datetime(2025, 11, 11, 9, tzinfo=UTC)),
         ("yesterday", None),
+        ("99999999999d", datetime.min.replace(tzinfo=UTC)),  # before any date: everything
     ],
 )
 def test_parse_since(text: str, expected: datetime | None) -> None:
