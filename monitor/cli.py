@@ -307,6 +307,8 @@ def feeds(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
     rows = _open_store(ctx, config_file).feeds_report()
     for row in rows:
         row["official"], row["active"] = bool(row["official"]), bool(row["active"])
+        if not row["active"] and _fmt(fmt) == "table":  # removed from the config: never polled again
+            row["next_poll"] = "(removed)"
     _print(rows, fmt, ["name", "status", "last_polled", "next_poll", "failures", "items", "last_error"])
 
 

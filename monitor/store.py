@@ -1086,6 +1086,8 @@ def _refuse_foreign_file(path: Path, *, create: bool) -> None:
         raise ForeignDatabaseError(f"{path}: is a folder, not a database file; fix `database` in the config")
     with path.open("rb") as f:
         header = f.read(len(_SQLITE_HEADER))
+    if not header and not create:  # an empty file (touched, or a failed copy): no data to read
+        raise StorageError(f"{path}: empty, no database yet; run `monitor run --once` first")
     if header and header != _SQLITE_HEADER:
         raise ForeignDatabaseError(
             f"{path}: not an SQLite file; refusing to overwrite it. Choose another `database` path"

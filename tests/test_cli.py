@@ -101,6 +101,12 @@ def test_reading_before_any_run_exits_1_with_a_reason(write_config: Callable[[st
     result = run("items", "--config", str(path))
     assert result.exit_code == 1
     assert result.output.strip().endswith("run `monitor run --once` first")
+    empty = path.parent / "m.db"
+    empty.touch()  # an empty file is no database either, and reading must not make it one
+    result = run("items", "--config", str(path))
+    assert result.exit_code == 1
+    assert "empty, no database yet" in result.output
+    assert empty.stat().st_size == 0
 
 
 def test_a_foreign_database_is_refused(write_config: Callable[[str], Path], tmp_path: Path) -> None:

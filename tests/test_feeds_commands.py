@@ -211,6 +211,12 @@ def test_remove_keeps_comments_and_stored_items(server: FeedServer, config: Path
     assert_lines_kept(CONFIG, config.read_text(encoding="utf-8"))
     again = json.loads(run("items", "--json", "--feed", "Example News", "--config", str(config)).output)
     assert [item["id"] for item in again] == [item["id"] for item in stored]
+    assert run("run", "--once", "--config", str(config)).exit_code == 0
+    table = run("feeds", "--config", str(config)).output.splitlines()
+    removed = next(line for line in table if line.startswith("Example News"))
+    assert "(removed)" in removed  # not a next poll that will never come
+    listed = {r["name"]: r for r in json.loads(run("feeds", "--json", "--config", str(config)).output)}
+    assert listed["Example News"]["active"] is False
 
     result = run("feeds", "remove", "Nope", "--config", str(config))
     assert result.exit_code == 2
