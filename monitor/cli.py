@@ -344,6 +344,8 @@ def alerts(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
     rows = _open_store(ctx, config_file).alerts()
     for row in rows:
         row["evidence"] = json.loads(row["evidence"] or "[]")
+        if _fmt(fmt) == "table":  # people look for each delivery's state (`dead`: replay it)
+            row["deliveries"] = ", ".join(f"{d['kind']} {d['state']}" for d in row["deliveries"])
     _print(rows, fmt, ["id", "created", "watch", "speaker", "stance", "item", "sources", "deliveries"])
 
 

@@ -340,5 +340,8 @@ def test_a_story_updated_in_place_to_report_the_statement_alerts_once(
         assert receiver.requests[0].payload["data"]["speaker"] == "Yann LeCun"
         (alert,) = json.loads(monitor("alerts", "--json", config=config).stdout)
         assert alert["stance"] == "confirms"
+        assert [d["state"] for d in alert["deliveries"]] == ["delivered"]
+        table = monitor("alerts", config=config).stdout.splitlines()
+        assert table[2].endswith("webhook delivered")  # the state, not JSON cut at 70 characters
         (item,) = json.loads(monitor("items", "--json", config=config).stdout)
         assert item["earlier_versions"] == 2  # the "sources say" headline and the first statement
