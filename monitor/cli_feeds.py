@@ -31,7 +31,8 @@ def _config_path(ctx: click.Context, option: str | None) -> Path:
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and (problem := subscribe.interval_problem(value)):
+    # The config's own check: `feeds add` refuses exactly what the config file would.
+    if value is not None and (problem := config_module.interval_problem(value)):
         raise click.BadParameter(problem)
     return value
 

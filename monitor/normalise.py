@@ -24,7 +24,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import ftfy
 
-from monitor.types import Item, RawEntry
+from monitor.types import KEY_TIEBREAK, Item, RawEntry
 
 __all__ = [
     "EARLIEST_DATE",
@@ -294,13 +294,12 @@ def other_key(item: Item) -> str:
     now has one of `distinct_keys`' (or `recycled_key`'s) keys, or that key when it now has
     its identity's own. A document shows an entry beside a namesake, the next one alone, or
     the reverse; the writer looks up both so that the entry is stored once."""
-    base, tiebroken, _ = item.key.rpartition(" ~")
+    base, tiebroken, _ = item.key.rpartition(KEY_TIEBREAK)
     return base if tiebroken else _tiebroken(item.key, _title_and_date(item))
 
 
 def _tiebroken(key: str, tiebreak: str) -> str:
-    # `Store.find_recycled` finds these keys by the prefix "{key} ~".
-    return f"{key} ~{tiebreak}"
+    return f"{key}{KEY_TIEBREAK}{tiebreak}"  # `Store.find_recycled` finds them by the prefix
 
 
 def _title_and_date(item: Item) -> str:

@@ -39,7 +39,16 @@ from monitor.config import Config
 from monitor.exceptions import FeedError
 from monitor.prepare import Deciders, Prepared, init_worker, parse_items
 from monitor.store import Delivery, Store
-from monitor.types import Channel, FeedConfig, FeedState, FetchResult, Item, Statement, Validators
+from monitor.types import (
+    KEY_TIEBREAK,
+    Channel,
+    FeedConfig,
+    FeedState,
+    FetchResult,
+    Item,
+    Statement,
+    Validators,
+)
 
 __all__ = [
     "Deciders",
@@ -154,7 +163,8 @@ def _stored_as(prepared: Prepared, known: Known) -> tuple[Prepared, tuple[int, s
     item = prepared.item
     other = normalise.other_key(item)
     stored = known.get((item.feed, other))
-    if stored is None or not (other.startswith(f"{item.key} ~") or stored[1] == item.fingerprint):
+    beside_namesake = KEY_TIEBREAK not in item.key  # then `other` is the key it had there
+    if stored is None or not (beside_namesake or stored[1] == item.fingerprint):
         return None
     return replace(prepared, item=replace(item, key=other)), stored
 

@@ -28,12 +28,13 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 from monitor.exceptions import ForeignDatabaseError, StorageError
 from monitor.types import (
+    KEY_TIEBREAK,
     Candidate,
     Channel,
     FeedConfig,
@@ -43,6 +44,8 @@ from monitor.types import (
     Statement,
     Validators,
 )
+
+T = TypeVar("T")
 
 __all__ = [
     "APPLICATION_ID",
@@ -528,8 +531,7 @@ class Store:
     def find_items(self, feed: str, keys: Sequence[str]) -> dict[str, tuple[int, str | None]]:
         """key → (id, fingerprint) for the entries of `feed` already stored, in one query."""
         found: dict[str, tuple[int, str | None]] = {}
-        for start in range(0, len(keys), 500):  # well under SQLite's limit on parameters
-            chunk = keys[start : start + 500]
+        for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
                 f"SELECT key, id, fingerprint FROM items WHERE feed = ? AND key IN ({marks})", [feed, *chunk]
@@ -547,11 +549,13 @@ class Store:
     def find_recycled(self, feed: str, key: str, limit: int) -> list[tuple[int, str | None]]:
         """(id, fingerprint) of the newest `limit` entries of `feed` stored under a key made
         from `key` ("{key} ~…": `normalise.recycled_key`, `distinct_keys`), newest first."""
-        # A range on the (feed, key) index rather than LIKE, whose wildcards a key may hold.
+        # A range on the (feed, key) index rather than LIKE, whose wildcards a key may hold:
+        # every key that starts with the prefix sorts between it and its last character + 1.
+        prefix = f"{key}{KEY_TIEBREAK}"
         rows = self.conn.execute(
             "SELECT id, fingerprint FROM items WHERE feed = ? AND key > ? AND key < ?"
             " ORDER BY id DESC LIMIT ?",
-            [feed, f"{key} ~", f"{key} \x7f", limit],
+            [feed, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), limit],
         )
         return [(r[0], r[1]) for r in rows]
 
@@ -944,8 +948,7 @@ class Store:
         """The texts items had before their edits, oldest first, by item id; an item never
         edited is not in it."""
         found: dict[int, list[dict[str, Any]]] = {}
-        for start in range(0, len(item_ids), 500):  # well under SQLite's limit on parameters
-            chunk = item_ids[start : start + 500]
+        for chunk in _chunks(item_ids):
             rows = self._rows(
                 "SELECT item, title, summary, link, published, replaced FROM item_versions"
                 f" WHERE item IN ({','.join('?' * len(chunk))}) ORDER BY id",
@@ -1096,6 +1099,12 @@ def _refuse_foreign_file(path: Path, *, create: bool) -> None:
 
 def _time_or_none(value: datetime | None) -> str | None:
     return format_time(value) if value else None
+
+
+def _chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """`values` in slices of `size`: well under SQLite's limit on a statement's parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _statement_json(statement: Statement | None) -> str | None:

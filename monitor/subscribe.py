@@ -37,7 +37,6 @@ __all__ = [
     "Probe",
     "add_feed",
     "import_feeds",
-    "interval_problem",
     "probe",
     "probe_all",
 ]
@@ -72,12 +71,6 @@ class Outcome:
     url: str
     status: Status
     reason: str = ""
-
-
-def interval_problem(text: str) -> str | None:
-    """Why `text` is no valid feed interval, or None when it is one: as the config's check
-    says it, so `feeds add --interval` refuses exactly what the config file would."""
-    return config_module.interval_problem(text)
 
 
 # --- probing ---------------------------------------------------------------------------

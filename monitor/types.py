@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 __all__ = [
+    "KEY_TIEBREAK",
     "AlertDecision",
     "Candidate",
     "Channel",
@@ -137,13 +138,20 @@ class ParsedFeed:
     warnings: tuple[str, ...] = ()
 
 
+# Between an entry's identity and the digest that tells it from another entry of the same
+# identity: normalise makes such keys, the store finds them by this prefix.
+KEY_TIEBREAK = " ~"
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One normalised entry of one feed; from normalise to the store and the deciders.
 
     `key` is the stable identity within the feed: guid, else canonical link, else a hash
-    of title and date. `published` is aware UTC; when the feed gave no usable date it is
-    the first-seen time and `date_note` says why ("missing", "unparseable: …", "in the future", …).
+    of title and date; followed by `KEY_TIEBREAK` and a digest for an entry that shares
+    its identity with another (see `normalise.distinct_keys`). `published` is aware UTC;
+    when the feed gave no usable date it is the first-seen time and `date_note` says why
+    ("missing", "unparseable: …", "in the future", …).
     `fingerprint` hashes title and summary, so an edit under the same guid is noticed.
     """
 
