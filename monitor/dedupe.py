@@ -78,6 +78,7 @@ __all__ = [
     "SeedMatch",
     "boilerplate",
     "decide",
+    "edited_entry",
     "features",
     "is_revision",
     "normalise_text",
@@ -910,6 +911,22 @@ def is_revision(item: Item, feats: Features, stored: Candidate) -> bool:
     if item.canonical_link == stored.canonical_link and not _home_page(item.canonical_link):
         return True
     return _same_article(item, feats, stored, by_link=False) is not None
+
+
+def edited_entry(item: Item, feats: Features, entries: Sequence[Candidate]) -> Candidate | None:
+    """Which of `entries`, articles its feed gave `item`'s identity, `item` is an edit of,
+    if any (`entries` newest first; `item`'s text is none of theirs).
+
+    Articles sharing an identity often share a page as well (a blog's posts of one day
+    under the day's URL), so the link, which settles `is_revision` for one stored entry,
+    cannot tell them apart: the text decides first (the same article by the duplicate
+    test), the link only when it matches one of them alone. Unsure: another article.
+    """
+    same_text = [e for e in entries if _same_article(item, feats, e, by_link=False) is not None]
+    if same_text:
+        return same_text[0]
+    by_link = [e for e in entries if is_revision(item, feats, e)]
+    return by_link[0] if len(by_link) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,6 +221,8 @@ class Processor:
         stored = known.get((item.feed, item.key))
         if stored is None and (earlier := _stored_as(prepared, known)) is not None:
             prepared, stored = earlier
+        if stored is None and KEY_TIEBREAK not in item.key:
+            stored = self._kept_apart(prepared)
         if stored is None:
             self._new(prepared, known, now, stats)
         elif stored[1] != item.fingerprint:
@@ -291,14 +293,30 @@ class Processor:
         exact = known.get((item.feed, item.key)) or self.store.find_item(item.feed, item.key)
         if exact is not None:
             return exact
-        earlier = self.store.find_recycled(item.feed, identity, RECYCLED_LOOKBACK)
+        return self._among(item, features, self.store.find_recycled(item.feed, identity, RECYCLED_LOOKBACK))
+
+    def _kept_apart(self, prepared: Prepared) -> tuple[int, str | None] | None:
+        """The stored entry a new text under a plain identity is, when earlier documents
+        showed that identity on several entries, which were keyed apart by title and date
+        (`distinct_keys`): shown alone now with its headline edited, an entry is under
+        neither of its keys. None (the usual answer: one index probe) if it is new."""
+        item = prepared.item
+        earlier = self.store.find_recycled(item.feed, item.key, RECYCLED_LOOKBACK)
+        if not earlier:
+            return None
+        return self._among(item, dedupe.unpack(prepared.packed, item), earlier)
+
+    def _among(
+        self, item: Item, features: dedupe.Features, earlier: Sequence[tuple[int, str | None]]
+    ) -> tuple[int, str | None] | None:
+        """Which of the `earlier` entries under `item`'s identity it is: the one with its
+        text, else the one it is an edit of (`dedupe.edited_entry`), else None."""
         for item_id, fingerprint in earlier:
             if fingerprint == item.fingerprint:
                 return item_id, fingerprint
-        for item_id, fingerprint in earlier:
-            if dedupe.is_revision(item, features, self.store.candidate(item_id)):
-                return item_id, fingerprint
-        return None
+        fingerprints = dict(earlier)
+        edited = dedupe.edited_entry(item, features, [self.store.candidate(i) for i in fingerprints])
+        return None if edited is None else (edited.id, fingerprints[edited.id])
 
     def _edit(
         self, prepared: Prepared, item_id: int, features: dedupe.Features, now: datetime, stats: RunStats

@@ -297,6 +297,27 @@ def test_without_links_a_new_text_under_a_guid_is_an_edit_unless_one_side_gained
     assert not dedupe.is_revision(linked, features(linked, seeds), _candidate(linkless, 1))
 
 
+def test_of_entries_sharing_a_guid_and_a_page_the_text_tells_which_one_was_edited(
+    seeds: SeedIndex,
+) -> None:
+    day = "https://blog.example/2017/06/25.html"  # a blog's posts of one day: one guid, one page
+    morning = _item("Good morning", "Good morning, Internet.", link=day)
+    dropbox = _item("Dropbox could be king", "In 2015 I wrote about Dropbox.", link=day)
+    entries = [_candidate(dropbox, 2), _candidate(morning, 1)]  # newest first
+    edited = replace(morning, title="Good morning!")
+    found = dedupe.edited_entry(edited, features(edited, seeds), entries)
+    assert found is not None
+    assert found.id == 1  # not the newest one, whose link is as good
+    third = _item("A new post", "Something else entirely.", link=day)
+    assert dedupe.edited_entry(third, features(third, seeds), entries) is None  # unsure: new
+    # a link matching one of them alone settles it, as for a single stored entry
+    rewritten = replace(third, link="https://blog.example/d", canonical_link="https://blog.example/d")
+    linked = [_candidate(replace(dropbox, link=rewritten.link, canonical_link=rewritten.link), 2)]
+    found = dedupe.edited_entry(rewritten, features(rewritten, seeds), [*linked, entries[1]])
+    assert found is not None
+    assert found.id == 2
+
+
 def test_a_rehash_in_new_words_gets_the_seed(seeds: SeedIndex) -> None:
     item = _item(
         "Deep learning pioneer LeCun may quit Meta to chase world models",

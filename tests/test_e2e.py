@@ -212,6 +212,27 @@ def test_an_entry_keyed_beside_a_namesake_is_found_again_when_shown_alone_and_th
         assert len(json.loads(monitor("items", "--json", config=config).stdout)) == 2
 
 
+def test_an_entry_keyed_beside_a_namesake_then_shown_alone_and_edited_is_an_edit(
+    write_config: Callable[[str], Path],
+) -> None:
+    """Two entries under one guid (and one link: the day's page) are keyed by title and
+    date; the next document shows one alone with its headline edited, under neither key:
+    it is that entry edited, not a third item, and the other keeps its text."""
+    both = _shared_guid_feed()
+    morning_only = both[: both.index(b"<item>")] + both[both.index(b"<item><title>Good") :]
+    edited = morning_only.replace(b"<title>Good morning</title>", b"<title>Good morning!</title>")
+    with FeedServer() as server:
+        server.put("/s.xml", both)
+        config = write_config(f'database = "e2e.db"\n[[feeds]]\nname = "s"\nurl = "{server.url("/s.xml")}"\n')
+        monitor("run", "--once", config=config)
+        server.put("/s.xml", edited)
+        polled = monitor("run", "--once", config=config)
+        assert "0 new items, 1 updated" in polled.stderr, polled.stderr  # before: 1 new, 0 updated
+        assert "0 new items, 0 updated" in monitor("run", "--once", config=config).stderr  # found again
+        items = json.loads(monitor("items", "--json", config=config).stdout)
+        assert sorted(i["title"] for i in items) == ["Dropbox could be king", "Good morning!"]
+
+
 def _wire(
     title: str,
     summary: str,
