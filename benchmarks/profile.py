@@ -1,6 +1,10 @@
-"""Profile the monitor's first poll with py-spy (parse workers included) and summarise it.
+"""Profile the monitor's polls with py-spy (parse workers included) and summarise them.
 
 python -m benchmarks.profile --feeds 100 --items 50 [--out prof.txt] [--rate 200]
+python -m benchmarks.profile --feeds 1000 --items 2 --phases first,304,304,304,304,304
+
+The first poll by default; with few items the first poll is short and repeated 304 polls
+dominate the samples (py-spy cannot profile one phase of a run alone).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--out", default="prof.txt")
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    parser.add_argument("--phases", default="first", help="as benchmarks.contenders takes them")
     args = parser.parse_args()
     with FarmServer(Farm(feeds=args.feeds, items=args.items, hosts=16)) as server:
         command = [
@@ -31,7 +36,7 @@ def main() -> None:
             "--feeds",
             str(args.feeds),
             "--phases",
-            "first",
+            args.phases,
         ]
         subprocess.run(
             ["py-spy", "record", "-f", "raw", "-o", args.out, "-s", "-r", str(args.rate), "--", *command],

@@ -249,3 +249,33 @@ def test_a_pool_unused_for_the_keepalive_is_closed_at_the_next_request() -> None
             assert port_of(a) in server.closed  # a's pool: closed though a was not asked again
 
     asyncio.run(main())
+
+
+def test_a_304_and_a_redirect_leave_their_connection_open_for_the_next_request() -> None:
+    """httpcore keeps a connection only once its response was read to the end: unread, a
+    304 (and a redirect) cost a new connection at every poll."""
+    connections: list[list[str]] = []
+    moved = b"<p>Moved</p>"
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        paths: list[str] = []
+        connections.append(paths)
+        while True:
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            paths.append(path := head.split(" ")[1])
+            if path == "/old.xml":
+                writer.write(
+                    b"HTTP/1.1 301 Moved Permanently\r\nLocation: /feed.xml\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(moved), moved)
+                )
+            else:
+                writer.write(b'HTTP/1.1 304 Not Modified\r\nETag: "e"\r\n\r\n')
+
+    async def main() -> list[int]:
+        async with serve(answer) as url, Fetcher(limits=LIMITS) as fetcher:
+            old = url.replace("/feed.xml", "/old.xml")
+            results = [await fetcher.fetch(u, Validators(etag='"e"')) for u in (url, url, old, url)]
+        return [r.status for r in results]
+
+    assert asyncio.run(main()) == [304, 304, 304, 304]
+    assert connections == [["/feed.xml", "/feed.xml", "/old.xml", "/feed.xml", "/feed.xml"]]
