@@ -16,7 +16,6 @@ are stored, and peak RSS stays under PEAK_MIB.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import ssl
 import subprocess
@@ -39,7 +38,14 @@ from monitor.pipeline import Deciders, Poller, parse_items
 from monitor.store import Store
 from monitor.types import FeedConfig
 from monitor.watch import shipped_watch
-from tests.hostile import FifoWatch, HostileServer, billion_laughs, external_entity, quadratic_blowup
+from tests.hostile import (
+    FifoWatch,
+    HostileServer,
+    billion_laughs,
+    external_entity,
+    quadratic_blowup,
+    self_signed,
+)
 
 DECIDERS = Deciders.build([shipped_watch()])  # what a poll decides with, as in the daemon
 
@@ -366,41 +372,6 @@ def test_a_failing_feed_backs_off_and_recovers_when_the_server_does(farm: Farm) 
 # ─── TLS ────────────────────────────────────────────────────────────────────────────
 
 
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made with `cryptography` (a test dependency)."""
-    import ipaddress  # noqa: PLC0415
-
-    from cryptography import x509  # noqa: PLC0415
-    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
-    from cryptography.x509.oid import NameOID  # noqa: PLC0415
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    start = dt.datetime.now(UTC) - timedelta(days=1)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
-
-
 class _TLSFeed(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         body = rss("TLS", [{"guid": "t", "title": "Never seen", "link": "https://x.example/t"}])
@@ -414,7 +385,7 @@ class _TLSFeed(BaseHTTPRequestHandler):
 
 
 def test_a_self_signed_certificate_is_a_tls_failure(farm: Farm, tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _TLSFeed)
