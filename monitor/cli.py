@@ -429,10 +429,14 @@ def notify_test(ctx: click.Context, config_file: str | None) -> None:
 @config_option
 @click.pass_context
 def check_config(ctx: click.Context, config_file: str | None) -> None:
-    """Validate the config and report every problem at once (exit 2 if any)."""
+    """Validate the config and report every problem at once (exit 2 if any).
+
+    The `database` path is checked as `run` checks it: a folder or a file that is not
+    SQLite there is a problem; nothing is created or changed.
+    """
     path = config_module.config_path(config_file or ctx.obj.get("config"))
     try:
-        config = config_module.load(path)
+        config = config_module.load(path, check_database=True)
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)

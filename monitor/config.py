@@ -25,8 +25,9 @@ from urllib.parse import urlsplit
 
 from monitor import deliver
 from monitor import notify as notify_module
-from monitor.exceptions import ConfigError, ConfigProblem
+from monitor.exceptions import ConfigError, ConfigProblem, StorageError
 from monitor.schedule import MAX_INTERVAL, MIN_INTERVAL
+from monitor.store import refuse_foreign_file
 from monitor.types import Channel, FeedConfig, WebhookConfig
 from monitor.watch import Seed, Watch, load_seeds, load_watch, shipped_watch
 
@@ -88,13 +89,17 @@ def config_path(option: str | None) -> Path:
     return DEFAULT_CONFIG
 
 
-def load(path: Path, *, secrets: bool = True) -> Config:
+def load(path: Path, *, secrets: bool = True, check_database: bool = False) -> Config:
     """Read and validate `path`; raise ConfigError listing every problem.
 
     secrets=False is for the commands that read the store or edit the feeds: they must
     work in a shell that lacks the daemon's environment (its secrets live in a systemd
     EnvironmentFile), so the variables named by `secret_env` and `url_env` are not read.
     Everything else, a secret written in the file included, is checked as always.
+
+    check_database=True (`monitor check-config`) also reports an existing `database` that
+    `run` would refuse: a folder, or a file that is not SQLite. The other commands leave
+    that to the store, which says the same when it opens the file (exit 1, not 2).
     """
     source = str(path)
     try:
@@ -108,7 +113,7 @@ def load(path: Path, *, secrets: bool = True) -> Config:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [ConfigProblem("", f"not valid TOML: {e}")]) from e
     problems: list[ConfigProblem] = []
-    config = _build(raw, path.resolve().parent, problems, secrets=secrets)
+    config = _build(raw, path.resolve().parent, problems, secrets=secrets, check_database=check_database)
     if problems:
         raise ConfigError(source, problems)
     return dataclasses.replace(config, source=path)
@@ -126,9 +131,11 @@ def parse_duration(text: str) -> timedelta | None:
         return timedelta.max
 
 
-def _build(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem], *, secrets: bool) -> Config:
+def _build(
+    raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem], *, secrets: bool, check_database: bool
+) -> Config:
     _unknown_keys(raw, _TOP_KEYS, "", problems)
-    database = _database(raw.get("database", "monitor.db"), base, problems)
+    database = _database(raw.get("database", "monitor.db"), base, problems, check_file=check_database)
     feeds = _feeds(raw.get("feeds", []), problems)
     webhooks = _webhooks(raw.get("webhooks", []), problems, read_env=secrets)
     notify = _notify(raw.get("notify", []), problems, read_env=secrets)
@@ -144,7 +151,7 @@ def _unknown_keys(
         problems.append(ConfigProblem(f"{prefix}{key}", f"unknown key; expected one of: {expected}"))
 
 
-def _database(value: Any, base: Path, problems: list[ConfigProblem]) -> Path:
+def _database(value: Any, base: Path, problems: list[ConfigProblem], *, check_file: bool) -> Path:
     if not isinstance(value, str) or not value.strip():
         problems.append(
             ConfigProblem("database", f'{value!r} is not a file path; expected a string such as "monitor.db"')
@@ -159,6 +166,11 @@ def _database(value: Any, base: Path, problems: list[ConfigProblem]) -> Path:
         )
     elif not os.access(path.parent, os.W_OK):
         problems.append(ConfigProblem("database", f"{value!r}: folder {path.parent} is not writable"))
+    elif check_file:
+        try:
+            refuse_foreign_file(path)  # the store's own check: the same refusal, the same words
+        except StorageError as e:
+            problems.append(ConfigProblem("database", str(e)))
     return path
 
 

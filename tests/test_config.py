@@ -87,6 +87,21 @@ url = "https://hooks.example/2"
     assert "not-a-secret" not in joined  # secrets are never echoed
 
 
+def test_check_database_reports_what_the_store_would_refuse(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    path = write_config('database = "m.db"\n')
+    (tmp_path / "m.db").write_bytes(b"PK\x03\x04 a zip file")
+    assert config.load(path).database == tmp_path / "m.db"  # `run` leaves it to the store (exit 1)
+    with pytest.raises(ConfigError) as info:
+        config.load(path, check_database=True)
+    assert [str(p) for p in info.value.problems] == [
+        f"database: {tmp_path / 'm.db'}: not an SQLite file; refusing to overwrite it. "
+        "Choose another `database` path"
+    ]
+    assert (tmp_path / "m.db").read_bytes() == b"PK\x03\x04 a zip file"
+
+
 @pytest.mark.parametrize(
     "interval", ['"99999999999999d"', '"31d"', "99999999999999999999999999", "-99999999999999999999999"]
 )
