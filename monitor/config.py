@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from monitor import deliver
 from monitor import notify as notify_module
 from monitor.exceptions import ConfigError, ConfigProblem, StorageError
+from monitor.normalise import canonical_link
 from monitor.schedule import MAX_INTERVAL, MIN_INTERVAL
 from monitor.store import refuse_foreign_file
 from monitor.types import Channel, FeedConfig, WebhookConfig
@@ -37,6 +38,7 @@ __all__ = [
     "MIN_INTERVAL",
     "Config",
     "config_path",
+    "feed_url_key",
     "interval_problem",
     "load",
     "parse_duration",
@@ -190,9 +192,17 @@ def _tables(value: Any, key: str, problems: list[ConfigProblem]) -> list[tuple[s
     return tables
 
 
+def feed_url_key(url: str) -> str:
+    """What two feed URLs share when they are the same feed: the canonical link (scheme and
+    host case, default port, fragment and tracking parameters dropped; the path is kept, as
+    servers may treat it case-sensitively). `monitor feeds add` and this file agree on it."""
+    return canonical_link(url) or url.strip()
+
+
 def _feeds(value: Any, problems: list[ConfigProblem]) -> tuple[FeedConfig, ...]:
     feeds: list[FeedConfig] = []
     seen: dict[str, str] = {}
+    first_at: dict[str, tuple[str, FeedConfig]] = {}  # feed_url_key → the first feed there
     for where, table in _tables(value, "feeds", problems):
         _unknown_keys(table, _FEED_KEYS, f"{where}.", problems)
         name = _string(table, "name", where, problems)
@@ -207,8 +217,23 @@ def _feeds(value: Any, problems: list[ConfigProblem]) -> tuple[FeedConfig, ...]:
             )
         elif name:
             seen[name] = where
-        feeds.append(FeedConfig(name=name, url=url, official=official, interval=interval))
+        feed = FeedConfig(name=name, url=url, official=official, interval=interval)
+        if url and (first := first_at.get(key := feed_url_key(url))) is not None:
+            # Polled twice, stored twice, every item a copy of its twin: one of them is a mistake.
+            problems.append(_same_url(where, feed, *first))
+        elif url:
+            first_at[key] = (where, feed)
+        feeds.append(feed)
     return tuple(feeds)
+
+
+def _same_url(where: str, feed: FeedConfig, first_where: str, first: FeedConfig) -> ConfigProblem:
+    return ConfigProblem(
+        f"{where}.url",
+        f"{feed.url!r} of feed {feed.name!r} is the URL of {first_where} {first.name!r} ({first.url!r}) "
+        "once canonicalised (scheme and host case, default port, fragment and tracking parameters "
+        "ignored, as `monitor feeds add` does); delete one of the two [[feeds]] tables",
+    )
 
 
 def _webhooks(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tuple[WebhookConfig, ...]:

@@ -87,6 +87,14 @@ CONFIG_MISTAKES: dict[str, Case] = {
         ("feeds[1].name: 'A' is already the name of feeds[0]", "unique"),
         GOOD_FEED + GOOD_FEED,
     ),
+    "duplicate feed url": Case(
+        ("check-config",),
+        (
+            "feeds[1].url: 'http://127.0.0.1:9/feed#top' of feed 'B' is the URL of feeds[0] 'A'",
+            "delete one of the two [[feeds]] tables",
+        ),
+        GOOD_FEED + '[[feeds]]\nname = "B"\nurl = "http://127.0.0.1:9/feed#top"\n',
+    ),
     "database folder missing": Case(
         ("run", "--once"),
         ("database: 'no/such/dir/m.db'", "does not exist; create it or fix the path"),
