@@ -959,6 +959,10 @@ class Store:
                 found.setdefault(row.pop("item"), []).append(row)
         return found
 
+    def feed_names(self) -> list[str]:
+        """Every feed the database knows, by name; a feed removed from the config included."""
+        return [name for (name,) in self.conn.execute("SELECT name FROM feeds ORDER BY name")]
+
     def feeds_report(self) -> list[dict[str, Any]]:
         return self._rows(
             "SELECT f.name, f.url, f.official, f.active, f.last_polled, f.status, f.last_error, f.failures,"
