@@ -20,6 +20,7 @@ import click
 
 from monitor import __version__
 from monitor import config as config_module
+from monitor.config_edit import MAX_NAMES_SHOWN
 from monitor.exceptions import ConfigError, MonitorError
 from monitor.query import Format, item_view, parse_since, render
 from monitor.store import ItemFilter, Store
@@ -247,7 +248,7 @@ def _deliver_now(store: Store, config: config_module.Config) -> tuple[int, int]:
     "--search",
     help='Full-text search over title and summary, texts replaced by edits included (words, "phrases").',
 )
-@click.option("--feed", help="Only items of this feed (its name).")
+@click.option("--feed", help="Only items of this feed (its name; a feed removed from the config too).")
 @click.option("--since", help="Only items published since WHEN: a duration ago (2h, 3d) or an ISO date.")
 @click.option("--story", type=int, help="Only items of this story id (see `monitor stories`).")
 @click.option("--alert", type=int, help="Only items that raised or joined this alert id.")
@@ -276,7 +277,13 @@ def items(
     when = None
     if since is not None and (when := parse_since(since, datetime.now(UTC))) is None:
         raise UsageProblem(f"--since {since!r} is neither a duration (2h, 3d) nor an ISO date (2025-11-11)")
-    store = _open_store(ctx, config_file)
+    config = _load_config(ctx, config_file, secrets=False)
+    store = Store.open(config.database, create=False)
+    # A misspelt name would match nothing and look like a quiet feed. Stored names count
+    # (a removed feed's items stay), and configured ones (not polled yet: truly no items).
+    known = sorted({f.name for f in config.feeds} | set(store.feed_names()))
+    if feed is not None and feed not in known:
+        raise UsageProblem(_unknown_feed(feed, known))
     query = ItemFilter(search=search, feed=feed, since=when, story=story, alert=alert, limit=limit or None)
     rows = [item_view(r) for r in store.items(query)]
     columns = ["id", "published", "feed", "title", "seed", "story", "duplicate_of", "alert"]
@@ -288,6 +295,15 @@ def items(
                 row["versions"] = " / ".join(v["title"] for v in row["versions"])
         columns.append("versions")
     _print(rows, fmt, columns)
+
+
+def _unknown_feed(name: str, known: Sequence[str]) -> str:
+    """Why `--feed NAME` is refused, with the names to choose from (or where they are)."""
+    if not known:
+        return f"--feed {name!r}: no such feed; there are no feeds in the config or the database yet"
+    if len(known) > MAX_NAMES_SHOWN:
+        return f"--feed {name!r}: no such feed; `monitor feeds` and the config list the {len(known)} feeds"
+    return f"--feed {name!r}: no such feed; the feeds are: " + ", ".join(repr(n) for n in known)
 
 
 @cli.group(invoke_without_command=True)
@@ -429,10 +445,14 @@ def notify_test(ctx: click.Context, config_file: str | None) -> None:
 @config_option
 @click.pass_context
 def check_config(ctx: click.Context, config_file: str | None) -> None:
-    """Validate the config and report every problem at once (exit 2 if any)."""
+    """Validate the config and report every problem at once (exit 2 if any).
+
+    The `database` path is checked as `run` checks it: a folder or a file that is not
+    SQLite there is a problem; nothing is created or changed.
+    """
     path = config_module.config_path(config_file or ctx.obj.get("config"))
     try:
-        config = config_module.load(path)
+        config = config_module.load(path, check_database=True)
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)

@@ -25,8 +25,10 @@ from urllib.parse import urlsplit
 
 from monitor import deliver
 from monitor import notify as notify_module
-from monitor.exceptions import ConfigError, ConfigProblem
+from monitor.exceptions import ConfigError, ConfigProblem, StorageError
+from monitor.normalise import canonical_link
 from monitor.schedule import MAX_INTERVAL, MIN_INTERVAL
+from monitor.store import refuse_foreign_file
 from monitor.types import Channel, FeedConfig, WebhookConfig
 from monitor.watch import Seed, Watch, load_seeds, load_watch, shipped_watch
 
@@ -36,6 +38,7 @@ __all__ = [
     "MIN_INTERVAL",
     "Config",
     "config_path",
+    "feed_url_key",
     "interval_problem",
     "load",
     "parse_duration",
@@ -88,13 +91,17 @@ def config_path(option: str | None) -> Path:
     return DEFAULT_CONFIG
 
 
-def load(path: Path, *, secrets: bool = True) -> Config:
+def load(path: Path, *, secrets: bool = True, check_database: bool = False) -> Config:
     """Read and validate `path`; raise ConfigError listing every problem.
 
     secrets=False is for the commands that read the store or edit the feeds: they must
     work in a shell that lacks the daemon's environment (its secrets live in a systemd
     EnvironmentFile), so the variables named by `secret_env` and `url_env` are not read.
     Everything else, a secret written in the file included, is checked as always.
+
+    check_database=True (`monitor check-config`) also reports an existing `database` that
+    `run` would refuse: a folder, or a file that is not SQLite. The other commands leave
+    that to the store, which says the same when it opens the file (exit 1, not 2).
     """
     source = str(path)
     try:
@@ -108,7 +115,7 @@ def load(path: Path, *, secrets: bool = True) -> Config:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(source, [ConfigProblem("", f"not valid TOML: {e}")]) from e
     problems: list[ConfigProblem] = []
-    config = _build(raw, path.resolve().parent, problems, secrets=secrets)
+    config = _build(raw, path.resolve().parent, problems, secrets=secrets, check_database=check_database)
     if problems:
         raise ConfigError(source, problems)
     return dataclasses.replace(config, source=path)
@@ -126,9 +133,11 @@ def parse_duration(text: str) -> timedelta | None:
         return timedelta.max
 
 
-def _build(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem], *, secrets: bool) -> Config:
+def _build(
+    raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem], *, secrets: bool, check_database: bool
+) -> Config:
     _unknown_keys(raw, _TOP_KEYS, "", problems)
-    database = _database(raw.get("database", "monitor.db"), base, problems)
+    database = _database(raw.get("database", "monitor.db"), base, problems, check_file=check_database)
     feeds = _feeds(raw.get("feeds", []), problems)
     webhooks = _webhooks(raw.get("webhooks", []), problems, read_env=secrets)
     notify = _notify(raw.get("notify", []), problems, read_env=secrets)
@@ -144,7 +153,7 @@ def _unknown_keys(
         problems.append(ConfigProblem(f"{prefix}{key}", f"unknown key; expected one of: {expected}"))
 
 
-def _database(value: Any, base: Path, problems: list[ConfigProblem]) -> Path:
+def _database(value: Any, base: Path, problems: list[ConfigProblem], *, check_file: bool) -> Path:
     if not isinstance(value, str) or not value.strip():
         problems.append(
             ConfigProblem("database", f'{value!r} is not a file path; expected a string such as "monitor.db"')
@@ -159,6 +168,11 @@ def _database(value: Any, base: Path, problems: list[ConfigProblem]) -> Path:
         )
     elif not os.access(path.parent, os.W_OK):
         problems.append(ConfigProblem("database", f"{value!r}: folder {path.parent} is not writable"))
+    elif check_file:
+        try:
+            refuse_foreign_file(path)  # the store's own check: the same refusal, the same words
+        except StorageError as e:
+            problems.append(ConfigProblem("database", str(e)))
     return path
 
 
@@ -178,9 +192,17 @@ def _tables(value: Any, key: str, problems: list[ConfigProblem]) -> list[tuple[s
     return tables
 
 
+def feed_url_key(url: str) -> str:
+    """What two feed URLs share when they are the same feed: the canonical link (scheme and
+    host case, default port, fragment and tracking parameters dropped; the path is kept, as
+    servers may treat it case-sensitively). `monitor feeds add` and this file agree on it."""
+    return canonical_link(url) or url.strip()
+
+
 def _feeds(value: Any, problems: list[ConfigProblem]) -> tuple[FeedConfig, ...]:
     feeds: list[FeedConfig] = []
     seen: dict[str, str] = {}
+    first_at: dict[str, tuple[str, FeedConfig]] = {}  # feed_url_key → the first feed there
     for where, table in _tables(value, "feeds", problems):
         _unknown_keys(table, _FEED_KEYS, f"{where}.", problems)
         name = _string(table, "name", where, problems)
@@ -195,8 +217,23 @@ def _feeds(value: Any, problems: list[ConfigProblem]) -> tuple[FeedConfig, ...]:
             )
         elif name:
             seen[name] = where
-        feeds.append(FeedConfig(name=name, url=url, official=official, interval=interval))
+        feed = FeedConfig(name=name, url=url, official=official, interval=interval)
+        if url and (first := first_at.get(key := feed_url_key(url))) is not None:
+            # Polled twice, stored twice, every item a copy of its twin: one of them is a mistake.
+            problems.append(_same_url(where, feed, *first))
+        elif url:
+            first_at[key] = (where, feed)
+        feeds.append(feed)
     return tuple(feeds)
+
+
+def _same_url(where: str, feed: FeedConfig, first_where: str, first: FeedConfig) -> ConfigProblem:
+    return ConfigProblem(
+        f"{where}.url",
+        f"{feed.url!r} of feed {feed.name!r} is the URL of {first_where} {first.name!r} ({first.url!r}) "
+        "once canonicalised (scheme and host case, default port, fragment and tracking parameters "
+        "ignored, as `monitor feeds add` does); delete one of the two [[feeds]] tables",
+    )
 
 
 def _webhooks(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tuple[WebhookConfig, ...]:

@@ -33,7 +33,6 @@ from tomlkit.items import AoT, Comment, Item, Key, Table, Whitespace
 
 from monitor import config as config_module
 from monitor.exceptions import ConfigError, ConfigProblem
-from monitor.normalise import canonical_link
 from monitor.types import FeedConfig
 
 __all__ = ["NewFeed", "add_feeds", "conflicts", "remove_feed", "same_url", "unique_name"]
@@ -56,8 +55,12 @@ class NewFeed:
 
 
 def same_url(a: str, b: str) -> bool:
-    """True when two feed URLs are the same once canonicalised (case, default port, trackers)."""
-    return (canonical_link(a) or a.strip()) == (canonical_link(b) or b.strip())
+    """True when two feed URLs are the same once canonicalised (case, default port, trackers).
+
+    The config's own rule (config.feed_url_key), so `feeds add` refuses exactly the
+    duplicates that `check-config` reports.
+    """
+    return config_module.feed_url_key(a) == config_module.feed_url_key(b)
 
 
 def unique_name(wanted: str, taken: Iterable[str]) -> str:

@@ -54,6 +54,7 @@ __all__ = [
     "Store",
     "format_time",
     "parse_time",
+    "refuse_foreign_file",
 ]
 
 # "MONI" in ASCII: marks a database file as ours (PRAGMA application_id).
@@ -355,7 +356,7 @@ class Store:
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> Store:
         """Open (and migrate) the database at `path`; refuse files that are not ours."""
-        _refuse_foreign_file(path, create=create)
+        refuse_foreign_file(path, create=create)
         try:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -958,6 +959,10 @@ class Store:
                 found.setdefault(row.pop("item"), []).append(row)
         return found
 
+    def feed_names(self) -> list[str]:
+        """Every feed the database knows, by name; a feed removed from the config included."""
+        return [name for (name,) in self.conn.execute("SELECT name FROM feeds ORDER BY name")]
+
     def feeds_report(self) -> list[dict[str, Any]]:
         return self._rows(
             "SELECT f.name, f.url, f.official, f.active, f.last_polled, f.status, f.last_error, f.failures,"
@@ -1079,16 +1084,24 @@ class _CandidateCache:
         self._rows.clear()
 
 
-def _refuse_foreign_file(path: Path, *, create: bool) -> None:
-    """Refuse, before SQLite touches it, a file that is not an SQLite database at all."""
+def refuse_foreign_file(path: Path, *, create: bool = True) -> None:
+    """Refuse, before SQLite touches it, a file that is not an SQLite database at all.
+
+    `Store.open` calls it first; `monitor check-config` calls it too, so that it reports
+    what `run` would refuse in the same words. It reads at most the 16-byte header, and
+    never creates or changes anything.
+    """
     if not path.exists():
         if not create:
             raise StorageError(f"{path}: no database yet; run `monitor run --once` first")
         return
     if path.is_dir():
         raise ForeignDatabaseError(f"{path}: is a folder, not a database file; fix `database` in the config")
-    with path.open("rb") as f:
-        header = f.read(len(_SQLITE_HEADER))
+    try:
+        with path.open("rb") as f:
+            header = f.read(len(_SQLITE_HEADER))
+    except OSError as e:  # no read permission, say: a reason, not a traceback
+        raise StorageError(f"{path}: cannot read it ({e.strerror}); check its permissions") from e
     if not header and not create:  # an empty file (touched, or a failed copy): no data to read
         raise StorageError(f"{path}: empty, no database yet; run `monitor run --once` first")
     if header and header != _SQLITE_HEADER:

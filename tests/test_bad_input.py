@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.store import APPLICATION_ID
+from monitor.store import APPLICATION_ID, Store
 from tests.conftest import SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +86,14 @@ CONFIG_MISTAKES: dict[str, Case] = {
         ("run", "--once"),
         ("feeds[1].name: 'A' is already the name of feeds[0]", "unique"),
         GOOD_FEED + GOOD_FEED,
+    ),
+    "duplicate feed url": Case(
+        ("check-config",),
+        (
+            "feeds[1].url: 'http://127.0.0.1:9/feed#top' of feed 'B' is the URL of feeds[0] 'A'",
+            "delete one of the two [[feeds]] tables",
+        ),
+        GOOD_FEED + '[[feeds]]\nname = "B"\nurl = "http://127.0.0.1:9/feed#top"\n',
     ),
     "database folder missing": Case(
         ("run", "--once"),
@@ -158,6 +166,7 @@ BAD_ARGUMENTS: dict[str, Case] = {
     "since not a time": Case(
         ("items", "--since", "last tuesday"), ("--since 'last tuesday'", "2h, 3d", "2025-11-11")
     ),
+    "unknown feed": Case(("items", "--feed", "Nope"), ("--feed 'Nope': no such feed", "the feeds are: 'A'")),
     "story not a number": Case(("items", "--story", "abc"), ("--story", "'abc' is not a valid integer")),
     "stories limit": Case(("stories", "--limit", "x"), ("--limit", "'x' is not a valid integer")),
     "replay id not a number": Case(("alerts", "replay", "abc"), ("ALERT_ID", "'abc' is not a valid integer")),
@@ -340,3 +349,67 @@ def test_a_folder_at_the_database_path_is_refused(tmp_path: Path) -> None:
     outcome = monitor(("run", "--once"), _write_config(tmp_path, 'database = "m.db"\n'), tmp_path)
     assert outcome.status == 1
     assert "is a folder, not a database file; fix `database` in the config" in outcome.stderr
+
+
+def _monitor_database(path: Path) -> None:
+    Store.open(path).close()
+
+
+# What `check-config` finds at the database path: what it must say (None: ok, exit 0).
+DATABASE_PATHS: dict[str, tuple[Callable[[Path], None] | None, str | None]] = {
+    "a folder": (Path.mkdir, "is a folder, not a database file; fix `database` in the config"),
+    "a text file": (
+        lambda path: path.write_text("notes\n"),
+        "not an SQLite file; refusing to overwrite it. Choose another `database` path",
+    ),
+    "nothing yet": (None, None),  # `run` creates it
+    "an empty file": (Path.touch, None),  # `run` writes its schema into it
+    "a monitor database": (_monitor_database, None),
+}
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Refusal]:
+    jobs = {}
+    for name, (make, _) in DATABASE_PATHS.items():
+        folder = tmp_path_factory.mktemp("checked")
+        if make is not None:
+            make(folder / "m.db")
+        jobs[name] = (("check-config",), _write_config(folder, 'database = "m.db"\n'), folder)
+
+    def contents(folder: Path) -> bytes:
+        database = folder / "m.db"
+        return database.read_bytes() if database.is_file() else b""
+
+    before = {name: contents(folder) for name, (_, _, folder) in jobs.items()}
+    with ThreadPoolExecutor(4) as pool:
+        futures = {name: pool.submit(monitor, *job) for name, job in jobs.items()}
+        outcomes = {name: future.result() for name, future in futures.items()}
+    return {
+        name: Refusal(
+            outcomes[name],
+            folder / "m.db",
+            before[name],
+            contents(folder),
+            sorted(p.name for p in folder.iterdir()),
+        )
+        for name, (_, _, folder) in jobs.items()
+    }
+
+
+@pytest.mark.parametrize("name", list(DATABASE_PATHS))
+def test_check_config_refuses_the_database_paths_run_refuses_and_touches_nothing(
+    checked: dict[str, Refusal], name: str
+) -> None:
+    make, message = DATABASE_PATHS[name]
+    result = checked[name]
+    if message is None:
+        assert result.outcome.status == 0, result.outcome.stderr
+        assert ": ok (" in result.outcome.stdout
+    else:
+        assert result.outcome.status == 2, result.outcome.stderr
+        assert f"database: {result.database}: {message}" in result.outcome.stderr
+        assert "Traceback" not in result.outcome.stderr
+    assert result.after == result.before
+    present = ["monitor.toml"] if make is None else ["m.db", "monitor.toml"]
+    assert result.files == present  # nothing created: no database, no -wal, no -shm

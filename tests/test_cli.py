@@ -77,6 +77,28 @@ def test_bad_arguments_exit_2(write_config: Callable[[str], Path]) -> None:
     assert run("items", "--config", str(path), "--limit", "-3").exit_code == 2
 
 
+def test_an_unknown_feed_is_a_usage_error_naming_the_feeds(write_config: Callable[[str], Path]) -> None:
+    path = write_config('database = "m.db"\n')
+    assert run("run", "--once", "--config", str(path)).exit_code == 0  # a database without feeds
+    result = run("items", "--config", str(path), "--feed", "Reuters")
+    assert result.exit_code == 2, result.output
+    assert "--feed 'Reuters': no such feed; there are no feeds in the config or the database yet" in (
+        result.output
+    )
+    # Configured, not polled yet: a real feed with no items, not a mistake.
+    tables = "".join(f'[[feeds]]\nname = "{n}"\nurl = "https://{n}.example/f"\n' for n in ("b", "a"))
+    path = write_config(f'database = "m.db"\n{tables}')
+    assert json.loads(run("items", "--config", str(path), "--feed", "a", "--json").output) == []
+    result = run("items", "--config", str(path), "--feed", "A", "--json")
+    assert result.exit_code == 2
+    assert "--feed 'A': no such feed; the feeds are: 'a', 'b'" in result.output
+    assert "Usage:" in result.output  # reported as click reports every bad argument
+    many = "".join(f'[[feeds]]\nname = "f{i}"\nurl = "https://f{i}.example/f"\n' for i in range(20))
+    result = run("items", "--config", str(write_config(f'database = "m.db"\n{many}')), "--feed", "g")
+    assert result.exit_code == 2
+    assert "--feed 'g': no such feed; `monitor feeds` and the config list the 20 feeds" in result.output
+
+
 def test_arguments_at_the_edges_get_a_message_not_a_traceback(
     write_config: Callable[[str], Path], tmp_path: Path
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor import config
+from monitor import config, config_edit
 from monitor.exceptions import ConfigError
 from tests.conftest import SECRET
 
@@ -85,6 +85,46 @@ url = "https://hooks.example/2"
         assert text in joined, f"{text!r} not reported in:\n{joined}"
     assert len(found) == len(expected)
     assert "not-a-secret" not in joined  # secrets are never echoed
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("https://example.com/feed", "https://example.com/feed", True),
+        ("https://Example.com/feed", "https://example.com/feed#x", True),  # the audit's pair
+        ("HTTPS://EXAMPLE.COM:443/feed", "https://example.com/feed", True),
+        ("https://example.com/feed?utm_source=x&a=1", "https://example.com/feed?a=1", True),
+        ("https://example.com/Feed", "https://example.com/feed", False),  # paths are case-sensitive
+        ("https://example.com/feed?a=1", "https://example.com/feed?a=2", False),
+        ("http://example.com/feed", "https://example.com/feed", False),
+    ],
+)
+def test_two_feeds_at_the_same_url_are_a_problem_as_for_feeds_add(
+    write_config: Callable[[str], Path], first: str, second: str, same: bool
+) -> None:
+    path = write_config(f'[[feeds]]\nname = "A"\nurl = "{first}"\n[[feeds]]\nname = "B"\nurl = "{second}"\n')
+    assert config_edit.same_url(first, second) is same  # what `monitor feeds add` refuses
+    if not same:
+        assert [f.name for f in config.load(path).feeds] == ["A", "B"]
+        return
+    (found,) = problems(path)
+    assert found.startswith(f"feeds[1].url: {second!r} of feed 'B' is the URL of feeds[0] 'A' ({first!r})")
+    assert found.endswith("delete one of the two [[feeds]] tables")
+
+
+def test_check_database_reports_what_the_store_would_refuse(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    path = write_config('database = "m.db"\n')
+    (tmp_path / "m.db").write_bytes(b"PK\x03\x04 a zip file")
+    assert config.load(path).database == tmp_path / "m.db"  # `run` leaves it to the store (exit 1)
+    with pytest.raises(ConfigError) as info:
+        config.load(path, check_database=True)
+    assert [str(p) for p in info.value.problems] == [
+        f"database: {tmp_path / 'm.db'}: not an SQLite file; refusing to overwrite it. "
+        "Choose another `database` path"
+    ]
+    assert (tmp_path / "m.db").read_bytes() == b"PK\x03\x04 a zip file"
 
 
 @pytest.mark.parametrize(

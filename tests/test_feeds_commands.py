@@ -217,6 +217,9 @@ def test_remove_keeps_comments_and_stored_items(server: FeedServer, config: Path
     assert "(removed)" in removed  # not a next poll that will never come
     listed = {r["name"]: r for r in json.loads(run("feeds", "--json", "--config", str(config)).output)}
     assert listed["Example News"]["active"] is False
+    result = run("items", "--feed", "Example Newz", "--config", str(config))
+    assert result.exit_code == 2  # a typo is not a quiet feed; the removed one is listed too
+    assert "no such feed; the feeds are: 'Example News', 'Wire'" in result.output
 
     result = run("feeds", "remove", "Nope", "--config", str(config))
     assert result.exit_code == 2
