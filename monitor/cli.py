@@ -22,7 +22,16 @@ from monitor import __version__
 from monitor import config as config_module
 from monitor.config_edit import MAX_NAMES_SHOWN
 from monitor.exceptions import ConfigError, MonitorError
-from monitor.query import Format, item_view, parse_since, render
+from monitor.query import (
+    ALERT_FIELDS,
+    FEED_FIELDS,
+    ITEM_FIELDS,
+    STORY_FIELDS,
+    Format,
+    item_view,
+    parse_since,
+    render,
+)
 from monitor.store import ItemFilter, Store
 
 __all__ = ["main"]
@@ -287,6 +296,7 @@ def items(
     query = ItemFilter(search=search, feed=feed, since=when, story=story, alert=alert, limit=limit or None)
     rows = [item_view(r) for r in store.items(query)]
     columns = ["id", "published", "feed", "title", "seed", "story", "duplicate_of", "alert"]
+    fields = list(ITEM_FIELDS)
     if versions:
         earlier = store.item_versions([r["id"] for r in rows])
         for row in rows:
@@ -294,7 +304,8 @@ def items(
             if _fmt(fmt) == "table":  # people read the headlines; programs get every field
                 row["versions"] = " / ".join(v["title"] for v in row["versions"])
         columns.append("versions")
-    _print(rows, fmt, columns)
+        fields.append("versions")
+    _print(rows, fmt, columns, fields)
 
 
 def _unknown_feed(name: str, known: Sequence[str]) -> str:
@@ -325,7 +336,8 @@ def feeds(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
         row["official"], row["active"] = bool(row["official"]), bool(row["active"])
         if not row["active"] and _fmt(fmt) == "table":  # removed from the config: never polled again
             row["next_poll"] = "(removed)"
-    _print(rows, fmt, ["name", "status", "last_polled", "next_poll", "failures", "items", "last_error"])
+    columns = ["name", "status", "last_polled", "next_poll", "failures", "items", "last_error"]
+    _print(rows, fmt, columns, FEED_FIELDS)
 
 
 @cli.command()
@@ -345,7 +357,7 @@ def stories(ctx: click.Context, config_file: str | None, fmt: str | None, limit:
     rows = _open_store(ctx, config_file).stories(limit or None)
     for row in rows:
         row["outlets"] = json.loads(row["outlets"])
-    _print(rows, fmt, ["id", "size", "first", "latest", "title", "outlets"])
+    _print(rows, fmt, ["id", "size", "first", "latest", "title", "outlets"], STORY_FIELDS)
 
 
 @cli.group(invoke_without_command=True)
@@ -362,7 +374,8 @@ def alerts(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
         row["evidence"] = json.loads(row["evidence"] or "[]")
         if _fmt(fmt) == "table":  # people look for each delivery's state (`dead`: replay it)
             row["deliveries"] = ", ".join(f"{d['kind']} {d['state']}" for d in row["deliveries"])
-    _print(rows, fmt, ["id", "created", "watch", "speaker", "stance", "item", "sources", "deliveries"])
+    columns = ["id", "created", "watch", "speaker", "stance", "item", "sources", "deliveries"]
+    _print(rows, fmt, columns, ALERT_FIELDS)
 
 
 @alerts.command()
@@ -485,8 +498,11 @@ def eval_command(ctx: click.Context, config_file: str | None, labels: Path, as_j
     click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if as_json else report.text())
 
 
-def _print(rows: Sequence[dict[str, Any]], fmt: str | None, columns: Sequence[str]) -> None:
-    click.echo(render(rows, _fmt(fmt), columns))
+def _print(
+    rows: Sequence[dict[str, Any]], fmt: str | None, columns: Sequence[str], fields: Sequence[str]
+) -> None:
+    """`columns` for the table; `fields`, every field of a row, head an empty CSV."""
+    click.echo(render(rows, _fmt(fmt), columns, fields))
 
 
 def main() -> None:

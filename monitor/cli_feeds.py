@@ -110,7 +110,8 @@ def import_command(ctx: click.Context, config_file: str | None, file: Path, no_c
 
     Feeds already configured (same URL once canonicalised) are skipped; each new one must
     fetch and parse as a feed unless --no-check. The summary lists what was added,
-    skipped and failed, with reasons; failures do not stop the others.
+    skipped and failed, with reasons, and each feed added under another name because its
+    own was taken; failures do not stop the others.
     """
     try:
         outlines = opml.read(file.read_bytes())
@@ -166,7 +167,13 @@ def _summary(outcomes: Sequence[subscribe.Outcome], file: Path, path: Path) -> N
         err=True,
     )
     for outcome in outcomes:
-        if outcome.status != "added":
+        if outcome.renamed_from:  # added, but not under the name the user will look for
+            click.echo(
+                f"  renamed: {outcome.renamed_from!r} {outcome.url}: the name is taken; "
+                f"added as {outcome.name!r}",
+                err=True,
+            )
+        elif outcome.status != "added":
             label = f"{outcome.name!r} " if outcome.name else ""
             click.echo(f"  {outcome.status}: {label}{outcome.url}: {outcome.reason}", err=True)
     if counts["added"]:

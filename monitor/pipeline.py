@@ -128,7 +128,8 @@ def next_state(
     result: FetchResult | None = None,
     error: FeedError | None = None,
 ) -> FeedState:
-    """The feed's state after a poll that got `result` (parsed fine) or failed with `error`."""
+    """The feed's state after a poll that got `result` (the response, if one came) and
+    failed with `error`, if it did: a 404, or a 200 whose body is not a feed."""
     headers = result.headers if result else {}
     status = result.status if result else (error.status if error else None)
     failures = state.failures + 1 if error else 0
@@ -475,15 +476,23 @@ class Poller:
         jitter = self.rng.random()
         try:
             result = await self.fetcher.fetch(state.url, state.validators)
-            if error := http_error(result):
-                return PollOutcome(
-                    next_state(state, feed=feed, now=now, jitter=jitter, result=result, error=error)
-                )
-            if result.not_modified:
-                return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result))
+        except FeedError as unfetched:  # no response, or none within the limits
+            return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, error=unfetched))
+        if refused := http_error(result):
+            return PollOutcome(
+                next_state(state, feed=feed, now=now, jitter=jitter, result=result, error=refused)
+            )
+        if result.not_modified:
+            return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result))
+        try:
             items = await self._parse(result, feed, now)
-        except FeedError as error:
-            return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, error=error))
+        except FeedError as not_a_feed:
+            # The server answered (200) with what is not a feed: the state keeps that status
+            # beside the reason, as for a 404, so `monitor feeds` shows what answered instead
+            # of a blank that reads as "nothing answered".
+            return PollOutcome(
+                next_state(state, feed=feed, now=now, jitter=jitter, result=result, error=not_a_feed)
+            )
         return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result), items)
 
     async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> tuple[Prepared, ...]:

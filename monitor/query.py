@@ -17,7 +17,16 @@ from tabulate import tabulate
 
 from monitor.config import parse_duration
 
-__all__ = ["ITEM_FIELDS", "Format", "item_view", "parse_since", "render"]
+__all__ = [
+    "ALERT_FIELDS",
+    "FEED_FIELDS",
+    "ITEM_FIELDS",
+    "STORY_FIELDS",
+    "Format",
+    "item_view",
+    "parse_since",
+    "render",
+]
 
 Format = Literal["table", "json", "nl", "csv"]
 
@@ -45,6 +54,38 @@ ITEM_FIELDS = (
     "statement",
     "alert",
 )
+# The fields of the other read commands' rows, in the store's order: the CSV header when
+# no row is there to name them (tests/test_cli.py checks they match the rows).
+FEED_FIELDS = (
+    "name",
+    "url",
+    "official",
+    "active",
+    "last_polled",
+    "status",
+    "last_error",
+    "failures",
+    "next_poll",
+    "etag",
+    "last_modified",
+    "items",
+)
+STORY_FIELDS = ("id", "size", "first", "latest", "outlets", "title")
+ALERT_FIELDS = (
+    "id",
+    "watch",
+    "speaker",
+    "stance",
+    "item",
+    "created",
+    "evidence",
+    "score",
+    "sources",
+    "deliveries",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula: a feed's title
+# `=HYPERLINK(...)` would be live in the user's export. OWASP's advice: a leading `'`.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Width the table gives long text columns before cutting them with an ellipsis.
 TABLE_TEXT_WIDTH = 70
 
@@ -71,26 +112,44 @@ def parse_since(text: str, now: datetime) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def render(rows: Sequence[Mapping[str, Any]], fmt: Format, columns: Sequence[str] | None = None) -> str:
-    """Rows in the chosen format; `columns` picks the table's columns (JSON has all fields)."""
+def render(
+    rows: Sequence[Mapping[str, Any]],
+    fmt: Format,
+    columns: Sequence[str] | None = None,
+    fields: Sequence[str] = (),
+) -> str:
+    """Rows in the chosen format; `columns` picks the table's columns (JSON has all fields).
+
+    `fields` are the fields a row would have: the CSV header when there is no row.
+    """
     renderers: dict[str, Callable[[], str]] = {
         "json": lambda: json.dumps(list(rows), ensure_ascii=False, indent=2, default=str),
         "nl": lambda: "\n".join(json.dumps(r, ensure_ascii=False, default=str) for r in rows),
-        "csv": lambda: _csv(rows),
+        "csv": lambda: _csv(rows, fields),
         "table": lambda: _table(rows, columns),
     }
     return renderers[fmt]()
 
 
-def _csv(rows: Sequence[Mapping[str, Any]]) -> str:
-    if not rows:
-        return ""
+def _csv(rows: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> str:
+    # The header even with no rows: a script reading the export still finds its columns.
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else list(fields), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v, width=None) for k, v in row.items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
     return out.getvalue().rstrip("\n")
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula.
+
+    Only text is marked: a number such as -3 is data, and a leading `'` would change it.
+    The check is on the cell as written (after whitespace folding), which is what the
+    spreadsheet reads.
+    """
+    text = _cell(value, width=None)
+    return f"'{text}" if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
 
 
 def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> str:

@@ -67,10 +67,13 @@ class Added:
 class Outcome:
     """What happened to one OPML outline; from `import_feeds` to the summary."""
 
-    name: str
+    name: str  # added: the name it was given; else the OPML's
     url: str
     status: Status
     reason: str = ""
+    # Added under another name than it asked for (the OPML's, else the feed's title, else
+    # the host), because that one was taken: the user must learn where their feed went.
+    renamed_from: str = ""
 
 
 # --- probing ---------------------------------------------------------------------------
@@ -203,10 +206,13 @@ def import_feeds(
             continue
         if not check:
             on_done()
-        name = unique_name(outline.name or (found.title if found else "") or _host(outline.url), taken)
+        wanted = outline.name or (found.title if found else "") or _host(outline.url)
+        name = unique_name(wanted, taken)
         taken.add(name)
         new.append(NewFeed(name, outline.url))
-        outcomes[position] = Outcome(name, outline.url, "added")
+        outcomes[position] = Outcome(
+            name, outline.url, "added", renamed_from="" if name == wanted else wanted
+        )
     if new:
         add_feeds(path, new)
     return [outcomes[position] for position in sorted(outcomes)]

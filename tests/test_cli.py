@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -147,6 +149,44 @@ def test_output_formats(write_config: Callable[[str], Path]) -> None:
     assert run("feeds", "--config", str(path)).output.strip() == "(none)"
     assert json.loads(run("stories", "--json", "--config", str(path)).output) == []
     assert json.loads(run("alerts", "--json", "--config", str(path)).output) == []
+
+
+READ_COMMANDS = (("items",), ("items", "--versions"), ("feeds",), ("stories",), ("alerts",))
+
+
+def test_csv_has_its_header_when_empty_and_neutralises_formulas(write_config: Callable[[str], Path]) -> None:
+    path = write_config('database = "m.db"\n')
+    assert run("run", "--once", "--config", str(path)).exit_code == 0
+
+    def csv_of(*command: str) -> list[list[str]]:
+        result = run(*command, "--csv", "--config", str(path))
+        assert result.exit_code == 0, result.output
+        return list(csv.reader(result.output.splitlines()))
+
+    # Nothing stored: the header row alone, so a script reading the export sees the columns.
+    empty = {command: csv_of(*command) for command in READ_COMMANDS}
+    assert all(len(rows) == 1 for rows in empty.values()), empty
+    with sqlite3.connect(path.parent / "m.db") as db:  # one of each, made by hand
+        db.execute("INSERT INTO feeds (name, url, config_url) VALUES ('Wire', 'http://w.example', 'x')")
+        db.execute(
+            "INSERT INTO items (id, feed, key, title, published, first_seen, story, alert)"
+            " VALUES (1, 'Wire', 'k', '=HYPERLINK(\"http://evil\",\"x\")', '2025-11-19T10:00:00Z',"
+            " '2025-11-19T10:00:00Z', 1, 1)"
+        )
+        db.execute(
+            "INSERT INTO alerts (id, watch, speaker, stance, item, created, evidence, score)"
+            " VALUES (1, 'lecun-meta', '@Meta', 'confirms', 1, '2025-11-19T10:00:00Z', '[]', -3)"
+        )
+    for command in READ_COMMANDS:
+        header, *rows = csv_of(*command)
+        assert header == empty[command][0], command  # the same columns as when there are rows
+        assert len(rows) == 1, command
+    item = dict(zip(*csv_of("items"), strict=True))
+    assert item["title"] == '\'=HYPERLINK("http://evil","x")'  # text, not a live formula
+    alert = dict(zip(*csv_of("alerts"), strict=True))
+    assert (alert["speaker"], alert["score"]) == ("'@Meta", "-3.0")  # numbers are data: left alone
+    listed = json.loads(run("items", "--json", "--config", str(path)).output)
+    assert listed[0]["title"] == '=HYPERLINK("http://evil","x")'  # JSON stays exact
 
 
 def test_reading_and_editing_need_no_secret_but_polling_does(

@@ -134,6 +134,11 @@ def test_failing_feed_is_recorded_and_the_run_still_succeeds(write_config: Calla
         assert report["ok"]["items"] == 2
         assert report["page"]["last_error"].startswith("not a feed")
         assert report["page"]["failures"] == 1
+        # The server answered 200 with a web page: the status says what answered (it was
+        # null, as if nothing had), the error why it is not a feed.
+        assert report["page"]["status"] == 200
+        table = monitor("feeds", config=config).stdout.splitlines()
+        assert next(line for line in table if line.startswith("page")).split()[1] == "200"
         assert report["gone"]["status"] == 404
         assert "404" in report["gone"]["last_error"]
 

@@ -325,6 +325,28 @@ def test_import_without_check_fetches_nothing(server: FeedServer, config: Path, 
     assert [name for name, _ in feeds_of(config)] == ["Wire", "127.0.0.1", "Y"]  # no name: the host
 
 
+def test_import_says_which_feeds_it_renamed(server: FeedServer, config: Path, tmp_path: Path) -> None:
+    """A name already taken is made unique, and the summary says so: the user looks for
+    the name of their OPML and must learn the feed is under another."""
+    for name in ("x", "y", "z"):
+        server.put(f"/{name}.xml", feed(name))
+    server.put("/untitled.xml", feed("Wire"))
+    urls = [server.url(f"/{n}.xml") for n in ("x", "y", "z")]
+    untitled = server.url("/untitled.xml")  # no name in the OPML: its title, taken too
+    file = tmp_path / "subs.opml"
+    file.write_bytes(opml.write([("Wire", urls[0]), ("Wire", urls[1]), ("Beta", urls[2]), ("", untitled)]))
+    result = run("feeds", "import", str(file), "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert "4 feeds: added 4, skipped 0, failed 0" in result.output
+    renamed = [line.strip() for line in result.output.splitlines() if "renamed" in line]
+    assert renamed == [
+        f"renamed: 'Wire' {urls[0]}: the name is taken; added as 'Wire (2)'",
+        f"renamed: 'Wire' {urls[1]}: the name is taken; added as 'Wire (3)'",
+        f"renamed: 'Wire' {untitled}: the name is taken; added as 'Wire (4)'",
+    ]
+    assert [name for name, _ in feeds_of(config)] == ["Wire", "Wire (2)", "Wire (3)", "Beta", "Wire (4)"]
+
+
 def test_the_progress_bar_is_on_stderr_and_honours_no_color(
     server: FeedServer, config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,6 +26,38 @@ def test_formats() -> None:
     assert render([], "table") == "(none)"
 
 
+def test_csv_neutralises_formulas_in_text_cells_only() -> None:
+    """A feed's title must not become a live formula in the user's spreadsheet (OWASP CSV injection)."""
+    rows = [
+        {"id": -3, "score": -0.5, "title": '=HYPERLINK("http://evil","x")'},
+        {"id": 2, "score": 1.0, "title": "+cmd|' /C calc'!A0"},
+        {"id": 3, "score": None, "title": "-3 dead"},
+        {"id": 4, "score": None, "title": "@SUM(A1)"},
+        {"id": 5, "score": None, "title": "\t =1+1"},  # folded to "=1+1": checked after folding
+        {"id": 6, "score": None, "title": "\r=1+1"},
+        {"id": 7, "score": None, "title": "Plain - not a formula"},
+    ]
+    lines = render(rows, "csv").splitlines()
+    assert lines[1:] == [
+        '-3,-0.5,"\'=HYPERLINK(""http://evil"",""x"")"',  # numbers are left alone
+        "2,1.0,'+cmd|' /C calc'!A0",
+        "3,,'-3 dead",
+        "4,,'@SUM(A1)",
+        "5,,'=1+1",
+        "6,,'=1+1",
+        "7,,Plain - not a formula",
+    ]
+    assert json.loads(render(rows, "json")) == rows  # other formats stay exact
+    assert [json.loads(line) for line in render(rows, "nl").splitlines()] == rows
+    assert "'" not in render(rows[:1], "table", ["title"]).splitlines()[2]
+
+
+def test_empty_csv_is_its_header_row() -> None:
+    """A script reading the export sees the columns even when nothing matched."""
+    assert render([], "csv", fields=("id", "title")) == "id,title"
+    assert render(ROWS, "csv", fields=("other",)).splitlines()[0] == "id,title,statement"
+
+
 def test_long_cells_are_cut_in_tables_only() -> None:
     rows = [{"title": "x" * 500}]
     assert "…" in render(rows, "table")
