@@ -34,6 +34,7 @@ import httpx
 
 from monitor import __version__
 from monitor.exceptions import FetchError, causes
+from monitor.transport import pool_transport
 from monitor.types import FetchResult, Validators
 
 __all__ = [
@@ -192,7 +193,7 @@ class _OriginPools(httpx.AsyncBaseTransport):
         if known is None:
             if self._tls is None:
                 self._tls = httpx.create_ssl_context()
-            pool = httpx.AsyncHTTPTransport(verify=self._tls, limits=self._limits)
+            pool = pool_transport(self._limits, self._tls)
         else:
             pool = known[0]
         # No await before the pool is recorded and marked busy: a request to the same
