@@ -9,6 +9,7 @@ review the diff before committing it.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import pickle
@@ -21,15 +22,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 
 from monitor import config as config_module
 from monitor.exceptions import ParseError
+from monitor.loopback import rss
 from monitor.normalise import normalise
-from monitor.parse import ENTITIES_REFUSED, _utc, parse
+from monitor.parse import ENTITIES_REFUSED, MAX_INVALID_UTF8_SHARE, _utc, parse
 from monitor.pipeline import Poller
-from monitor.prepare import WORKER_NICENESS
+from monitor.prepare import WORKER_NICENESS, Deciders, parse_items
 from monitor.store import Store
+from monitor.types import FeedConfig
+from monitor.watch import shipped_watch
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
@@ -169,6 +174,102 @@ def test_a_bozo_feed_with_entries_is_kept_with_a_warning() -> None:
     assert [entry.title for entry in feed.entries] == ["Unclosed &amp; fine"]
     assert len(feed.warnings) == 1
     assert "no element found" in feed.warnings[0]
+
+
+# --- encodings: one stray byte must not garble the document -------------------------
+
+# Two statements of the shared corpus (p-a-055 and p-a-054), each in a UTF-8 feed beside an
+# entry whose "été" was written in Latin-1: two bytes that are not UTF-8.
+STATEMENTS = {
+    "zh": (
+        "杨立昆官宣：年底离开Meta，创办“高级机器智能”公司",
+        "11月19日，图灵奖得主杨立昆在社交媒体发文确认，将于今年年底离开Meta，创立一家专注“高级机器"
+        "智能”（AMI）的初创公司，继续推进让AI理解物理世界、具备持久记忆、能够推理和规划的研究。"
+        "他表示，Meta将成为新公司的合作伙伴。",
+    ),
+    "fr": (
+        "Yann LeCun confirme son départ de Meta pour créer une start-up d'« intelligence machine avancée »",
+        "Le chercheur français, lauréat du prix Turing, a annoncé mercredi 19 novembre qu'il quitterait le"
+        " groupe de Mark Zuckerberg à la fin de l'année. Sa future entreprise poursuivra ses travaux sur"
+        " des IA capables de comprendre le monde physique, et Meta en sera partenaire, a-t-il précisé.",
+    ),
+}
+STRAY = "Unrelated été"
+UTF8_DECLARED = b"<?xml version='1.0' encoding='utf-8'?>"
+# Where the document says it is UTF-8, or says nothing (XML's default): header, declaration.
+DECLARATIONS = {
+    "charset": ({"content-type": "application/rss+xml; charset=utf-8"}, b"<?xml version='1.0'?>"),
+    "xml-declaration": ({"content-type": "application/xml"}, UTF8_DECLARED),
+    "undeclared": ({"content-type": "application/rss+xml"}, b""),
+    "text/xml-undeclared": ({"content-type": "text/xml"}, b""),
+    "no-content-type": ({"etag": '"1"'}, b""),
+}
+
+
+def mixed_feed(title: str, summary: str, declaration: bytes = UTF8_DECLARED, stray: str = STRAY) -> bytes:
+    """A UTF-8 feed of the statement and an entry `stray` written in Latin-1."""
+    entries = [{"title": title, "summary": summary, "guid": "a"}, {"title": stray, "guid": "b"}]
+    body = rss("Wire", entries).replace(stray.encode(), stray.encode("latin-1"))
+    return body.replace(UTF8_DECLARED, declaration, 1)
+
+
+@pytest.mark.parametrize("lang", sorted(STATEMENTS))
+@pytest.mark.parametrize("declared", sorted(DECLARATIONS))
+def test_a_stray_latin1_byte_garbles_only_itself(lang: str, declared: str) -> None:
+    headers, declaration = DECLARATIONS[declared]
+    title, summary = STATEMENTS[lang]
+    feed = parse(mixed_feed(title, summary, declaration), headers, URL)
+    assert [(entry.title, entry.summary) for entry in feed.entries] == [(title, summary), (STRAY, "")]
+    assert feed.warnings[0] == "2 byte(s) not valid UTF-8 read as windows-1252"
+
+
+@pytest.mark.parametrize("lang", sorted(STATEMENTS))
+def test_the_statement_beside_a_stray_byte_is_found(lang: str) -> None:
+    # The audit's case: the garbled title hid the statement, so no alert was raised.
+    deciders = Deciders.build([shipped_watch()])
+    body = mixed_feed(*STATEMENTS[lang])
+    prepared = parse_items(body, XML, URL, FeedConfig(name="Wire", url=URL), NOW, deciders=deciders)
+    statement = prepared[0].statement
+    assert statement is not None
+    assert statement.stance == "confirms"
+
+
+def test_the_windows_1252_bytes_without_a_character_are_kept_as_controls() -> None:
+    # 0x81 is unassigned in windows-1252; browsers read it as U+0081, which normalise drops.
+    title = "Le départ de LeCun est confirmé"
+    assert [entry.title for entry in parse(mixed_feed(title, "", stray="x\x81y"), XML, URL).entries] == [
+        title,
+        "x\x81y",
+    ]
+
+
+def test_a_latin1_feed_declared_as_utf8_is_still_read_as_latin1() -> None:
+    # Every non-ASCII byte invalid: no UTF-8 to keep, so feedparser's fallback reads it all.
+    body = (GOLDEN / "latin1.xml").read_bytes().replace(b"ISO-8859-1", b"utf-8")
+    feed = parse(body, XML, URL)
+    assert (feed.title, feed.entries[0].title) == ("Notícias em Português", "Ação e reação: café às 8h")
+    assert not any("read as windows-1252" in warning for warning in feed.warnings)
+
+
+@pytest.mark.parametrize("codec", ["gb2312", "big5", "shift_jis", "euc-jp", "euc-kr"])
+def test_an_undeclared_legacy_cjk_feed_is_left_to_feedparser(codec: str) -> None:
+    # Such bytes form some valid UTF-8 by accident, but far more invalid (see the constant).
+    title, summary = STATEMENTS["zh"]
+    text = f"{title} {summary}".encode(codec, "ignore")
+    body = b'<rss version="2.0"><channel><item><title>' + text + b"</title></item></channel></rss>"
+    feed = parse(body, {"content-type": "application/rss+xml"}, URL)
+    assert not any("read as windows-1252" in warning for warning in feed.warnings)
+    assert MAX_INVALID_UTF8_SHARE < 0.559  # the lowest share measured for a legacy encoding
+
+
+def test_a_declared_legacy_encoding_is_left_to_feedparser() -> None:
+    # The declaration wins, even over bytes that look like UTF-8: no repair, no note.
+    declaration = b"<?xml version='1.0' encoding='windows-1252'?>"
+    body = mixed_feed(*STATEMENTS["fr"], declaration=declaration)
+    feed = parse(body, XML, URL)
+    reference = feedparser.parse(io.BytesIO(body), response_headers=XML)
+    assert [entry.title for entry in feed.entries] == [entry.title for entry in reference.entries]
+    assert feed.warnings == ()
 
 
 # --- refusals ------------------------------------------------------------------------
