@@ -314,11 +314,22 @@ def _watches(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) 
         problems.append(
             ConfigProblem("seeds", "applies to the shipped watch only; with [[watches]], set seeds in each")
         )
+    first_at: dict[str, str] = {}  # watch name → the key of the first watch so named
     for where, table in _tables(raw["watches"], "watches", problems):
         loaded, found = load_watch(table, base_dir=base, key=where)
         problems.extend(found)
-        if loaded is not None:
-            watches.append(loaded)
+        if loaded is None:
+            continue
+        if (first := first_at.setdefault(loaded.name, where)) != where:
+            # Alerts are keyed by watch name: two watches of one name merge their alerts, and
+            # the second's deliveries carry the first's question and seeds.
+            problems.append(
+                ConfigProblem(
+                    f"{where}.name",
+                    f"{loaded.name!r} is already the name of {first}; watch names must be unique",
+                )
+            )
+        watches.append(loaded)
     return tuple(watches)
 
 
