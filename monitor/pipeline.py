@@ -616,7 +616,10 @@ class Poller:
             await self.write(self.store.disable_endpoint, delivery.endpoint, outcome.error or "410 Gone", now)
         else:
             next_attempt = deliver.next_attempt(
-                delivery.attempts + 1, now, outcome.retry_after, jitter=self.rng.random()
+                delivery.attempts + 1,
+                now,
+                outcome.retry_after,
+                jitter=deliver.RETRY_JITTER * self.rng.random(),
             )
             state = "pending" if next_attempt else "dead"
         await self.write(
