@@ -297,7 +297,8 @@ async def replay(
         try:
             for round_no in sorted({int(r["round"]) for r in rows}):
                 _publish(server, rows, outlets, round_no)
-                await poller.poll_once()
+                # Every outlet every round, even one that failed: a replay, not a politeness matter.
+                await poller.poll_once(everything=True)
         finally:
             await poller.aclose()
         stored = store.items(ItemFilter(limit=None))
