@@ -166,7 +166,18 @@ def _setup_logging(level: int, log_format: str) -> None:
 class JsonFormatter(logging.Formatter):
     """One JSON object per log line, with the structured fields a poll line carries."""
 
-    FIELDS = ("feed", "status", "items", "new", "duration_ms", "error", "url", "message_id", "outcome")
+    FIELDS = (
+        "feed",
+        "status",
+        "items",
+        "new",
+        "duration_ms",
+        "error",
+        "until",
+        "url",
+        "message_id",
+        "outcome",
+    )
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -188,6 +199,12 @@ class JsonFormatter(logging.Formatter):
     "--once", is_flag=True, help="Poll every feed once, deliver what is due, and exit (for cron and tests)."
 )
 @click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="With --once: poll failing feeds too, before their backoff or Retry-After runs out.",
+)
+@click.option(
     "--http",
     metavar="HOST:PORT",
     callback=lambda _ctx, _param, value: _http_address(value),
@@ -195,10 +212,14 @@ class JsonFormatter(logging.Formatter):
 )
 @click.pass_context
 @handle_errors
-def run(ctx: click.Context, config_file: str | None, once: bool, http: tuple[str, int] | None) -> None:
+def run(
+    ctx: click.Context, config_file: str | None, once: bool, everything: bool, http: tuple[str, int] | None
+) -> None:
     """Poll the configured feeds: on schedule until SIGTERM/SIGINT, or --once."""
     if once and http:
         raise UsageProblem("--http serves the daemon's metrics; it does not apply to --once")
+    if everything and not once:
+        raise UsageProblem("--all applies to --once; the daemon polls each feed on its schedule")
     from monitor.daemon import Daemon  # noqa: PLC0415 - keeps read commands fast to start
     from monitor.pipeline import Poller  # noqa: PLC0415
 
@@ -206,11 +227,11 @@ def run(ctx: click.Context, config_file: str | None, once: bool, http: tuple[str
     store = Store.open(config.database)
     try:
         if once:
-            stats = asyncio.run(_run_once(Poller, store, config))
+            stats = asyncio.run(_run_once(Poller, store, config, everything=everything))
             click.echo(
                 f"polled {stats.feeds} feeds ({stats.failed} failed, {stats.not_modified} not modified): "
                 f"{stats.items_new} new items, {stats.items_updated} updated, {stats.alerts} alerts, "
-                f"{stats.delivered}/{stats.deliveries} deliveries succeeded",
+                f"{stats.delivered}/{stats.deliveries} deliveries succeeded{_held_back(stats)}",
                 err=True,
             )
         else:
@@ -228,12 +249,25 @@ def _http_address(value: str | None) -> tuple[str, int] | None:
         raise click.BadParameter(str(e), param_hint="--http") from e
 
 
-async def _run_once(poller_class: Any, store: Store, config: config_module.Config) -> Any:
+async def _run_once(
+    poller_class: Any, store: Store, config: config_module.Config, *, everything: bool
+) -> Any:
     poller = poller_class(store, config)
     try:
-        return await poller.poll_once()
+        return await poller.poll_once(everything=everything)
     finally:
         await poller.aclose()
+
+
+def _held_back(stats: Any) -> str:
+    """The summary's note on failing feeds `run --once` left alone, if any."""
+    if not stats.held_back:
+        return ""
+    until = stats.held_back_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f"; {stats.held_back} failing feeds not polled (backoff or Retry-After), the first due"
+        f" {until}: --all polls them now"
+    )
 
 
 def _deliver_now(store: Store, config: config_module.Config) -> tuple[int, int]:

@@ -238,16 +238,43 @@ def _same_url(where: str, feed: FeedConfig, first_where: str, first: FeedConfig)
 
 def _webhooks(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tuple[WebhookConfig, ...]:
     hooks: list[WebhookConfig] = []
+    first_at: dict[str, str] = {}  # URL → the key of the first entry sending there
     for where, table in _tables(value, "webhooks", problems):
         _unknown_keys(table, _WEBHOOK_KEYS, f"{where}.", problems)
         url = _url(table.get("url"), f"{where}.url", problems)
         secret = _secret(table, where, problems, read_env=read_env)
+        if url:
+            _check_same_channel(first_at, url, f"{where}.url", "webhooks", problems)
         hooks.append(WebhookConfig(url=url, secret=secret))
     return tuple(hooks)
 
 
+def _check_same_channel(
+    first_at: dict[str, str], url: str, key: str, table: str, problems: list[ConfigProblem]
+) -> None:
+    """Report a channel URL given a second time; remember it otherwise.
+
+    A channel is identified by its kind and exact URL (`_channel`), and the outbox holds one
+    delivery per alert and channel: a URL listed twice would be one channel asked for two
+    deliveries of every alert. Compared exactly, as the channel id is; the URL is never
+    echoed, as it often holds a token.
+    """
+    first = first_at.get(url)
+    if first is None:
+        first_at[url] = key
+        return
+    problems.append(
+        ConfigProblem(
+            key,
+            f"the same URL as {first}: one channel, which would be sent every alert twice; "
+            f"delete one of the two [[{table}]] tables",
+        )
+    )
+
+
 def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tuple[str, ...]:
     urls: list[str] = []
+    first_at: dict[str, str] = {}  # URL → the key of the first entry sending there
     for where, table in _tables(value, "notify", problems):
         _unknown_keys(table, _NOTIFY_KEYS, f"{where}.", problems)
         url, key = table.get("url"), f"{where}.url"
@@ -265,6 +292,8 @@ def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tup
         if problem := notify_module.validate_url(url):
             problems.append(ConfigProblem(key, problem))  # never echo the URL: it holds tokens
         else:
+            # url_env compared by the value it names: a URL given both ways is one channel.
+            _check_same_channel(first_at, url, key, "notify", problems)
             urls.append(url)
     return tuple(urls)
 
@@ -285,11 +314,22 @@ def _watches(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) 
         problems.append(
             ConfigProblem("seeds", "applies to the shipped watch only; with [[watches]], set seeds in each")
         )
+    first_at: dict[str, str] = {}  # watch name → the key of the first watch so named
     for where, table in _tables(raw["watches"], "watches", problems):
         loaded, found = load_watch(table, base_dir=base, key=where)
         problems.extend(found)
-        if loaded is not None:
-            watches.append(loaded)
+        if loaded is None:
+            continue
+        if (first := first_at.setdefault(loaded.name, where)) != where:
+            # Alerts are keyed by watch name: two watches of one name merge their alerts, and
+            # the second's deliveries carry the first's question and seeds.
+            problems.append(
+                ConfigProblem(
+                    f"{where}.name",
+                    f"{loaded.name!r} is already the name of {first}; watch names must be unique",
+                )
+            )
+        watches.append(loaded)
     return tuple(watches)
 
 

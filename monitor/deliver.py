@@ -62,6 +62,7 @@ __all__ = [
     "EVENT_TYPE",
     "MAX_CONNECTIONS",
     "MAX_RETRY_AFTER",
+    "RETRY_JITTER",
     "RETRY_SCHEDULE",
     "USER_AGENT",
     "Attempt",
@@ -101,6 +102,13 @@ RETRY_SCHEDULE: tuple[timedelta, ...] = (
     timedelta(hours=10),
     timedelta(hours=10),
 )
+
+# Each scheduled delay is stretched by a random fraction up to this one (the spec
+# recommends jitter, so retries to one receiver after an outage do not arrive in lockstep).
+# A tenth spreads them by up to an hour on the 10 h steps and keeps the documented
+# schedule true: "after 5 s" means 5 to 5.5 s. The caller once drew from [0, 1), which
+# made every wait up to twice as long (a user measured 9 m 17 s for "5 min").
+RETRY_JITTER = 0.1
 
 # Retry-After may delay an attempt this long at most: a rate limit or maintenance window
 # rarely lasts longer, an absurd value ("wait a year") must not park an alert, and the
@@ -439,15 +447,16 @@ def next_attempt(
 ) -> datetime | None:
     """When to make attempt number `attempts_made + 1`, or None when the schedule is spent.
 
-    The delay is RETRY_SCHEDULE[attempts_made], stretched by `jitter` (a fraction in
-    [0, 1] the caller draws, e.g. `random.uniform(0, 0.1)`; the spec recommends jitter so
-    retries do not arrive in lockstep). Retry-After may only push it later, up to
-    MAX_RETRY_AFTER; it never brings an attempt earlier than the schedule.
+    The delay is RETRY_SCHEDULE[attempts_made], stretched by `jitter`: a fraction in
+    [0, RETRY_JITTER] the caller draws (`RETRY_JITTER * rng.random()`). Anything outside
+    is refused, not clamped: it is a caller's mistake, and clamping would hide it.
+    Retry-After may only push the attempt later, up to MAX_RETRY_AFTER; it never brings
+    an attempt earlier than the schedule.
     """
     if attempts_made < 0:
         raise ValueError(f"attempts_made must be >= 0, not {attempts_made}")
-    if not 0.0 <= jitter <= 1.0:
-        raise ValueError(f"jitter must be a fraction in [0, 1], not {jitter}")
+    if not 0.0 <= jitter <= RETRY_JITTER:
+        raise ValueError(f"jitter must be a fraction in [0, RETRY_JITTER = {RETRY_JITTER}], not {jitter}")
     if attempts_made >= len(RETRY_SCHEDULE):
         return None
     delay = RETRY_SCHEDULE[attempts_made] * (1.0 + jitter)

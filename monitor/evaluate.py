@@ -19,9 +19,9 @@ import json
 import secrets
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ from monitor.watch import Watch
 
 __all__ = ["Report", "load_labels", "replay", "run"]
 
-_REQUIRED = ("id", "scenario", "round", "outlet", "title", "label")
 _LABELS = {"statement", "seed_duplicate", "related", "unrelated"}
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -117,28 +117,139 @@ def _pct(value: float | None) -> str:
 
 
 def load_labels(path: Path) -> list[dict[str, Any]]:
-    """Read and check a labelled JSONL file; every bad line is reported at once."""
-    rows, problems = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    """Read and check a labelled JSONL file; every bad line is reported at once.
+
+    Each problem is keyed `FILE:LINE` and names the field and what it must be, so a wrong
+    type is a config error (exit 2) here rather than a crash, or a silently wrong score,
+    halfway through a replay.
+    """
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        at = data.count(b"\n", 0, e.start) + 1
+        problem = f"not UTF-8 text (byte {data[e.start]:#04x}); expected JSON lines in UTF-8"
+        raise ConfigError(str(path), [ConfigProblem(f"{path}:{at}", problem)]) from None
+    rows: list[tuple[int, dict[str, Any]]] = []  # (line number, row)
+    problems: list[ConfigProblem] = []
+    first_line: dict[str, int] = {}  # id → the line that holds it
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            problems.append(ConfigProblem(f"line {number}", f"not JSON: {e}"))
+        where = f"{path}:{number}"
+        row, found = _parse_row(line)
+        problems += [ConfigProblem(where, f) for f in found]
+        if row is None or found:
             continue
-        missing = [k for k in _REQUIRED if k not in row]
-        if missing or row.get("label") not in _LABELS:
+        if (first := first_line.setdefault(row["id"], number)) != number:
+            problems.append(ConfigProblem(where, f"field id {row['id']!r} is already the id of line {first}"))
+            continue
+        rows.append((number, row))
+    problems += _cross_problems(path, rows)
+    if problems:
+        raise ConfigError(str(path), _capped(problems))
+    return [row for _, row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """What one field of a labelled line must be (LABELS.md)."""
+
+    must_be: str
+    check: Callable[[Any], bool]
+    required: bool = False
+    nullable: bool = False  # JSON null allowed, meaning "none"
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _aware_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+# Strict on purpose: `bool("no")` is True, and an int id never matches the guid the feed
+# server serves (a string), so loose types gave wrong scores rather than errors.
+_FIELDS: dict[str, _Field] = {
+    "id": _Field("a non-empty string", _text, required=True),
+    "scenario": _Field("a non-empty string", _text, required=True),
+    "round": _Field("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool), required=True),
+    "outlet": _Field("a non-empty string", _text, required=True),
+    "title": _Field("a string", lambda v: isinstance(v, str), required=True),
+    "label": _Field(f"one of {', '.join(sorted(_LABELS))}", lambda v: v in _LABELS, required=True),
+    "official": _Field("true or false", lambda v: isinstance(v, bool)),
+    "published": _Field(
+        'an ISO 8601 date with a UTC offset, e.g. "2025-11-11T10:00:00+00:00"', _aware_date, nullable=True
+    ),
+    **{
+        name: _Field("a string", lambda v: isinstance(v, str), nullable=True)
+        for name in ("summary", "link", "lang", "event", "dup_of")
+    },
+}
+# A wrong file (a CSV, a log) has a problem on every line; the first ones say what is wrong.
+MAX_PROBLEMS = 50
+
+
+def _parse_row(line: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """One line as a labelled row, or None, with what is wrong with it."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as e:
+        return None, [f"not JSON: {e}"]
+    if not isinstance(row, dict):
+        return None, [f"must be a JSON object (one labelled item a line), got {_shown(row)}"]
+    return row, [problem for name, spec in _FIELDS.items() if (problem := _field_problem(row, name, spec))]
+
+
+def _field_problem(row: Mapping[str, Any], name: str, spec: _Field) -> str | None:
+    if name not in row:
+        return f"field {name} is missing; it must be {spec.must_be}" if spec.required else None
+    value = row[name]
+    if (value is None and spec.nullable) or (value is not None and spec.check(value)):
+        return None
+    nullable = " or null" if spec.nullable else ""
+    return f"field {name} must be {spec.must_be}{nullable}, got {_shown(value)}"
+
+
+def _shown(value: Any) -> str:
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _cross_problems(path: Path, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> list[ConfigProblem]:
+    """What no single line shows: a copy of an id the file lacks, an outlet official in one
+    line and not in another (the feed is one or the other)."""
+    problems = []
+    ids = {row["id"] for _, row in rows}
+    official: dict[str, tuple[bool, int]] = {}  # outlet → (official, its first line)
+    for number, row in rows:
+        where = f"{path}:{number}"
+        if row.get("dup_of") is not None and row["dup_of"] not in ids:
+            problems.append(ConfigProblem(where, f"field dup_of {row['dup_of']!r} is no id in this file"))
+        is_official = row.get("official", False)
+        first = official.setdefault(row["outlet"], (is_official, number))
+        if first[0] != is_official:
             problems.append(
                 ConfigProblem(
-                    f"line {number}", f"needs {', '.join(_REQUIRED)} and a label in {sorted(_LABELS)}"
+                    where,
+                    f"field official is {str(is_official).lower()} but line {first[1]} says "
+                    f"{str(first[0]).lower()} for outlet {row['outlet']!r}; an outlet is official or not",
                 )
             )
-            continue
-        rows.append(row)
-    if problems:
-        raise ConfigError(str(path), problems)
-    return rows
+    return problems
+
+
+def _capped(problems: list[ConfigProblem]) -> list[ConfigProblem]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    more = len(problems) - MAX_PROBLEMS
+    return [*problems[:MAX_PROBLEMS], ConfigProblem("", f"... and {more} more problems")]
 
 
 def run(
@@ -186,7 +297,8 @@ async def replay(
         try:
             for round_no in sorted({int(r["round"]) for r in rows}):
                 _publish(server, rows, outlets, round_no)
-                await poller.poll_once()
+                # Every outlet every round, even one that failed: a replay, not a politeness matter.
+                await poller.poll_once(everything=True)
         finally:
             await poller.aclose()
         stored = store.items(ItemFilter(limit=None))
@@ -199,7 +311,7 @@ def _outlets(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, bool]]:
     outlets: dict[str, tuple[str, bool]] = {}
     for row in rows:
         name = str(row["outlet"])
-        outlets.setdefault(name, (f"/feed/{len(outlets)}.xml", bool(row.get("official"))))
+        outlets.setdefault(name, (f"/feed/{len(outlets)}.xml", row.get("official") is True))
     return outlets
 
 
@@ -212,7 +324,8 @@ def _publish(
     """Each outlet's feed holds its items of every round so far, newest first."""
     for name, (path, _official) in outlets.items():
         entries = [_entry(r) for r in rows if r["outlet"] == name and int(r["round"]) <= round_no]
-        entries.sort(key=lambda e: e["published"], reverse=True)
+        # An undated entry sorts as the oldest (None does not compare with a datetime).
+        entries.sort(key=lambda e: e["published"] or _UNDATED, reverse=True)
         server.put(path, rss(name, entries))
 
 

@@ -114,6 +114,10 @@ class RunStats:
     deliveries: int = 0
     delivered: int = 0
     by_feed: dict[str, int] = field(default_factory=dict)
+    # `run --once`: failing feeds not polled because their backoff or Retry-After runs on,
+    # and the earliest time one of them is due.
+    held_back: int = 0
+    held_back_until: datetime | None = None
 
 
 # ------------------------------------------------------------- pure parts ---
@@ -519,23 +523,40 @@ class Poller:
                 initargs=(self.config.watches,),
             )
 
-    async def poll_once(self) -> RunStats:
-        """`monitor run --once`: poll every active feed now, store, deliver what is due."""
+    async def poll_once(self, *, everything: bool = False) -> RunStats:
+        """`monitor run --once`: poll every active feed now, store, deliver what is due.
+
+        A failing feed whose backoff or Retry-After has not run out is left for a later run
+        (`schedule.held_back_until`), unless `everything` (`--all`).
+        """
         now = self.clock()
         await self.write(self.store.sync_feeds, self.config.feeds, now)
         await self.write(self.store.sync_channels, self.processor.channels)
         states = await self.write(self.store.feed_states)
-        self.start_pool(len(states))
+        held: dict[str, datetime] = {}
+        for name, state in states.items():
+            until = schedule.held_back_until(now=now, next_poll=state.next_poll, failures=state.failures)
+            if until is not None and not everything:
+                held[name] = until
+                log.info(
+                    "skip feed=%r until=%s failures=%d error=%r",
+                    name,
+                    until.isoformat(),
+                    state.failures,
+                    state.last_error,
+                    extra={"feed": name, "until": until.isoformat(), "error": state.last_error},
+                )
+        due = [f for f in self.config.feeds if f.name in states and f.name not in held]
+        self.start_pool(len(due))
         queue = outcome_queue()
         writer = asyncio.create_task(self.drain(queue))
         early = asyncio.create_task(self._deliver_while(writer))
 
-        await asyncio.gather(
-            *(self.poll_into(queue, f, states[f.name]) for f in self.config.feeds if f.name in states)
-        )
+        await asyncio.gather(*(self.poll_into(queue, f, states[f.name]) for f in due))
         await queue.put(None)
         stats = await writer
-        stats.feeds = len(states)
+        stats.feeds = len(due)
+        stats.held_back, stats.held_back_until = len(held), min(held.values(), default=None)
         attempted, delivered = await early
         later = await self.deliver_due()  # what was committed after the last early round
         stats.deliveries, stats.delivered = attempted + later[0], delivered + later[1]
@@ -616,7 +637,10 @@ class Poller:
             await self.write(self.store.disable_endpoint, delivery.endpoint, outcome.error or "410 Gone", now)
         else:
             next_attempt = deliver.next_attempt(
-                delivery.attempts + 1, now, outcome.retry_after, jitter=self.rng.random()
+                delivery.attempts + 1,
+                now,
+                outcome.retry_after,
+                jitter=deliver.RETRY_JITTER * self.rng.random(),
             )
             state = "pending" if next_attempt else "dead"
         await self.write(

@@ -31,6 +31,7 @@ __all__ = [
     "backoff",
     "cache_lifetime",
     "first_poll",
+    "held_back_until",
     "next_poll",
     "parse_http_date",
     "retry_after",
@@ -229,3 +230,18 @@ def first_poll(now: datetime, interval: timedelta, jitter: float) -> datetime:
     """
     _check_jitter(jitter)
     return now + min(max(interval, MIN_INTERVAL), STARTUP_SPREAD) * jitter
+
+
+def held_back_until(*, now: datetime, next_poll: datetime | None, failures: int) -> datetime | None:
+    """Until when a one-off poll (`run --once`) leaves a feed alone; None when it is due.
+
+    A failing feed waits for its next poll, as in the daemon: its error backoff, or the
+    Retry-After its server sent (only a failure, 429 or 503, carries one). Polling it on
+    every cron run would hammer a server that asked for a pause, and a 429 invites another.
+    A healthy feed is always due, whatever its interval: cron's schedule is the user's
+    interval, someone running it by hand wants everything that works polled, and an
+    unchanged feed costs one conditional GET.
+    """
+    if failures > 0 and next_poll is not None and next_poll > now:
+        return next_poll
+    return None

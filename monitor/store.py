@@ -823,9 +823,12 @@ class Store:
             ],
         )
         alert_id = int(cursor.lastrowid or 0)
+        # A channel listed twice is one delivery, not a UNIQUE failure: config refuses such a
+        # list, but if one ever got here, raising would roll back the whole batch of items
+        # this transaction carries, and every later poll would do it again.
         self.conn.executemany(
             "INSERT INTO deliveries (alert, endpoint, message_id, state, attempts, next_attempt)"
-            " VALUES (?, ?, ?, 'pending', 0, ?)",
+            " VALUES (?, ?, ?, 'pending', 0, ?) ON CONFLICT (alert, endpoint) DO NOTHING",
             [(alert_id, c.id, message_id(alert_id, c.id), format_time(now)) for c in channels],
         )
         return alert_id

@@ -93,7 +93,7 @@ def main() -> None:
     report["seconds"] = round(time.perf_counter() - started, 3)
     report["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     report["feeds"] = lines.feeds
-    print(json.dumps(report), flush=True)
+    print(json.dumps(report, default=str), flush=True)  # stats.held_back_until: a datetime
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
+from monitor.loopback import FeedServer, rss
 from tests.conftest import SECRET
 
 
@@ -216,3 +217,30 @@ def test_reading_and_editing_need_no_secret_but_polling_does(
         result = run(*command, "--config", str(path))
         assert result.exit_code == 2
         assert "environment variable MONITOR_TEST_HOOK_SECRET is not set" in result.output
+
+
+def test_run_once_says_which_failing_feeds_it_left_and_all_polls_them(
+    write_config: Callable[[str], Path],
+) -> None:
+    with FeedServer() as server:
+        server.put("/ok.xml", rss("OK", [{"guid": "1", "title": "A story", "link": "https://ok.example/1"}]))
+        path = write_config(
+            f'database = "m.db"\n[[feeds]]\nname = "ok"\nurl = "{server.url("/ok.xml")}"\n'
+            f'[[feeds]]\nname = "gone"\nurl = "{server.url("/gone.xml")}"\n'
+        )
+        first = run("run", "--once", "--config", str(path))
+        assert "polled 2 feeds (1 failed" in first.output
+        assert "not polled" not in first.output
+        requests = server.requests
+        second = run("run", "--once", "--config", str(path))
+        assert second.exit_code == 0, second.output
+        assert "polled 1 feeds (0 failed" in second.output
+        assert "; 1 failing feeds not polled (backoff or Retry-After), the first due 20" in second.output
+        assert second.output.rstrip().endswith("Z: --all polls them now")
+        assert server.requests - requests == 1
+        forced = run("run", "--once", "--all", "--config", str(path))
+        assert "polled 2 feeds (1 failed" in forced.output
+        assert server.requests - requests == 3
+        misused = run("run", "--all", "--config", str(path))
+        assert misused.exit_code == 2
+        assert "--all applies to --once" in misused.output

@@ -112,6 +112,40 @@ def test_two_feeds_at_the_same_url_are_a_problem_as_for_feeds_add(
     assert found.endswith("delete one of the two [[feeds]] tables")
 
 
+def test_a_channel_listed_twice_is_a_problem_naming_both_entries(
+    write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One URL twice was one channel asked for two deliveries of an alert: the outbox's unique
+    (alert, endpoint) index failed and rolled back every poll's items (a user audit)."""
+    monkeypatch.setenv("NTFY_URL", "ntfy://my-topic")
+    path = write_config(
+        f'[[webhooks]]\nurl = "https://hooks.example/t0ken"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "https://hooks.example/other"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "https://hooks.example/t0ken"\nsecret = "{SECRET}"\n'
+        '[[notify]]\nurl = "ntfy://my-topic"\n'
+        '[[notify]]\nurl = "ntfy://my-topic"\n'
+        '[[notify]]\nurl_env = "NTFY_URL"\n'
+        '[[notify]]\nurl = "ntfy://another-topic"\n'
+    )
+    found = problems(path)
+    assert found == [
+        "webhooks[2].url: the same URL as webhooks[0].url: one channel, which would be sent every "
+        "alert twice; delete one of the two [[webhooks]] tables",
+        "notify[1].url: the same URL as notify[0].url: one channel, which would be sent every "
+        "alert twice; delete one of the two [[notify]] tables",
+        "notify[2].url_env: the same URL as notify[0].url: one channel, which would be sent every "
+        "alert twice; delete one of the two [[notify]] tables",
+    ]
+    assert not any("t0ken" in f or "my-topic" in f for f in found)  # URLs hold tokens: never echoed
+    # A webhook and an Apprise channel are different kinds; other URLs are other channels.
+    fine = write_config(
+        f'[[webhooks]]\nurl = "https://hooks.example/a"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "https://hooks.example/b"\nsecret = "{SECRET}"\n'
+        '[[notify]]\nurl = "json://hooks.example/a"\n'
+    )
+    assert len(config.load(fine).channels) == 3
+
+
 def test_check_database_reports_what_the_store_would_refuse(
     write_config: Callable[[str], Path], tmp_path: Path
 ) -> None:

@@ -12,13 +12,19 @@ import time
 from collections.abc import Awaitable
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from standardwebhooks import Webhook
 
 from monitor import deliver
-from monitor.deliver import MAX_RETRY_AFTER, RETRY_SCHEDULE, Attempt, next_attempt
+from monitor.config import Config
+from monitor.deliver import MAX_RETRY_AFTER, RETRY_JITTER, RETRY_SCHEDULE, Attempt, next_attempt
+from monitor.pipeline import Poller
+from monitor.store import Delivery, Store
+from monitor.types import FeedConfig, Sameness, Statement, WebhookConfig
+from tests.conftest import text_item
 from tests.receiver import HANG, Receiver, Reply
 
 T = TypeVar("T")
@@ -368,10 +374,61 @@ def test_absurd_retry_after_is_capped() -> None:
     assert next_attempt(1, FIXED_NOW, timedelta(days=365)) == FIXED_NOW + MAX_RETRY_AFTER
 
 
-def test_jitter_only_lengthens() -> None:
+def test_jitter_only_lengthens_and_by_a_tenth_at_most() -> None:
+    assert RETRY_JITTER == 0.1  # the README's "up to a tenth later"
     assert next_attempt(2, FIXED_NOW, None, jitter=0.1) == FIXED_NOW + RETRY_SCHEDULE[2] * 1.1
-    assert next_attempt(0, FIXED_NOW, None, jitter=0.5) == FIXED_NOW
-    with pytest.raises(ValueError, match="jitter"):
-        next_attempt(2, FIXED_NOW, None, jitter=-0.1)
+    assert next_attempt(0, FIXED_NOW, None, jitter=0.05) == FIXED_NOW
+    for outside in (-0.1, 0.5, 1.0):  # 0.5 and 1.0 were accepted, doubling the schedule
+        with pytest.raises(ValueError, match="jitter"):
+            next_attempt(2, FIXED_NOW, None, jitter=outside)
     with pytest.raises(ValueError, match="attempts_made"):
         next_attempt(-1, FIXED_NOW, None)
+
+
+class _Highest:
+    """An rng drawing the top of its range every time: the longest waits it can cause."""
+
+    def random(self) -> float:
+        return 0.999_999
+
+
+def test_the_pollers_retries_wait_the_schedule_and_at_most_a_tenth_more(tmp_path: Path) -> None:
+    """A user audit measured 7 s, 9 m 17 s, 43 m, 2 h 08 m… for the README's 5 s, 5 min,
+    30 min, 2 h: the poller stretched each delay by up to 100 %, not 10 %."""
+    config = Config(
+        source=tmp_path / "m.toml",
+        database=tmp_path / "m.db",
+        feeds=(FeedConfig("Wire", "https://wire.example/feed"),),
+        webhooks=(WebhookConfig("https://hooks.example/h", SECRET),),
+        watches=(),
+    )
+    (channel,) = config.channels
+    store = Store.open(config.database)
+    store.sync_feeds(config.feeds, FIXED_NOW)
+    store.sync_channels(config.channels)
+    statement = Statement(watch="w", speaker="Yann LeCun", stance="confirms", evidence=(), score=3.0)
+    item = text_item("Yann LeCun confirms he is leaving Meta")
+    with store.transaction():
+        item_id = store.insert_item(
+            item, now=FIXED_NOW, title_key="t", keys=(), sameness=Sameness(), statement=statement
+        )
+        alert = store.create_alert(statement, item_id, FIXED_NOW, [channel], lambda a, _c: f"msg_{a}")
+    failed = Attempt(delivered=False, status=500, error="HTTP 500", retryable=True)
+    waits = []
+
+    async def fail_every_attempt() -> None:
+        poller = Poller(store, config, rng=_Highest(), processes=0)  # type: ignore[arg-type]
+        try:
+            for made in range(len(RETRY_SCHEDULE) - 1):
+                await poller._record(Delivery(1, alert, channel.id, "msg_1", made), failed, FIXED_NOW)
+                (due,) = store.conn.execute("SELECT next_attempt FROM deliveries").fetchone()
+                waits.append(datetime.fromisoformat(due) - FIXED_NOW)
+        finally:
+            await poller.aclose()
+
+    try:
+        run(fail_every_attempt())
+    finally:
+        store.close()
+    for wait, scheduled in zip(waits, RETRY_SCHEDULE[1:], strict=True):
+        assert scheduled <= wait <= scheduled * (1 + RETRY_JITTER) + timedelta(seconds=1), (wait, scheduled)

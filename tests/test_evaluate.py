@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from monitor import evaluate
 from monitor.cli import cli
+from monitor.exceptions import ConfigError
 from monitor.watch import shipped_watch
 
 
@@ -74,5 +76,92 @@ def test_a_malformed_labels_file_names_every_bad_line(tmp_path: Path) -> None:
     labels.write_text('{"id": "a"}\nnot json\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["eval", str(labels)], obj={})
     assert result.exit_code == 2
-    assert "line 1: needs" in result.output
-    assert "line 2: not JSON" in result.output
+    assert f"{labels}:1: field scenario is missing; it must be a non-empty string" in result.output
+    assert f"{labels}:2: not JSON" in result.output
+
+
+GOOD = {
+    "id": "g1",
+    "scenario": "S",
+    "round": 1,
+    "outlet": "Wire",
+    "official": False,
+    "title": "Acme shares rise",
+    "summary": "Shares rose.",
+    "link": "https://wire.example/acme",
+    "published": "2025-11-11T10:00:00+00:00",
+    "lang": "en",
+    "label": "unrelated",
+    "event": None,
+    "dup_of": None,
+}
+
+
+def test_every_field_of_the_wrong_type_is_named_with_its_line(tmp_path: Path) -> None:
+    """A user audit: these crashed with ValueError, AttributeError, TypeError, or scored
+    every item `not stored` (integer ids or outlets), or took "no" for official."""
+    bad = [
+        {**GOOD, "id": "b1", "round": "first"},
+        {**GOOD, "id": "b2", "published": "yesterday"},
+        {**GOOD, "id": "b3", "title": None},
+        5,
+        {**GOOD, "id": 4},
+        {**GOOD, "id": "b5", "outlet": 7},
+        {**GOOD, "id": "b6", "official": "no"},
+        {**GOOD, "id": "b7", "published": "2025-11-11T10:00:00"},  # no offset: which zone?
+        {**GOOD, "id": "b8", "round": True, "summary": 3, "label": "spam"},
+        {**GOOD, "id": "b9", "dup_of": "nowhere"},
+        {**GOOD, "id": "g1"},  # the good line's id again
+        {**GOOD, "id": "b10", "outlet": "Newsroom", "official": True},
+        {**GOOD, "id": "b11", "outlet": "Newsroom"},  # official there, not here
+    ]
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("\n".join(json.dumps(r) for r in [GOOD, *bad]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", str(labels)], obj={})
+    assert result.exit_code == 2, result.output
+    reported = [line.removeprefix("  - ") for line in result.output.splitlines()[1:]]
+    expected = [
+        ':2: field round must be an integer, got "first"',
+        ":3: field published must be an ISO 8601 date with a UTC offset, "
+        'e.g. "2025-11-11T10:00:00+00:00" or null, got "yesterday"',
+        ":4: field title must be a string, got null",
+        ":5: must be a JSON object (one labelled item a line), got 5",
+        ":6: field id must be a non-empty string, got 4",
+        ":7: field outlet must be a non-empty string, got 7",
+        ':8: field official must be true or false, got "no"',
+        ":9: field published must be an ISO 8601 date with a UTC offset, "
+        'e.g. "2025-11-11T10:00:00+00:00" or null, got "2025-11-11T10:00:00"',
+        ":10: field round must be an integer, got true",
+        ':10: field label must be one of related, seed_duplicate, statement, unrelated, got "spam"',
+        ":10: field summary must be a string or null, got 3",
+        ":12: field id 'g1' is already the id of line 1",
+        ":11: field dup_of 'nowhere' is no id in this file",
+        ":14: field official is false but line 13 says true for outlet 'Newsroom'; "
+        "an outlet is official or not",
+    ]
+    assert reported == [f"{labels}{e}" for e in expected]
+    assert result.output.startswith(f"error: {labels}: {len(expected)} problem(s)")
+
+
+def test_a_binary_file_is_bad_input_not_a_crash(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    labels.write_bytes(json.dumps(GOOD).encode() + b"\n\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    result = CliRunner().invoke(cli, ["eval", str(labels)], obj={})
+    assert result.exit_code == 2, result.output
+    assert f"{labels}:2: not UTF-8 text (byte 0x89); expected JSON lines in UTF-8" in result.output
+
+
+def test_a_file_wrong_on_every_line_reports_the_first_problems(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,title\n" * 500, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        evaluate.load_labels(labels)
+    assert len(info.value.problems) == evaluate.MAX_PROBLEMS + 1
+    assert str(info.value.problems[-1]) == f"... and {500 - evaluate.MAX_PROBLEMS} more problems"
+
+
+def test_undated_items_are_served_after_dated_ones(tmp_path: Path) -> None:
+    rows = [GOOD, {**GOOD, "id": "g2", "published": None, "title": "Undated story"}]
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert evaluate.run(labels, [shipped_watch()]).as_dict()["items"] == 2

@@ -34,7 +34,7 @@ from monitor import config as config_module
 from monitor import schedule
 from monitor.loopback import FeedServer, rss
 from monitor.parse import ENTITIES_REFUSED
-from monitor.pipeline import Deciders, Poller, parse_items
+from monitor.pipeline import Deciders, Poller, RunStats, parse_items
 from monitor.store import Store
 from monitor.types import FeedConfig
 from monitor.watch import shipped_watch
@@ -419,3 +419,38 @@ def _poll_in_process(config: config_module.Config) -> dict[str, dict[str, Any]]:
         return {r["name"]: r for r in store.feeds_report()}
     finally:
         store.close()
+
+
+def test_run_once_leaves_throttled_and_backing_off_feeds_until_they_are_due(farm: Farm) -> None:
+    """A user audit: a 429 `Retry-After: 3600` and a 503 with a date a day away were fetched
+    again by the next `run --once`, while the daemon waited. Healthy feeds are always polled."""
+    names = ["429-seconds", "503-date", "500", "good-1"]
+    config = config_module.load(farm.config(names, "held"))
+    clock = Clock(NOW)
+    store = Store.open(config.database)
+    runs: list[tuple[RunStats, list[str]]] = []
+
+    async def polls() -> None:
+        poller = Poller(store, config, clock=clock, rng=_Jitter(), processes=0)  # type: ignore[arg-type]
+        try:
+            for minutes, everything in ((0, False), (1, False), (11, False), (12, True)):
+                clock.now = NOW + timedelta(minutes=minutes)
+                before = len(farm.hostile.requests)
+                stats = await poller.poll_once(everything=everything)
+                runs.append((stats, sorted(farm.hostile.requests[before:])))
+        finally:
+            await poller.aclose()
+
+    try:
+        asyncio.run(polls())
+    finally:
+        store.close()
+    every = ["/429-seconds", "/500", "/503-date"]
+    assert [(s.feeds, s.held_back, paths) for s, paths in runs] == [
+        (4, 0, every),
+        (1, 3, []),  # only good-1: each failing feed waits for its next poll
+        (2, 2, ["/500"]),  # 500's first backoff (one interval, 10 min) ran out; the others wait
+        (4, 0, every),  # --all
+    ]
+    assert runs[1][0].held_back_until == NOW + timedelta(minutes=10)  # the earliest: 500's
+    assert runs[2][0].held_back_until == NOW + timedelta(hours=2)  # 429's Retry-After: 7200

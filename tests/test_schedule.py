@@ -17,6 +17,7 @@ from monitor.schedule import (
     backoff,
     cache_lifetime,
     first_poll,
+    held_back_until,
     next_poll,
     parse_http_date,
     retry_after,
@@ -248,3 +249,20 @@ def test_first_polls_spread_over_the_window() -> None:
 def test_first_poll_rejects_jitter_out_of_range() -> None:
     with pytest.raises(ValueError, match="jitter"):
         first_poll(NOW, TEN_MIN, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("next_due", "failures", "expected"),
+    [
+        (NOW + timedelta(hours=1), 1, NOW + timedelta(hours=1)),  # a 429's Retry-After runs on
+        (NOW + timedelta(hours=24), 5, NOW + timedelta(hours=24)),  # backoff, or a capped date
+        (NOW, 3, None),  # due exactly now
+        (NOW - TEN_MIN, 3, None),  # overdue
+        (None, 2, None),  # never scheduled
+        (NOW + timedelta(hours=1), 0, None),  # healthy: its interval or max-age does not hold it
+    ],
+)
+def test_a_one_off_poll_holds_back_only_a_failing_feed_not_yet_due(
+    next_due: datetime | None, failures: int, expected: datetime | None
+) -> None:
+    assert held_back_until(now=NOW, next_poll=next_due, failures=failures) == expected

@@ -475,6 +475,21 @@ def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
     assert store.due_deliveries(NOW + timedelta(days=1)) == []
 
 
+def test_a_channel_given_twice_is_one_delivery_not_a_lost_batch(store: Store) -> None:
+    """The outbox keeps one row per alert and channel; a duplicate channel once failed the
+    UNIQUE index and rolled back the whole transaction, items included, on every poll."""
+    hook = Channel(id="webhook:1", kind="webhook", url="https://hooks.example/", display="https://…")
+    store.sync_channels([hook])
+    statement = Statement(watch="w", speaker="Yann LeCun", stance="confirms", evidence=(), score=3.0)
+    with store.transaction():
+        item_id = store.insert_item(
+            item(), now=NOW, title_key="t", keys=(), sameness=Sameness(), statement=statement
+        )
+        store.create_alert(statement, item_id, NOW, [hook, hook], lambda a, _url: f"msg_{a}")
+    assert store.count("items") == 1
+    assert [(d.alert, d.endpoint) for d in store.due_deliveries(NOW)] == [(1, hook.id)]
+
+
 def insert_with_alert(store: Store, statement: Statement, hook: Channel) -> int:
     item_id = store.insert_item(
         item(), now=NOW, title_key="t", keys=(), sameness=Sameness(), statement=statement

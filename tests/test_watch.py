@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from monitor import config
 from monitor.classify import classify
-from monitor.exceptions import ConfigProblem
+from monitor.exceptions import ConfigError, ConfigProblem
 from monitor.watch import Watch, compile_cues, load_seeds, load_watch, shipped_watch
 from tests.conftest import text_item as item
 
@@ -206,3 +207,19 @@ def test_a_watch_built_in_code_compiles_its_cues() -> None:
     watch = Watch("w", (), (), ("leave",), speech=("says",), confirms=("will leave",))
     assert watch.matchers.aliases is None
     assert classify(item("Someone says he will leave"), watch) is None
+
+
+def test_two_watches_of_one_name_are_a_problem_naming_both(tmp_path: Path) -> None:
+    """Alerts are keyed by watch name: two watches so named merged their alerts, and the
+    second's webhooks carried the first's question and seeds (a user audit)."""
+    acme_watch(tmp_path)  # writes the seeds folder
+    other = ACME_TOML.replace('name = "acme-ceo"', 'name = "acme-cfo"', 1)
+    path = tmp_path / "monitor.toml"
+    path.write_text(ACME_TOML + other + ACME_TOML, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    assert [str(p) for p in info.value.problems] == [
+        "watches[2].name: 'acme-ceo' is already the name of watches[0]; watch names must be unique"
+    ]
+    path.write_text(ACME_TOML + other, encoding="utf-8")
+    assert [w.name for w in config.load(path).watches] == ["acme-ceo", "acme-cfo"]
