@@ -196,7 +196,7 @@ class JsonFormatter(logging.Formatter):
 @click.pass_context
 @handle_errors
 def run(ctx: click.Context, config_file: str | None, once: bool, http: tuple[str, int] | None) -> None:
-    """Poll the configured feeds: on schedule until SIGTERM/SIGINT, or --once."""
+    """Poll the configured feeds: on schedule until SIGTERM/SIGINT/SIGHUP, or --once."""
     if once and http:
         raise UsageProblem("--http serves the daemon's metrics; it does not apply to --once")
     from monitor.daemon import Daemon  # noqa: PLC0415 - keeps read commands fast to start

@@ -1,4 +1,4 @@
-"""`monitor run`: APScheduler drives the polls until SIGTERM or SIGINT, then drains.
+"""`monitor run`: APScheduler drives the polls until SIGTERM, SIGINT or SIGHUP, then drains.
 
 One interval job per feed (`max_instances=1`: a feed never overlaps itself;
 `coalesce=True`: polls missed while the machine slept run once, not N times;
@@ -29,13 +29,19 @@ from monitor.pipeline import Poller, outcome_queue
 from monitor.store import Store
 from monitor.types import FeedConfig, FeedState
 
-__all__ = ["DELIVERY_TICK", "DRAIN_SECONDS", "Daemon"]
+__all__ = ["DELIVERY_TICK", "DRAIN_SECONDS", "STOP_SIGNALS", "Daemon"]
 
 log = logging.getLogger("monitor.daemon")
 
 # How long SIGTERM waits for polls and deliveries in flight before giving up on them.
 # Fetches have their own deadline; this bound is what systemd's TimeoutStopSec must exceed.
 DRAIN_SECONDS = 5.0
+# Each of these drains and stops. SIGHUP too: its default action killed the daemon with
+# polls in flight (exit 129, a leaked semaphore). It is not a reload: applying a changed
+# config in place means rebuilding the watches, the parse workers and every feed's job
+# while polls run, where a restart does it all from one known state; a supervisor that
+# restarts on exit, or `systemctl restart`, applies the new config (see README).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # Retries of failed deliveries are checked this often; fresh alerts do not wait for it.
 DELIVERY_TICK = timedelta(seconds=5)
 
@@ -77,7 +83,7 @@ class Daemon:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, self.stop)
         now = datetime.now(UTC)
         await self.poller.write(self.store.sync_feeds, self.config.feeds, now)

@@ -42,7 +42,11 @@ def wait_until(check: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+# SIGHUP (a closed terminal, `kill -HUP`) stops the daemon as SIGTERM does: it once killed
+# it at once (exit 129) with polls in flight.
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
+)
 def test_daemon_polls_overdue_feeds_and_drains_on_signal(
     write_config: Callable[[str], Path], tmp_path: Path, sig: signal.Signals
 ) -> None:
