@@ -142,6 +142,13 @@ class Daemon:
             state = await self.poller.poll_into(self.queue, feed, self.states[feed.name])
             self.states[feed.name] = state
             self._reschedule(feed, state)
+        except asyncio.CancelledError:
+            if not self.stopping.is_set():
+                raise
+            # The drain cut this poll short on purpose (see `_drain`); re-raised, apscheduler
+            # would log it as an ERROR with a traceback. This task is the job's own, so
+            # nothing above it waits for the cancellation.
+            log.info("poll feed=%r interrupted at shutdown; it is polled again at the next start", feed.name)
         finally:
             self.in_flight.discard(task)
 
@@ -167,6 +174,10 @@ class Daemon:
         # Pause, not shut down, until the polls in flight are done: APScheduler's
         # AsyncIOExecutor.shutdown cancels every job still running, which threw them away.
         self.scheduler.pause()
+        # A job submitted just before the pause has a task that has not started yet; one
+        # turn of the loop lets it see `stopping` and return, before `shutdown` below
+        # would cancel it unstarted (which apscheduler logs as an ERROR).
+        await asyncio.sleep(0)
         if self.in_flight:
             _done, pending = await asyncio.wait(self.in_flight, timeout=DRAIN_SECONDS)
             for task in pending:

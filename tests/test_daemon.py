@@ -92,6 +92,47 @@ def test_daemon_polls_overdue_feeds_and_drains_on_signal(
     assert next_poll > NOW.strftime("%Y-%m-%dT%H:%M:%SZ")  # the next poll was persisted for the restart
 
 
+def test_a_poll_cut_short_by_sigterm_is_not_logged_as_an_error(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # A feed that answers after the drain's bound: SIGTERM cancels its poll. That is the
+    # drain doing its job, yet every such poll was logged as an ERROR with a traceback
+    # (apscheduler's "Job … raised an exception … CancelledError").
+    with FeedServer() as server:
+        server.put("/slow.xml", feed("First story"))
+        config = write_config(
+            f'database = "d.db"\n[[feeds]]\nname = "slow"\nurl = "{server.url("/slow.xml")}"\n'
+            'interval = "1m"\n'
+        )
+        env = {**os.environ, "MONITOR_CONFIG": str(config)}
+        once = subprocess.run(
+            [sys.executable, "-m", "monitor", "run", "--once"], env=env, capture_output=True, check=False
+        )
+        assert once.returncode == 0, once.stderr
+        overdue = "2000-01-01T00:00:00Z"
+        with sqlite3.connect(tmp_path / "d.db") as conn:
+            conn.execute("UPDATE feeds SET next_poll = ?", [overdue])
+        server.put("/slow.xml", feed("First story", "Late story"), delay=DRAIN_SECONDS * 3)
+        asked = server.requests
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "run"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert wait_until(lambda: server.requests > asked, timeout=20), "the feed was never polled"
+            daemon.send_signal(signal.SIGTERM)
+            _out, err = daemon.communicate(timeout=DRAIN_SECONDS * 4)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    assert daemon.returncode == 0, err
+    assert " ERROR " not in err, err
+    assert "Traceback" not in err, err
+    assert "poll feed='slow' interrupted at shutdown" in err
+    with sqlite3.connect(tmp_path / "d.db") as conn:
+        (next_poll,) = conn.execute("SELECT next_poll FROM feeds").fetchone()
+    assert next_poll == overdue  # not stored: it is polled again at the next start
+
+
 def test_an_invalid_config_never_starts_the_daemon(write_config: Callable[[str], Path]) -> None:
     config = write_config('[[feeds]]\nname = "a"\nurl = "not a url"\n')
     result = subprocess.run(
