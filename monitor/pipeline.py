@@ -28,6 +28,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -36,7 +37,7 @@ import httpx
 
 from monitor import alerts, dedupe, deliver, fetch, normalise, notify, observe, schedule
 from monitor.config import Config
-from monitor.exceptions import FeedError
+from monitor.exceptions import FeedError, ParseError
 from monitor.prepare import Deciders, Prepared, init_worker, parse_items
 from monitor.store import Delivery, Store
 from monitor.types import (
@@ -435,6 +436,7 @@ class Poller:
         self.hooks = deliver.make_client(webhook_transport)
         self.processes = processes
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._workers = 0  # the pool's size, to replace a broken pool with one alike
         self.delivered_event = asyncio.Event()
         self.slots = asyncio.Semaphore(POLL_SLOTS)
 
@@ -501,23 +503,63 @@ class Poller:
         if self._pool is None:
             here = functools.partial(parse_items, deciders=self.processor.deciders)
             return await loop.run_in_executor(None, here, *args)
-        return await loop.run_in_executor(self._pool, parse_items, *args)
+        # A worker that dies (kill -9, the OOM killer) breaks the whole pool: every later
+        # submit fails. The pool is replaced and the document tried once more on the new
+        # one: the first death is most likely not the document's (the OOM killer picks the
+        # largest process; an operator's kill); a second is blamed on it, as this feed's
+        # error rather than a crash.
+        try:
+            return await self._in_pool(args)
+        except BrokenProcessPool:
+            pass
+        try:
+            return await self._in_pool(args)
+        except BrokenProcessPool as e:
+            raise ParseError(
+                "the parser process died twice on this document (killed, or out of memory?);"
+                " it is tried again at the next poll"
+            ) from e
+
+    async def _in_pool(self, args: tuple[Any, ...]) -> tuple[Prepared, ...]:
+        """Parse in the process pool; a broken pool is replaced before the error goes up."""
+        pool = self._pool
+        try:
+            parse = functools.partial(parse_items, *args)
+            return await asyncio.get_running_loop().run_in_executor(pool, parse)
+        except BrokenProcessPool:
+            self._replace_pool(pool)
+            raise
 
     def start_pool(self, feeds: int) -> None:
         workers = self.processes
         if workers is None:
             workers = 0 if feeds < PROCESS_POOL_MIN_FEEDS else 2
         if workers > 0 and self._pool is None:
-            import multiprocessing  # noqa: PLC0415 - only when a pool is wanted
+            self._pool = self._new_pool(workers)
+            self._workers = workers
 
-            # forkserver: forking a process that runs threads (the writer, httpx) is unsafe.
-            context = multiprocessing.get_context("forkserver")
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=context,
-                initializer=init_worker,
-                initargs=(self.config.watches,),
-            )
+    def _new_pool(self, workers: int) -> concurrent.futures.ProcessPoolExecutor:
+        import multiprocessing  # noqa: PLC0415 - only when a pool is wanted
+
+        # forkserver: forking a process that runs threads (the writer, httpx) is unsafe.
+        context = multiprocessing.get_context("forkserver")
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(self.config.watches,),
+        )
+
+    def _replace_pool(self, broken: concurrent.futures.ProcessPoolExecutor | None) -> None:
+        """A new pool for `broken`, once: the polls that all hit it at once share the new one."""
+        if broken is None or self._pool is not broken:
+            return
+        log.warning(
+            "a parse worker died (killed, or out of memory?); starting %d new parse workers",
+            self._workers,
+        )
+        broken.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool(self._workers)
 
     async def poll_once(self) -> RunStats:
         """`monitor run --once`: poll every active feed now, store, deliver what is due."""
