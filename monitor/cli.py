@@ -215,7 +215,7 @@ class JsonFormatter(logging.Formatter):
 def run(
     ctx: click.Context, config_file: str | None, once: bool, everything: bool, http: tuple[str, int] | None
 ) -> None:
-    """Poll the configured feeds: on schedule until SIGTERM/SIGINT, or --once."""
+    """Poll the configured feeds: on schedule until SIGTERM/SIGINT/SIGHUP, or --once."""
     if once and http:
         raise UsageProblem("--http serves the daemon's metrics; it does not apply to --once")
     if everything and not once:

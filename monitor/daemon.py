@@ -1,4 +1,4 @@
-"""`monitor run`: APScheduler drives the polls until SIGTERM or SIGINT, then drains.
+"""`monitor run`: APScheduler drives the polls until SIGTERM, SIGINT or SIGHUP, then drains.
 
 One interval job per feed (`max_instances=1`: a feed never overlaps itself;
 `coalesce=True`: polls missed while the machine slept run once, not N times;
@@ -9,6 +9,10 @@ the others: every fetch has a total deadline and polls run as independent tasks.
 
 Deliveries run as a separate job every few seconds and whenever the writer has just
 committed an alert, so an alert leaves within milliseconds of its poll.
+
+The writer retries what it cannot commit for now (`Poller._store`); if it dies anyway, the
+daemon stops with exit 1 rather than fetch what nothing stores, and a service manager
+starts a fresh one. Every wait of the drain is bounded, a stuck writer's too.
 """
 
 from __future__ import annotations
@@ -25,17 +29,24 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import observe, schedule
 from monitor.config import Config
-from monitor.pipeline import Poller, outcome_queue
+from monitor.exceptions import StorageError
+from monitor.pipeline import Poller, RunStats, outcome_queue
 from monitor.store import Store
 from monitor.types import FeedConfig, FeedState
 
-__all__ = ["DELIVERY_TICK", "DRAIN_SECONDS", "Daemon"]
+__all__ = ["DELIVERY_TICK", "DRAIN_SECONDS", "STOP_SIGNALS", "Daemon"]
 
 log = logging.getLogger("monitor.daemon")
 
 # How long SIGTERM waits for polls and deliveries in flight before giving up on them.
 # Fetches have their own deadline; this bound is what systemd's TimeoutStopSec must exceed.
 DRAIN_SECONDS = 5.0
+# Each of these drains and stops. SIGHUP too: its default action killed the daemon with
+# polls in flight (exit 129, a leaked semaphore). It is not a reload: applying a changed
+# config in place means rebuilding the watches, the parse workers and every feed's job
+# while polls run, where a restart does it all from one known state; a supervisor that
+# restarts on exit, or `systemctl restart`, applies the new config (see README).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # Retries of failed deliveries are checked this often; fresh alerts do not wait for it.
 DELIVERY_TICK = timedelta(seconds=5)
 
@@ -62,6 +73,9 @@ class Daemon:
         # The daemon owns the database, so feed state is kept in memory between polls and
         # persisted by the writer after each one (read back only at start).
         self.states: dict[str, FeedState] = {}
+        # Why the daemon must stop with an error (the writer died, or could not store what
+        # was polled before the exit); /healthz reports it, `run` raises it at the end.
+        self.failure: str | None = None
 
     async def run(self) -> None:
         """Schedule every feed, run until a signal, then drain and return."""
@@ -77,7 +91,7 @@ class Daemon:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, self.stop)
         now = datetime.now(UTC)
         await self.poller.write(self.store.sync_feeds, self.config.feeds, now)
@@ -91,8 +105,30 @@ class Daemon:
         self.scheduler.start()
         observe.sd_notify(f"READY=1\nSTATUS=polling {len(states)} feeds")  # systemd Type=notify
         log.info("started: %d feeds, %d alert channels", len(states), len(self.config.channels))
-        await self.stopping.wait()
+        stop = asyncio.create_task(self.stopping.wait())
+        await asyncio.wait({stop, writer}, return_when=asyncio.FIRST_COMPLETED)
+        if writer.done():  # it only ends when told to: anything else means nothing is stored
+            self._writer_died(writer)
+            self.stop()
+        stop.cancel()
         await self._drain(writer, deliverer)
+        if self.failure is not None:
+            # Exit 1 (not 2): the unit's Restart=on-failure starts a fresh daemon, which
+            # polls again the feeds whose polls were not stored.
+            raise StorageError(self.failure)
+
+    def _writer_died(self, writer: asyncio.Task[RunStats]) -> None:
+        error = None if writer.cancelled() else writer.exception()
+        self.failure = (
+            f"the writer stopped: {type(error).__name__}: {error}" if error else "the writer stopped"
+        )
+        # With its traceback: this is a bug or a damaged database, not a passing condition
+        # (those are retried by the writer itself, see `Poller._store`).
+        log.error(
+            "%s; no poll can be stored, so the daemon stops (a service manager restarts it)",
+            self.failure,
+            exc_info=error,
+        )
 
     def stop(self) -> None:
         log.info("stopping: draining work in flight (at most %.0f s)", DRAIN_SECONDS)
@@ -100,11 +136,16 @@ class Daemon:
         self.stopping.set()
 
     def health(self) -> str | None:
-        """None while polling on schedule with a readable database; else why not (/healthz)."""
+        """None while polling on schedule and storing, with a readable database; else why
+        not (/healthz)."""
+        if self.failure is not None:
+            return self.failure
         if self.stopping.is_set():
             return "stopping"
         if not self.scheduler.running:
             return "starting"
+        if self.poller.write_failure is not None:  # retrying; polls wait meanwhile
+            return self.poller.write_failure
         self.store.ping()  # raises StorageError, which /healthz reports
         return None
 
@@ -136,6 +177,13 @@ class Daemon:
             state = await self.poller.poll_into(self.queue, feed, self.states[feed.name])
             self.states[feed.name] = state
             self._reschedule(feed, state)
+        except asyncio.CancelledError:
+            if not self.stopping.is_set():
+                raise
+            # The drain cut this poll short on purpose (see `_drain`); re-raised, apscheduler
+            # would log it as an ERROR with a traceback. This task is the job's own, so
+            # nothing above it waits for the cancellation.
+            log.info("poll feed=%r interrupted at shutdown; it is polled again at the next start", feed.name)
         finally:
             self.in_flight.discard(task)
 
@@ -156,22 +204,51 @@ class Daemon:
             except Exception:  # a delivery bug must not stop polling; it is logged and retried
                 log.exception("delivery round failed")
 
-    async def _drain(self, writer: asyncio.Task[object], deliverer: asyncio.Task[None]) -> None:
+    async def _drain(self, writer: asyncio.Task[RunStats], deliverer: asyncio.Task[None]) -> None:
         """Stop scheduling, let polls in flight finish (bounded), store them, close."""
         # Pause, not shut down, until the polls in flight are done: APScheduler's
         # AsyncIOExecutor.shutdown cancels every job still running, which threw them away.
         self.scheduler.pause()
+        # A job submitted just before the pause has a task that has not started yet; one
+        # turn of the loop lets it see `stopping` and return, before `shutdown` below
+        # would cancel it unstarted (which apscheduler logs as an ERROR).
+        await asyncio.sleep(0)
         if self.in_flight:
             _done, pending = await asyncio.wait(self.in_flight, timeout=DRAIN_SECONDS)
             for task in pending:
                 task.cancel()
         self.scheduler.shutdown(wait=False)
-        await self.queue.put(None)
-        await asyncio.wait_for(writer, DRAIN_SECONDS)
-        self.poller.delivered_event.set()
-        try:
-            await asyncio.wait_for(deliverer, DRAIN_SECONDS)
-        except TimeoutError:
-            log.warning("deliveries still in flight at exit; they are retried on the next start")
+        if await self._stop_writer(writer):
+            self.poller.delivered_event.set()
+            try:
+                await asyncio.wait_for(deliverer, DRAIN_SECONDS)
+            except TimeoutError:
+                log.warning("deliveries still in flight at exit; they are retried on the next start")
+        else:  # deliveries read and write through the writer's thread: nothing to wait for
+            deliverer.cancel()
+            await asyncio.wait({deliverer})
         await self.poller.aclose()
         log.info("stopped")
+
+    async def _stop_writer(self, writer: asyncio.Task[RunStats]) -> bool:
+        """Let the writer store what is queued, for at most DRAIN_SECONDS; True if it did.
+
+        Bounded: a writer retrying a locked database never gets through a full queue, and
+        an unbounded `queue.put(None)` once hung SIGTERM for good.
+        """
+        if not writer.done():
+            end_of_input = asyncio.create_task(self.queue.put(None))
+            await asyncio.wait({writer}, timeout=DRAIN_SECONDS)
+            end_of_input.cancel()
+            if not writer.done():
+                writer.cancel()
+                await asyncio.wait({writer})
+                queued = sum(self.queue.get_nowait() is not None for _ in range(self.queue.qsize()))
+                why = self.poller.write_failure or "the writer did not finish in time"
+                self.failure = self.failure or (
+                    f"the polls the writer held and {queued} queued were not stored at exit ({why});"
+                    " their feeds are polled again at the next start"
+                )
+                log.error("%s", self.failure)
+                return False
+        return self.failure is None

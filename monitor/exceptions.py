@@ -3,7 +3,8 @@
     MonitorError                 anything the monitor raises on purpose
     ├── ConfigError              the config file (or a CLI argument) is wrong; exit 2
     ├── StorageError             the database cannot be opened or written
-    │   └── ForeignDatabaseError the file is not a monitor database (refused, never touched)
+    │   ├── ForeignDatabaseError the file is not a monitor database (refused, never touched)
+    │   └── StorageUnavailableError  a write failed for now (locked, disk full…); retry
     ├── FeedError                one feed failed; recorded on the feed, never fatal to a poll
     │   ├── FetchError           transport, limits, redirects, refused addresses
     │   └── ParseError           the body is not a feed we accept
@@ -29,6 +30,7 @@ __all__ = [
     "OpmlError",
     "ParseError",
     "StorageError",
+    "StorageUnavailableError",
     "causes",
 ]
 
@@ -64,6 +66,12 @@ class StorageError(MonitorError):
 
 class ForeignDatabaseError(StorageError):
     """The database path holds something that is not a monitor database."""
+
+
+class StorageUnavailableError(StorageError):
+    """A write transaction failed for a reason outside the data (another process holds the
+    write lock, the disk is full, an I/O error, the file became read-only): nothing of it
+    was written, and the same transaction may succeed later. The message says what to do."""
 
 
 class FeedError(MonitorError):

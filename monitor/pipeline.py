@@ -28,6 +28,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -36,7 +37,7 @@ import httpx
 
 from monitor import alerts, dedupe, deliver, fetch, normalise, notify, observe, schedule
 from monitor.config import Config
-from monitor.exceptions import FeedError
+from monitor.exceptions import FeedError, ParseError, StorageUnavailableError
 from monitor.prepare import Deciders, Prepared, init_worker, parse_items
 from monitor.store import Delivery, Store
 from monitor.types import (
@@ -61,6 +62,7 @@ __all__ = [
     "next_state",
     "parse_items",
     "send_test",
+    "write_retry_delay",
 ]
 
 log = logging.getLogger("monitor.poll")
@@ -81,6 +83,17 @@ QUEUE_BATCHES = 1
 # Polls fetching, parsing or waiting for the writer at once: above fetch's own in-flight
 # limit (so the network stays busy) and small enough to bound memory (see `poll_into`).
 POLL_SLOTS = 32
+# A batch the writer cannot commit (locked, disk full…) is kept and tried again after
+# these waits, doubling from the first to the last: a lock held for a `monitor rescan` or
+# a sqlite3 session is gone within seconds to minutes, and a full disk needs a person, for
+# whom one ERROR line a minute is enough. Every try that meets a lock also waits out
+# SQLite's busy timeout (`store.BUSY_TIMEOUT_MS`, 10 s) first.
+WRITE_RETRY_FIRST = 1.0
+WRITE_RETRY_LAST = 60.0
+# `run --once` gives up after this many failed tries (about a minute with a lock held:
+# 1 + 2 + 4 + 8 s of waits, and 10 s of busy timeout each) rather than pile up under cron;
+# its feeds keep their stored state, so the next run polls them again.
+ONCE_WRITE_TRIES = 5
 # Items re-decided per transaction by `monitor rescan`.
 RESCAN_BATCH = 500
 # Earlier articles of a recycled guid that a new text under it is checked against: a
@@ -159,6 +172,11 @@ def next_state(
         failures=failures,
         next_poll=next_poll,
     )
+
+
+def write_retry_delay(failures: int) -> float:
+    """Seconds before the next try of a batch that failed to commit `failures` times in a row."""
+    return float(min(WRITE_RETRY_LAST, WRITE_RETRY_FIRST * 2 ** (failures - 1)))
 
 
 def _stored_as(prepared: Prepared, known: Known) -> tuple[Prepared, tuple[int, str | None]] | None:
@@ -439,8 +457,12 @@ class Poller:
         self.hooks = deliver.make_client(webhook_transport)
         self.processes = processes
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._workers = 0  # the pool's size, to replace a broken pool with one alike
         self.delivered_event = asyncio.Event()
         self.slots = asyncio.Semaphore(POLL_SLOTS)
+        # Why the writer cannot commit right now, while it retries (/healthz); else None.
+        self.write_failure: str | None = None
+        self.retry_delay = write_retry_delay  # a seam: tests retry without waiting
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store call on the writer thread (one connection, one thread)."""
@@ -451,7 +473,9 @@ class Poller:
         await self.hooks.aclose()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        self.writer.shutdown(wait=True)
+        # Calls queued behind one still running (a delivery round's reads) are dropped:
+        # their callers are gone. The one running ends within SQLite's busy timeout.
+        self.writer.shutdown(wait=True, cancel_futures=True)
 
     # -- polling --------------------------------------------------------------
 
@@ -505,23 +529,63 @@ class Poller:
         if self._pool is None:
             here = functools.partial(parse_items, deciders=self.processor.deciders)
             return await loop.run_in_executor(None, here, *args)
-        return await loop.run_in_executor(self._pool, parse_items, *args)
+        # A worker that dies (kill -9, the OOM killer) breaks the whole pool: every later
+        # submit fails. The pool is replaced and the document tried once more on the new
+        # one: the first death is most likely not the document's (the OOM killer picks the
+        # largest process; an operator's kill); a second is blamed on it, as this feed's
+        # error rather than a crash.
+        try:
+            return await self._in_pool(args)
+        except BrokenProcessPool:
+            pass
+        try:
+            return await self._in_pool(args)
+        except BrokenProcessPool as e:
+            raise ParseError(
+                "the parser process died twice on this document (killed, or out of memory?);"
+                " it is tried again at the next poll"
+            ) from e
+
+    async def _in_pool(self, args: tuple[Any, ...]) -> tuple[Prepared, ...]:
+        """Parse in the process pool; a broken pool is replaced before the error goes up."""
+        pool = self._pool
+        try:
+            parse = functools.partial(parse_items, *args)
+            return await asyncio.get_running_loop().run_in_executor(pool, parse)
+        except BrokenProcessPool:
+            self._replace_pool(pool)
+            raise
 
     def start_pool(self, feeds: int) -> None:
         workers = self.processes
         if workers is None:
             workers = 0 if feeds < PROCESS_POOL_MIN_FEEDS else 2
         if workers > 0 and self._pool is None:
-            import multiprocessing  # noqa: PLC0415 - only when a pool is wanted
+            self._pool = self._new_pool(workers)
+            self._workers = workers
 
-            # forkserver: forking a process that runs threads (the writer, httpx) is unsafe.
-            context = multiprocessing.get_context("forkserver")
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=context,
-                initializer=init_worker,
-                initargs=(self.config.watches,),
-            )
+    def _new_pool(self, workers: int) -> concurrent.futures.ProcessPoolExecutor:
+        import multiprocessing  # noqa: PLC0415 - only when a pool is wanted
+
+        # forkserver: forking a process that runs threads (the writer, httpx) is unsafe.
+        context = multiprocessing.get_context("forkserver")
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(self.config.watches,),
+        )
+
+    def _replace_pool(self, broken: concurrent.futures.ProcessPoolExecutor | None) -> None:
+        """A new pool for `broken`, once: the polls that all hit it at once share the new one."""
+        if broken is None or self._pool is not broken:
+            return
+        log.warning(
+            "a parse worker died (killed, or out of memory?); starting %d new parse workers",
+            self._workers,
+        )
+        broken.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool(self._workers)
 
     async def poll_once(self, *, everything: bool = False) -> RunStats:
         """`monitor run --once`: poll every active feed now, store, deliver what is due.
@@ -549,10 +613,17 @@ class Poller:
         due = [f for f in self.config.feeds if f.name in states and f.name not in held]
         self.start_pool(len(due))
         queue = outcome_queue()
-        writer = asyncio.create_task(self.drain(queue))
+        writer = asyncio.create_task(self.drain(queue, tries=ONCE_WRITE_TRIES))
         early = asyncio.create_task(self._deliver_while(writer))
 
-        await asyncio.gather(*(self.poll_into(queue, f, states[f.name]) for f in due))
+        polls = asyncio.gather(*(self.poll_into(queue, f, states[f.name]) for f in due))
+        either: set[asyncio.Future[Any]] = {polls, writer}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if not polls.done():  # the writer gave up: polls waiting for room in the queue never get it
+            polls.cancel()
+            await asyncio.wait({polls})
+            await early
+            writer.result()  # raises why
         await queue.put(None)
         stats = await writer
         stats.feeds = len(due)
@@ -578,8 +649,13 @@ class Poller:
                 attempted, delivered = attempted + tried, delivered + ok
         return attempted, delivered
 
-    async def drain(self, queue: asyncio.Queue[PollOutcome | None]) -> RunStats:
-        """The writer loop: store outcomes in batches until a None arrives; returns totals."""
+    async def drain(self, queue: asyncio.Queue[PollOutcome | None], *, tries: int | None = None) -> RunStats:
+        """The writer loop: store outcomes in batches until a None arrives; returns totals.
+
+        A batch that cannot be committed for now is kept and retried (`_store`), at most
+        `tries` times if given; meanwhile polls wait for room in `queue`, so nothing is
+        fetched that could not be kept.
+        """
         total = RunStats()
         closing = False
         while not closing:
@@ -593,11 +669,39 @@ class Poller:
                     closing = True
                     break
                 batch.append(following)
-            stats = await self.write(self.processor.process, batch, self.clock())
+            stats = await self._store(batch, tries)
             _add(total, stats, batch)
             if stats.alerts:
                 self.delivered_event.set()
         return total
+
+    async def _store(self, batch: Sequence[PollOutcome], tries: int | None) -> RunStats:
+        """Commit one batch, retrying while the database cannot be written (backoff bounded
+        by `WRITE_RETRY_LAST`); the batch is held meanwhile, so no poll is lost."""
+        failures = 0
+        while True:
+            try:
+                stats = await self.write(self.processor.process, batch, self.clock())
+            except StorageUnavailableError as e:
+                failures += 1
+                self.write_failure = f"cannot store polls: {e}"
+                if tries is not None and failures >= tries:
+                    raise
+                delay = self.retry_delay(failures)
+                # One line a try: the message says what to do; a traceback a minute would bury it.
+                log.error(  # noqa: TRY400
+                    "cannot store %d polls (try %d), trying again in %.0f s: %s",
+                    len(batch),
+                    failures,
+                    delay,
+                    e,
+                )
+                await asyncio.sleep(delay)
+                continue
+            if failures:
+                log.info("stored %d polls after %d failed tries", len(batch), failures)
+            self.write_failure = None
+            return stats
 
     # -- delivering -----------------------------------------------------------
 

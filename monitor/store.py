@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from monitor.exceptions import ForeignDatabaseError, StorageError
+from monitor.exceptions import ForeignDatabaseError, StorageError, StorageUnavailableError
 from monitor.types import (
     KEY_TIEBREAK,
     Candidate,
@@ -71,6 +71,21 @@ CANDIDATE_CACHE = 4096
 # with 16 or 32 MiB (pages re-read from the OS, not from the cache): 14 MiB more at most.
 PAGE_CACHE_KIB = 16_000
 _SQLITE_HEADER = b"SQLite format 3\x00"
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html) for a write that failed
+# because of the file's surroundings, not its data: the same transaction can succeed once
+# they change, so the writer keeps it and retries. With what the user can do about each.
+# Any other code (SQLITE_ERROR: a missing table; SQLITE_CORRUPT; a constraint) would fail
+# the same way again.
+_UNAVAILABLE = {
+    5: "another process holds the write lock (a sqlite3 shell, a long `monitor rescan`?); end it",  # BUSY
+    6: "the database is locked by another connection; end it",  # LOCKED
+    7: "SQLite ran out of memory; give the process more",  # NOMEM
+    8: "the file or its folder became read-only; restore write permission",  # READONLY
+    10: "disk I/O error; check the disk and the kernel log",  # IOERR
+    13: "the disk is full; free space on it",  # FULL
+    14: "the file or its -wal/-shm companions cannot be opened; check the folder",  # CANTOPEN
+    15: "a file-locking protocol error; is the folder on a network file system?",  # PROTOCOL
+}
 
 
 def format_time(value: datetime) -> str:
@@ -403,8 +418,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction, taking the write lock up front (see module docstring)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction, taking the write lock up front (see module docstring).
+
+        A failure that may pass (locked, disk full…) is raised as `StorageUnavailableError`
+        with what to do, after the rollback: nothing of the transaction was written.
+        """
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:  # busy_timeout ran out: the lock never came
+            raise self._unavailable(e) from e
         # Another connection's commit (`monitor rescan`, a migration) may have changed
         # rows the candidate cache holds: data_version moves only for other connections.
         (version,) = self.conn.execute("PRAGMA data_version").fetchone()
@@ -414,12 +436,22 @@ class Store:
         try:
             yield
             self._index_new()
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")  # inside: a failed COMMIT leaves the transaction open
+        except BaseException as e:
+            # SQLite may have rolled back already (on SQLITE_FULL, say); a ROLLBACK then fails.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             self._cache.clear()  # it may hold rows of the rolled-back transaction
             self._unindexed = None
+            if isinstance(e, sqlite3.OperationalError) and e.sqlite_errorcode & 0xFF in _UNAVAILABLE:
+                raise self._unavailable(e) from e
             raise
-        self.conn.execute("COMMIT")
+
+    def _unavailable(self, error: sqlite3.Error) -> StorageError:
+        advice = _UNAVAILABLE.get(error.sqlite_errorcode & 0xFF)
+        if advice is None:
+            return StorageError(f"{self.path}: cannot write: {error}")
+        return StorageUnavailableError(f"{self.path}: cannot write: {error}; {advice}")
 
     def _index_new(self) -> None:
         """Add the items inserted since the last call to the search index (see migration 7).

@@ -9,7 +9,9 @@
    kill, and the receiver can tell by its `webhook-id`.
 3. SIGTERM to the daemon with a poll and a delivery in flight: exit 0 within the drain
    bound; on restart nothing is lost and the interrupted delivery is retried.
-4. Receivers answering 200, 204, 301, 400, 404, 410, 429 + Retry-After, 500, 503 or
+4. A parse worker killed (kill -9, as the OOM killer does): the broken pool is replaced
+   and the poll retried on the new one; a pool that breaks again is the feed's error.
+5. Receivers answering 200, 204, 301, 400, 404, 410, 429 + Retry-After, 500, 503 or
    hanging, through `Poller.deliver_due` with a fake clock: only 2xx counts, 410
    disables, the retry schedule is followed, and after the last attempt the delivery
    is dead and shown by `monitor alerts --json`.
@@ -22,6 +24,7 @@ MONITOR_CRASH_KILLS to change how many kills test 1 makes (test 2 makes a third 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import itertools
 import json
@@ -37,6 +40,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,7 +49,7 @@ from typing import Any
 import pytest
 
 from monitor import config as config_module
-from monitor import deliver
+from monitor import deliver, pipeline
 from monitor.daemon import DRAIN_SECONDS
 from monitor.loopback import FeedServer, rss
 from monitor.pipeline import Deciders, Poller, PollOutcome
@@ -465,6 +469,96 @@ def test_sigterm_with_a_poll_and_a_delivery_in_flight(tmp_path: Path) -> None:
         f" (drain bound {DRAIN_SECONDS:g} s a stage)"
     )
     assert set(hung) <= set(hooks.accepted_ids)  # the interrupted delivery came again, same webhook-id
+
+
+# ─── a parse worker killed ───────────────────────────────────────────────────────────
+
+
+def _broken(pool: concurrent.futures.ProcessPoolExecutor) -> bool:
+    try:
+        pool.submit(int).result(timeout=10)
+    except BrokenProcessPool:
+        return True
+    return False
+
+
+async def _poll_around_a_kill(
+    config: config_module.Config, server: FeedServer
+) -> tuple[FeedState, PollOutcome]:
+    """Poll feed 0 once (the pool's workers start), kill -9 one worker, change the document,
+    poll again: the first poll's state, the second poll's outcome."""
+    store = Store.open(config.database)
+    poller = Poller(store, config, processes=2)
+    try:
+        await poller.write(store.sync_feeds, config.feeds, datetime.now(UTC))
+        states = await poller.write(store.feed_states)
+        poller.start_pool(len(states))
+        feed = config.feeds[0]
+        first = await poller.poll(feed, states[feed.name])
+        pool = poller._pool
+        assert pool is not None
+        os.kill(next(iter(pool._processes)), signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not _broken(pool):  # the pool notices the death a moment later
+            assert time.monotonic() < deadline, "the pool never noticed the kill"
+            await asyncio.sleep(0.05)
+        server.put("/f0.xml", feed_document(2, 0))
+        return first.state, await poller.poll(feed, first.state)
+    finally:
+        await poller.aclose()
+        store.close()
+
+
+def _pool_farm(tmp_path: Path, server: FeedServer) -> config_module.Config:
+    server.put("/f0.xml", feed_document(1, 0))
+    path = tmp_path / "monitor.toml"
+    path.write_text(f'database = "p.db"\n[[feeds]]\nname = "f0"\nurl = "{server.url("/f0.xml")}"\n')
+    return config_module.load(path)
+
+
+def test_a_killed_parse_worker_is_replaced_and_the_poll_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # kill -9 (or the OOM killer) of one worker broke the pool for good: every later poll
+    # of a changed feed raised BrokenProcessPool, which only apscheduler logged, and the
+    # feed's state was never updated again.
+    with FeedServer() as server:
+        config = _pool_farm(tmp_path, server)
+        with caplog.at_level("WARNING", logger="monitor.poll"):
+            first, second = asyncio.run(_poll_around_a_kill(config, server))
+    assert first.last_error is None
+    assert second.state.status == 200
+    assert second.state.last_error is None
+    assert len(second.items) == ITEMS  # the changed document, parsed on the new pool
+    assert "a parse worker died (killed, or out of memory?); starting 2 new parse workers" in caplog.text
+
+
+def test_a_pool_that_breaks_again_is_the_feeds_error_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers that die as they start (their initializer exits): the retry on a new pool
+    # fails too, and the poll is recorded as the feed's error with the reason.
+    with FeedServer() as server:
+        config = _pool_farm(tmp_path, server)
+        monkeypatch.setattr(pipeline, "init_worker", sys.exit)
+        store = Store.open(config.database)
+        poller = Poller(store, config, processes=1)
+
+        async def poll() -> FeedState:
+            try:
+                await poller.write(store.sync_feeds, config.feeds, datetime.now(UTC))
+                states = await poller.write(store.feed_states)
+                poller.start_pool(1)
+                return (await poller.poll(config.feeds[0], states["f0"])).state
+            finally:
+                await poller.aclose()
+                store.close()
+
+        state = asyncio.run(poll())
+    assert state.status == 200
+    assert state.failures == 1
+    assert state.last_error is not None
+    assert state.last_error.startswith("the parser process died twice on this document")
 
 
 # ─── receivers that misbehave, through the real delivery path ──────────────────────

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from monitor.daemon import DRAIN_SECONDS
+from monitor import config as config_module
+from monitor.daemon import DRAIN_SECONDS, Daemon
+from monitor.exceptions import StorageError
 from monitor.loopback import FeedServer, rss
+from monitor.pipeline import Poller, RunStats, outcome_queue
+from monitor.store import Store
 
 NOW = datetime.now(UTC)
 
@@ -42,7 +53,11 @@ def wait_until(check: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+# SIGHUP (a closed terminal, `kill -HUP`) stops the daemon as SIGTERM does: it once killed
+# it at once (exit 129) with polls in flight.
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["SIGTERM", "SIGINT", "SIGHUP"]
+)
 def test_daemon_polls_overdue_feeds_and_drains_on_signal(
     write_config: Callable[[str], Path], tmp_path: Path, sig: signal.Signals
 ) -> None:
@@ -88,6 +103,47 @@ def test_daemon_polls_overdue_feeds_and_drains_on_signal(
     assert next_poll > NOW.strftime("%Y-%m-%dT%H:%M:%SZ")  # the next poll was persisted for the restart
 
 
+def test_a_poll_cut_short_by_sigterm_is_not_logged_as_an_error(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # A feed that answers after the drain's bound: SIGTERM cancels its poll. That is the
+    # drain doing its job, yet every such poll was logged as an ERROR with a traceback
+    # (apscheduler's "Job … raised an exception … CancelledError").
+    with FeedServer() as server:
+        server.put("/slow.xml", feed("First story"))
+        config = write_config(
+            f'database = "d.db"\n[[feeds]]\nname = "slow"\nurl = "{server.url("/slow.xml")}"\n'
+            'interval = "1m"\n'
+        )
+        env = {**os.environ, "MONITOR_CONFIG": str(config)}
+        once = subprocess.run(
+            [sys.executable, "-m", "monitor", "run", "--once"], env=env, capture_output=True, check=False
+        )
+        assert once.returncode == 0, once.stderr
+        overdue = "2000-01-01T00:00:00Z"
+        with sqlite3.connect(tmp_path / "d.db") as conn:
+            conn.execute("UPDATE feeds SET next_poll = ?", [overdue])
+        server.put("/slow.xml", feed("First story", "Late story"), delay=DRAIN_SECONDS * 3)
+        asked = server.requests
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "run"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert wait_until(lambda: server.requests > asked, timeout=20), "the feed was never polled"
+            daemon.send_signal(signal.SIGTERM)
+            _out, err = daemon.communicate(timeout=DRAIN_SECONDS * 4)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    assert daemon.returncode == 0, err
+    assert " ERROR " not in err, err
+    assert "Traceback" not in err, err
+    assert "poll feed='slow' interrupted at shutdown" in err
+    with sqlite3.connect(tmp_path / "d.db") as conn:
+        (next_poll,) = conn.execute("SELECT next_poll FROM feeds").fetchone()
+    assert next_poll == overdue  # not stored: it is polled again at the next start
+
+
 def test_an_invalid_config_never_starts_the_daemon(write_config: Callable[[str], Path]) -> None:
     config = write_config('[[feeds]]\nname = "a"\nurl = "not a url"\n')
     result = subprocess.run(
@@ -99,3 +155,172 @@ def test_an_invalid_config_never_starts_the_daemon(write_config: Callable[[str],
     )
     assert result.returncode == 2
     assert "feeds[0].url" in result.stderr
+
+
+# ─── a writer that cannot store ──────────────────────────────────────────────────────
+
+
+def many_feeds(server: FeedServer, count: int) -> str:
+    text = 'database = "d.db"\n'
+    for n in range(count):
+        server.put(f"/f{n}.xml", feed(f"Story {n}"))
+        text += f'[[feeds]]\nname = "f{n}"\nurl = "{server.url(f"/f{n}.xml")}"\ninterval = "1m"\n'
+    return text
+
+
+def make_overdue(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE feeds SET next_poll = '2000-01-01T00:00:00Z'")
+
+
+async def eventually(check: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def test_a_batch_the_writer_cannot_commit_is_kept_and_retried(
+    write_config: Callable[[str], Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Another process held the write lock past the busy timeout: the writer task died
+    # silently and every later poll was fetched and thrown away.
+    with FeedServer() as server:
+        config = config_module.load(write_config(many_feeds(server, 3)))
+        store = Store.open(config.database)
+        poller = Poller(store, config, processes=0)
+        poller.retry_delay = lambda _failures: 0.05  # the backoff's waits, without waiting
+
+        async def scenario() -> RunStats:
+            await poller.write(store.sync_feeds, config.feeds, datetime.now(UTC))
+            states = await poller.write(store.feed_states)
+            await poller.write(store.conn.execute, "PRAGMA busy_timeout = 50")
+            queue = outcome_queue()
+            for f in config.feeds:
+                await queue.put(await poller.poll(f, states[f.name]))
+            await queue.put(None)
+            locker = sqlite3.connect(config.database, isolation_level=None)
+            locker.execute("BEGIN IMMEDIATE")
+            writer = asyncio.create_task(poller.drain(queue))
+            try:
+                await eventually(lambda: "(try 3)" in caplog.text, timeout=10)
+                assert poller.write_failure is not None
+                assert "database is locked; another process holds the write lock" in poller.write_failure
+                assert not writer.done()
+            finally:
+                locker.rollback()
+                locker.close()
+            stats = await asyncio.wait_for(writer, 10)
+            assert poller.write_failure is None
+            await poller.aclose()
+            return stats
+
+        with caplog.at_level(logging.INFO, logger="monitor.poll"):
+            try:
+                stats = asyncio.run(scenario())
+            finally:
+                store.close()
+    assert stats.items_new == 3  # nothing lost
+    assert count_items(tmp_path / "d.db") == 3
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors
+    assert errors[0].getMessage().startswith("cannot store 3 polls (try 1), trying again in 0 s: ")
+    assert "stored 3 polls after" in caplog.text
+
+
+def test_sigterm_while_the_writer_cannot_commit_is_bounded_and_says_what_was_lost(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # With the database locked and a full queue, SIGTERM hung for good on `queue.put(None)`.
+    with FeedServer(latency=0.3) as server:
+        config = config_module.load(write_config(many_feeds(server, 70)))
+        with contextlib.closing(Store.open(config.database)) as setup:
+            setup.sync_feeds(config.feeds, datetime.now(UTC))
+        make_overdue(tmp_path / "d.db")
+        store = Store.open(config.database)
+        store.conn.execute("PRAGMA busy_timeout = 50")
+        poller = Poller(store, config, processes=0)
+        poller.retry_delay = lambda _failures: 0.05
+        daemon = Daemon(store, config, poller)
+        locker = sqlite3.connect(config.database, isolation_level=None, timeout=10)
+
+        async def scenario() -> float:
+            run = asyncio.create_task(daemon.run())
+            await eventually(lambda: daemon.scheduler.running, timeout=10)
+            locker.execute("BEGIN IMMEDIATE")  # before the first poll answers (latency)
+            await eventually(lambda: daemon.queue.full() and poller.write_failure is not None, timeout=20)
+            reason = daemon.health()
+            assert reason is not None
+            assert "database is locked" in reason  # /healthz: 503 with the reason
+            daemon.stop()
+            started = time.monotonic()
+            with pytest.raises(StorageError, match="32 queued were not stored at exit") as stopped:
+                await asyncio.wait_for(run, DRAIN_SECONDS * 4)
+            assert "their feeds are polled again at the next start" in str(stopped.value)
+            return time.monotonic() - started
+
+        try:
+            took = asyncio.run(scenario())
+        finally:
+            locker.rollback()
+            locker.close()
+            store.close()
+    assert took < DRAIN_SECONDS * 3
+    with sqlite3.connect(tmp_path / "d.db") as conn:  # not stored, so polled again at the next start
+        assert conn.execute("SELECT count(*) FROM feeds WHERE next_poll > '2001'").fetchone()[0] == 0
+
+
+def test_a_writer_that_dies_stops_the_daemon_with_503_and_exit_1(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # A failure no retry can mend (here: a table gone) stops the daemon, non-zero, so that
+    # systemd's Restart=on-failure starts a fresh one, instead of fetching into the void.
+    with FeedServer() as server:
+        server.put("/a.xml", feed("First story"))
+        server.put("/slow.xml", feed("Slow story"))
+        config = write_config(
+            f'database = "d.db"\n[[feeds]]\nname = "a"\nurl = "{server.url("/a.xml")}"\ninterval = "1m"\n'
+            f'[[feeds]]\nname = "slow"\nurl = "{server.url("/slow.xml")}"\ninterval = "1m"\n'
+        )
+        env = {**os.environ, "MONITOR_CONFIG": str(config)}
+        once = subprocess.run(
+            [sys.executable, "-m", "monitor", "run", "--once"], env=env, capture_output=True, check=False
+        )
+        assert once.returncode == 0, once.stderr
+        make_overdue(tmp_path / "d.db")
+        server.put("/a.xml", feed("First story", "Second story"), delay=1.5)
+        server.put("/slow.xml", feed("Slow story", "Later"), delay=DRAIN_SECONDS * 3)  # in flight
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "run", "--http", f"127.0.0.1:{port}"],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert wait_until(lambda: healthz(port)[0] == 200, timeout=20)
+            with sqlite3.connect(tmp_path / "d.db") as conn:
+                conn.execute("ALTER TABLE feeds RENAME TO feeds_moved")
+            assert wait_until(lambda: healthz(port)[0] == 503, timeout=20)
+            status, body = healthz(port)
+            _out, err = daemon.communicate(timeout=DRAIN_SECONDS * 4)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    assert status == 503
+    assert body["reason"] == "the writer stopped: OperationalError: no such table: feeds"
+    assert daemon.returncode == 1, err
+    assert "ERROR monitor.daemon: the writer stopped: OperationalError: no such table: feeds" in err
+    assert err.rstrip().endswith("error: the writer stopped: OperationalError: no such table: feeds")
+
+
+def healthz(port: int) -> tuple[int, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+    except OSError:
+        return 0, {}
