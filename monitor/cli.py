@@ -24,10 +24,13 @@ from monitor.config_edit import MAX_NAMES_SHOWN
 from monitor.exceptions import ConfigError, MonitorError
 from monitor.query import (
     ALERT_FIELDS,
+    ENDPOINT_FIELDS,
     FEED_FIELDS,
     ITEM_FIELDS,
     STORY_FIELDS,
     Format,
+    delivery_text,
+    endpoint_state,
     item_view,
     parse_since,
     render,
@@ -373,7 +376,7 @@ def alerts(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
     for row in rows:
         row["evidence"] = json.loads(row["evidence"] or "[]")
         if _fmt(fmt) == "table":  # people look for each delivery's state (`dead`: replay it)
-            row["deliveries"] = ", ".join(f"{d['kind']} {d['state']}" for d in row["deliveries"])
+            row["deliveries"] = ", ".join(delivery_text(d) for d in row["deliveries"])
     columns = ["id", "created", "watch", "speaker", "stance", "item", "sources", "deliveries"]
     _print(rows, fmt, columns, ALERT_FIELDS)
 
@@ -390,8 +393,19 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
     store = Store.open(config.database, create=False)
     if not store.alerts(alert_id):
         raise UsageProblem(f"no alert {alert_id}; see `monitor alerts` for the ids")
-    queued = store.requeue(alert_id, datetime.now(UTC))
-    attempted, delivered = _deliver_now(store, config)
+    requeued = store.requeue(alert_id, datetime.now(UTC))
+    queued = 0
+    for row in requeued:
+        if row["disabled"]:  # its row is pending again, and waits for the channel
+            state = endpoint_state(row["disabled"], row["disabled_reason"])
+            click.echo(
+                f"{row['kind']:8} {row['display']}: not sent, {state}; `monitor notify test` re-enables it",
+                err=True,
+            )
+        else:
+            queued += 1
+            click.echo(f"{row['kind']:8} {row['display']}: queued", err=True)
+    attempted, delivered = _deliver_now(store, config) if queued else (0, 0)
     click.echo(
         f"alert {alert_id}: {queued} deliveries queued, {delivered}/{attempted} delivered now", err=True
     )
@@ -430,9 +444,25 @@ def rescan(ctx: click.Context, config_file: str | None, alert: bool) -> None:
     )
 
 
-@cli.group()
-def notify() -> None:
-    """Alert channels: signed webhooks and Apprise URLs ([[notify]])."""
+@cli.group(invoke_without_command=True)
+@config_option
+@output_options
+@click.pass_context
+@handle_errors
+def notify(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
+    """Alert channels (signed webhooks and Apprise URLs, [[notify]]) with their state.
+
+    A channel that answered 410 Gone is disabled: its alerts wait. `monitor notify test`
+    re-enables every channel it reaches.
+    """
+    if config_file:  # `monitor notify --config X test` tests X's channels
+        ctx.obj["config"] = config_file
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = _open_store(ctx, config_file).endpoints_report()
+    for row in rows:
+        row["state"] = endpoint_state(row["disabled"], row["disabled_reason"])
+    _print(rows, fmt, ["kind", "endpoint", "state", "pending", "dead", "delivered"], ENDPOINT_FIELDS)
 
 
 @notify.command("test")
@@ -441,15 +471,23 @@ def notify() -> None:
 @handle_errors
 def notify_test(ctx: click.Context, config_file: str | None) -> None:
     """Send a test message to every configured channel and say how each went (exit 1 if any failed)."""
-    from monitor.pipeline import send_test  # noqa: PLC0415
+    from monitor.pipeline import record_test, send_test  # noqa: PLC0415
 
     config = _load_config(ctx, config_file)
     if not config.channels:
         raise UsageProblem("no channels configured: add [[webhooks]] or [[notify]] to the config")
     results = asyncio.run(send_test(config))
+    notes: dict[str, str] = {}
+    if config.database.exists():  # with no database yet there is no channel state to change
+        store = Store.open(config.database, create=False)
+        try:
+            notes = record_test(store, results, datetime.now(UTC))
+        finally:
+            store.close()
     for channel, outcome in results:
         status = "ok" if outcome.delivered else f"FAILED: {outcome.error}"
-        click.echo(f"{channel.kind:8} {channel.display}: {status}")
+        note = f"; {notes[channel.id]}" if channel.id in notes else ""
+        click.echo(f"{channel.kind:8} {channel.display}: {status}{note}")
     if not all(outcome.delivered for _, outcome in results):
         sys.exit(1)
 

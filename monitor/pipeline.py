@@ -60,10 +60,12 @@ __all__ = [
     "init_worker",
     "next_state",
     "parse_items",
+    "record_test",
     "send_test",
 ]
 
 log = logging.getLogger("monitor.poll")
+delivery_log = logging.getLogger("monitor.deliver")
 T = TypeVar("T")
 
 # Below this many feeds a process pool costs more to start than it saves.
@@ -613,7 +615,7 @@ class Poller:
         elif outcome.disable:
             # The row stays pending, so re-enabling the endpoint delivers it.
             state = "pending"
-            await self.write(self.store.disable_endpoint, delivery.endpoint, outcome.error or "410 Gone", now)
+            await self._disable(delivery.endpoint, outcome, now)
         else:
             next_attempt = deliver.next_attempt(
                 delivery.attempts + 1, now, outcome.retry_after, jitter=self.rng.random()
@@ -631,6 +633,20 @@ class Poller:
         )
         observe.record_delivery(outcome, state)
 
+    async def _disable(self, endpoint: str, outcome: deliver.Attempt, now: datetime) -> None:
+        """The endpoint answered 410 Gone: no more attempts until someone re-enables it, and a
+        warning, since from here on its alerts wait instead of arriving."""
+        await self.write(self.store.disable_endpoint, endpoint, f"HTTP {outcome.status}", now)
+        channel = next((c for c in self.channels if c.id == endpoint), None)
+        delivery_log.warning(
+            "endpoint disabled: %s %s answered HTTP %s (Gone); its alerts wait until"
+            " `monitor notify test` reaches it again",
+            channel.kind if channel else "channel",
+            channel.display if channel else endpoint,
+            outcome.status,
+            extra={"url": channel.display if channel else endpoint, "outcome": "disabled"},
+        )
+
 
 async def send_test(config: Config) -> list[tuple[Channel, deliver.Attempt]]:
     """`monitor notify test`: one test message to every channel, concurrently."""
@@ -647,6 +663,32 @@ async def send_test(config: Config) -> list[tuple[Channel, deliver.Attempt]]:
     async with deliver.make_client() as client:
         outcomes = await asyncio.gather(*(one(client, c) for c in config.channels))
     return list(zip(config.channels, outcomes, strict=True))
+
+
+def record_test(
+    store: Store, results: Sequence[tuple[Channel, deliver.Attempt]], now: datetime
+) -> dict[str, str]:
+    """Store what `monitor notify test` proved, by channel id, with a note for each change.
+
+    A channel that took the test message is enabled again: a 410 is often a receiver
+    redeployed or briefly misrouted, and the test is the user saying "it works now". One
+    that answered 410 is disabled, as a delivery would have done.
+    """
+    store.sync_channels([channel for channel, _ in results])
+    states = store.endpoint_states()
+    notes: dict[str, str] = {}
+    for channel, outcome in results:
+        was = states.get(channel.id, {}).get("disabled")
+        if outcome.delivered and was:
+            waiting = store.enable_endpoint(channel.id)
+            notes[channel.id] = (
+                f"re-enabled (it was disabled since {was}); {waiting} pending deliveries go out with"
+                " the next delivery round (within seconds under `monitor run`, else the next `run --once`)"
+            )
+        elif outcome.disable and not was:
+            store.disable_endpoint(channel.id, f"HTTP {outcome.status}", now)
+            notes[channel.id] = "disabled: alerts to it wait until a `monitor notify test` gets through"
+    return notes
 
 
 def outcome_queue() -> asyncio.Queue[PollOutcome | None]:

@@ -19,10 +19,13 @@ from monitor.config import parse_duration
 
 __all__ = [
     "ALERT_FIELDS",
+    "ENDPOINT_FIELDS",
     "FEED_FIELDS",
     "ITEM_FIELDS",
     "STORY_FIELDS",
     "Format",
+    "delivery_text",
+    "endpoint_state",
     "item_view",
     "parse_since",
     "render",
@@ -83,6 +86,8 @@ ALERT_FIELDS = (
     "sources",
     "deliveries",
 )
+# `monitor notify`: each alert channel the database knows, with its deliveries by state.
+ENDPOINT_FIELDS = ("kind", "endpoint", "disabled", "disabled_reason", "pending", "dead", "delivered", "state")
 # A spreadsheet runs a cell that starts with one of these as a formula: a feed's title
 # `=HYPERLINK(...)` would be live in the user's export. OWASP's advice: a leading `'`.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -96,6 +101,21 @@ def item_view(row: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(view["statement"], str):
         view["statement"] = json.loads(view["statement"])
     return view
+
+
+def endpoint_state(disabled: str | None, reason: str | None) -> str:
+    """How an alert channel stands, in words: "enabled", or "disabled since WHEN (WHY)"."""
+    if disabled is None:
+        return "enabled"
+    return f"disabled since {disabled} ({reason or 'no reason recorded'})"
+
+
+def delivery_text(delivery: Mapping[str, Any]) -> str:
+    """One delivery in the alerts table: its channel's kind and its state; a delivery that
+    waits for a disabled channel says so, since "pending" would read as "on its way"."""
+    if delivery.get("disabled") and delivery["state"] != "delivered":
+        return f"{delivery['kind']} {endpoint_state(delivery['disabled'], delivery.get('disabled_reason'))}"
+    return f"{delivery['kind']} {delivery['state']}"
 
 
 def parse_since(text: str, now: datetime) -> datetime | None:

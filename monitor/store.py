@@ -889,20 +889,56 @@ class Store:
             )
 
     def disable_endpoint(self, endpoint: str, reason: str, now: datetime) -> None:
+        """Stop delivering to `endpoint` (it answered 410 Gone); its pending rows stay pending."""
         with self.transaction():
             self.conn.execute(
                 "UPDATE endpoints SET disabled = ?, disabled_reason = ? WHERE id = ?",
                 [format_time(now), reason, endpoint],
             )
 
-    def requeue(self, alert_id: int, now: datetime) -> int:
-        """Send an alert again to every enabled endpoint (`monitor alerts replay`); same message ids."""
+    def enable_endpoint(self, endpoint: str) -> int:
+        """Deliver to `endpoint` again (`monitor notify test` reached it); returns how many
+        pending deliveries were waiting for it, which the next delivery round sends."""
         with self.transaction():
-            cursor = self.conn.execute(
+            self.conn.execute(
+                "UPDATE endpoints SET disabled = NULL, disabled_reason = NULL WHERE id = ?", [endpoint]
+            )
+            (waiting,) = self.conn.execute(
+                "SELECT count(*) FROM deliveries WHERE endpoint = ? AND state = 'pending'", [endpoint]
+            ).fetchone()
+        return int(waiting)
+
+    def endpoints_report(self) -> list[dict[str, Any]]:
+        """Every known channel (`monitor notify`): kind, redacted URL, disabled state, and its
+        deliveries counted by state."""
+        counts = ", ".join(
+            f"(SELECT count(*) FROM deliveries d WHERE d.endpoint = e.id AND d.state = '{state}') AS {state}"
+            for state in ("pending", "dead", "delivered")
+        )
+        return self._rows(
+            f"SELECT e.kind, e.display AS endpoint, e.disabled, e.disabled_reason, {counts}"
+            " FROM endpoints e ORDER BY e.rowid"
+        )
+
+    def endpoint_states(self) -> dict[str, dict[str, Any]]:
+        """Every known channel by id: kind, display, disabled (when, or None), disabled_reason."""
+        rows = self._rows("SELECT id, kind, display, disabled, disabled_reason FROM endpoints")
+        return {row.pop("id"): row for row in rows}
+
+    def requeue(self, alert_id: int, now: datetime) -> list[dict[str, Any]]:
+        """Send an alert again (`monitor alerts replay`), same message ids: every delivery of
+        it is pending from `now` with a fresh schedule. Returns each one's endpoint (kind,
+        display, disabled, disabled_reason): a disabled endpoint's row waits for it."""
+        with self.transaction():
+            self.conn.execute(
                 "UPDATE deliveries SET state = 'pending', next_attempt = ?, attempts = 0 WHERE alert = ?",
                 [format_time(now), alert_id],
             )
-        return cursor.rowcount
+        return self._rows(
+            "SELECT e.kind, e.display, e.disabled, e.disabled_reason FROM deliveries d"
+            " JOIN endpoints e ON e.id = d.endpoint WHERE d.alert = ? ORDER BY d.id",
+            [alert_id],
+        )
 
     def alert_payload_parts(self, alert_id: int) -> dict[str, Any] | None:
         """Everything a webhook body needs for one alert: the alert, its item, its sources."""
@@ -992,7 +1028,7 @@ class Store:
             )
             alert["deliveries"] = self._rows(
                 "SELECT e.display AS endpoint, e.kind, d.message_id, d.state, d.attempts, d.last_attempt,"
-                " d.last_status, d.last_error, d.next_attempt, d.delivered, e.disabled_reason"
+                " d.last_status, d.last_error, d.next_attempt, d.delivered, e.disabled, e.disabled_reason"
                 " FROM deliveries d JOIN endpoints e ON e.id = d.endpoint WHERE d.alert = ? ORDER BY d.id",
                 [alert["id"]],
             )
