@@ -83,6 +83,8 @@ QUEUE_BATCHES = 1
 # Polls fetching, parsing or waiting for the writer at once: above fetch's own in-flight
 # limit (so the network stays busy) and small enough to bound memory (see `poll_into`).
 POLL_SLOTS = 32
+# Due deliveries one endpoint's worker reads at a time (it reads again when they are done).
+DELIVERY_BATCH = 100
 # Items re-decided per transaction by `monitor rescan`.
 RESCAN_BATCH = 500
 # Earlier articles of a recycled guid that a new text under it is checked against: a
@@ -439,12 +441,21 @@ class Poller:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.delivered_event = asyncio.Event()
         self.slots = asyncio.Semaphore(POLL_SLOTS)
+        # One delivery worker per endpoint with something due (see `start_deliveries`).
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._wake: set[str] = set()  # endpoints whose running worker must look again
+        self._attempted = self._delivered = 0  # since `_take_tally` last read them
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store call on the writer thread (one connection, one thread)."""
         return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
 
     async def aclose(self) -> None:
+        # A delivery cut short stays pending with its old due time: retried on the next start.
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
         await self.fetcher.aclose()
         await self.hooks.aclose()
         if self._pool is not None:
@@ -548,16 +559,15 @@ class Poller:
 
         A long first poll must not hold back the statement that arrived in its first second.
         """
-        attempted = delivered = 0
         while not writer.done():
             signal = asyncio.create_task(self.delivered_event.wait())
             await asyncio.wait({signal, writer}, return_when=asyncio.FIRST_COMPLETED)
             signal.cancel()
             if self.delivered_event.is_set():
                 self.delivered_event.clear()
-                tried, ok = await self.deliver_due()
-                attempted, delivered = attempted + tried, delivered + ok
-        return attempted, delivered
+                await self.start_deliveries()
+        # Attempts still running are counted by the `deliver_due` that follows.
+        return self._take_tally()
 
     async def drain(self, queue: asyncio.Queue[PollOutcome | None]) -> RunStats:
         """The writer loop: store outcomes in batches until a None arrives; returns totals."""
@@ -583,11 +593,64 @@ class Poller:
     # -- delivering -----------------------------------------------------------
 
     async def deliver_due(self) -> tuple[int, int]:
-        """One attempt for every due delivery; endpoints in parallel, independent of each other."""
-        now = self.clock()
-        due = await self.write(self.store.due_deliveries, now)
-        results = await asyncio.gather(*(self._deliver(d) for d in due))
-        return len(due), sum(results)
+        """One attempt for every due delivery, waiting for them all (`run --once`, `replay`):
+        (attempted, delivered), counting every attempt since the last count."""
+        await self.start_deliveries()
+        await self.deliveries_idle()
+        return self._take_tally()
+
+    async def start_deliveries(self) -> None:
+        """Start a worker for each endpoint with deliveries due, or have its running worker
+        look again; returns without waiting for any attempt (the daemon's delivery loop).
+
+        One task per endpoint: a receiver that takes its whole deadline holds up only its
+        own deliveries, never another endpoint's (the same round used to wait for the
+        slowest attempt before starting the next, so one hanging endpoint delayed every
+        other's new alerts by up to `deliver.DELIVERY_TIMEOUT`).
+        """
+        configured = [c.id for c in self.channels]
+        for endpoint in await self.write(self.store.due_endpoints, self.clock(), configured):
+            if endpoint in self._workers:
+                self._wake.add(endpoint)
+            else:
+                worker = asyncio.create_task(self._endpoint_worker(endpoint), name=f"deliver {endpoint}")
+                self._workers[endpoint] = worker
+
+    async def deliveries_idle(self) -> None:
+        """Wait until every endpoint's worker has run out of due deliveries."""
+        while self._workers:
+            await asyncio.wait(list(self._workers.values()))
+
+    def _take_tally(self) -> tuple[int, int]:
+        tally = self._attempted, self._delivered
+        self._attempted = self._delivered = 0
+        return tally
+
+    async def _endpoint_worker(self, endpoint: str) -> None:
+        """Deliver one endpoint's due rows one at a time, oldest alert first, until none is due.
+
+        Each row gets at most one attempt per worker (`tried`): a row retried on the schedule
+        waits for the next start, so `deliver_due` stays "one attempt per due delivery".
+        """
+        tried: set[int] = set()
+        try:
+            while True:
+                self._wake.discard(endpoint)
+                due = await self.write(self.store.due_for, endpoint, self.clock(), DELIVERY_BATCH)
+                due = [d for d in due if d.id not in tried]
+                # No await between this check and leaving the dict: a `start_deliveries`
+                # either wakes this worker before it decides, or starts a new one after.
+                if not due and endpoint not in self._wake:
+                    return
+                for delivery in due:
+                    tried.add(delivery.id)
+                    delivered = await self._deliver(delivery)
+                    self._attempted += 1
+                    self._delivered += delivered
+        except Exception:  # a delivery bug must not stop the others; the row is retried later
+            delivery_log.exception("delivery worker for %s failed", endpoint)
+        finally:
+            self._workers.pop(endpoint, None)
 
     async def _deliver(self, delivery: Delivery) -> bool:
         channel = next((c for c in self.channels if c.id == delivery.endpoint), None)

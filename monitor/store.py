@@ -854,6 +854,29 @@ class Store:
         )
         return [Delivery(*r) for r in rows]
 
+    def due_endpoints(self, now: datetime, endpoints: Sequence[str]) -> list[str]:
+        """Which of `endpoints` (the configured channels) have a pending delivery due, and
+        are enabled."""
+        marks = ",".join("?" * len(endpoints))
+        rows = self.conn.execute(
+            "SELECT DISTINCT d.endpoint FROM deliveries d JOIN endpoints w ON w.id = d.endpoint"
+            f" WHERE d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
+            f" AND d.endpoint IN ({marks})",
+            [format_time(now), *endpoints],
+        )
+        return [endpoint for (endpoint,) in rows]
+
+    def due_for(self, endpoint: str, now: datetime, limit: int) -> list[Delivery]:
+        """One enabled endpoint's pending deliveries whose time has come, oldest alert first."""
+        rows = self.conn.execute(
+            "SELECT d.id, d.alert, d.endpoint, d.message_id, d.attempts FROM deliveries d"
+            " JOIN endpoints w ON w.id = d.endpoint"
+            " WHERE d.endpoint = ? AND d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
+            " ORDER BY d.id LIMIT ?",
+            [endpoint, format_time(now), limit],
+        )
+        return [Delivery(*r) for r in rows]
+
     def next_delivery_time(self) -> datetime | None:
         row = self.conn.execute(
             "SELECT min(d.next_attempt) FROM deliveries d JOIN endpoints w ON w.id = d.endpoint"
