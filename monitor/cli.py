@@ -393,22 +393,40 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
     store = Store.open(config.database, create=False)
     if not store.alerts(alert_id):
         raise UsageProblem(f"no alert {alert_id}; see `monitor alerts` for the ids")
-    requeued = store.requeue(alert_id, datetime.now(UTC))
-    queued = 0
+    if not config.channels:
+        raise UsageProblem("no channels configured: add [[webhooks]] or [[notify]] to the config")
+    store.sync_channels(config.channels)
+    now = datetime.now(UTC)
+    requeued = store.requeue(alert_id, now, config.channels, _message_ids(store))
     for row in requeued:
-        if row["disabled"]:  # its row is pending again, and waits for the channel
-            state = endpoint_state(row["disabled"], row["disabled_reason"])
-            click.echo(
-                f"{row['kind']:8} {row['display']}: not sent, {state}; `monitor notify test` re-enables it",
-                err=True,
-            )
-        else:
-            queued += 1
-            click.echo(f"{row['kind']:8} {row['display']}: queued", err=True)
-    attempted, delivered = _deliver_now(store, config) if queued else (0, 0)
+        click.echo(f"{row['kind']:8} {row['display']}: {_replay_note(row)}", err=True)
+    queued = sum(1 for row in requeued if row["configured"] and not row["disabled"])
+    if not queued:
+        raise MonitorError(f"alert {alert_id}: nothing queued; see above why each channel was not")
+    attempted, delivered = _deliver_now(store, config)
     click.echo(
-        f"alert {alert_id}: {queued} deliveries queued, {delivered}/{attempted} delivered now", err=True
+        f"alert {alert_id}: {queued} deliveries queued, {delivered}/{attempted} delivered now"
+        + ("" if delivered == attempted else " (the others are retried on schedule by `monitor run`)"),
+        err=True,
     )
+
+
+def _message_ids(store: Store) -> Callable[[int, str], str]:
+    """The webhook-id of an alert to a channel, as the writer makes it (`Processor._message_id`)."""
+    from monitor.deliver import message_id  # noqa: PLC0415 - httpx only for the commands that send
+
+    namespace = store.instance_id
+    return lambda alert_id, channel: message_id(alert_id, channel, namespace=namespace)
+
+
+def _replay_note(row: dict[str, Any]) -> str:
+    """What `alerts replay` did about one delivery of the alert."""
+    if not row["configured"]:
+        return "not sent: this channel is no longer in the config (its delivery is kept as it was)"
+    if row["disabled"]:  # pending again, waiting for the channel
+        state = endpoint_state(row["disabled"], row["disabled_reason"])
+        return f"not sent, {state}; `monitor notify test` re-enables it"
+    return "queued (this channel had no delivery of it yet)" if row["added"] else "queued"
 
 
 @cli.command()
@@ -431,10 +449,11 @@ def rescan(ctx: click.Context, config_file: str | None, alert: bool) -> None:
     with click.progressbar(length=total, label="rescanning", file=sys.stderr) as bar:
         stats = Processor(store, config).rescan(datetime.now(UTC), alert=alert, progress=bar.update)
     delivered = (0, 0)
-    if alert and stats.alerts:
+    if alert and (stats.alerts or stats.queued):
         delivered = _deliver_now(store, config)
+    earlier = f", {stats.queued} earlier alerts recorded silently now queued" if stats.queued else ""
     click.echo(
-        f"rescanned {stats.items_updated} items: {stats.alerts} new alerts"
+        f"rescanned {stats.items_updated} items: {stats.alerts} new alerts{earlier}"
         + (
             f", {delivered[1]}/{delivered[0]} deliveries succeeded"
             if alert
@@ -461,7 +480,7 @@ def notify(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
         return
     rows = _open_store(ctx, config_file).endpoints_report()
     for row in rows:
-        row["state"] = endpoint_state(row["disabled"], row["disabled_reason"])
+        row["state"] = endpoint_state(row["disabled"], row["disabled_reason"], row["removed"])
     _print(rows, fmt, ["kind", "endpoint", "state", "pending", "dead", "delivered"], ENDPOINT_FIELDS)
 
 

@@ -115,6 +115,7 @@ class RunStats:
     items_new: int = 0
     items_updated: int = 0
     alerts: int = 0
+    queued: int = 0  # earlier alerts never queued, queued now (`rescan --alert`)
     deliveries: int = 0
     delivered: int = 0
     by_feed: dict[str, int] = field(default_factory=dict)
@@ -353,7 +354,9 @@ class Processor:
 
         Statements found on old items are recorded as alerts so later items join them; those
         alerts are delivered only with `alert=True`, else they are silent (no deliveries):
-        the user asked to backfill, not to be paged about last month.
+        the user asked to backfill, not to be paged about last month. With `alert=True`, an
+        alert an earlier silent rescan recorded (it has no delivery at all) is queued too:
+        else `rescan --alert` after `rescan` could never send it (`stats.queued`).
         """
         stats, last = RunStats(), 0
         channels = self.channels if alert else ()
@@ -381,7 +384,11 @@ class Processor:
         )
         self.store.set_decisions(item_id, seed=seed, seed_score=score, statement=statement)
         stats.items_updated += 1
-        if statement is None or item_alert is not None:
+        if statement is None:
+            return
+        if item_alert is not None:
+            if channels and self.store.queue_unsent(item_alert, now, channels, self._message_id):
+                stats.queued += 1
             return
         alert_id = self.store.alert_for(statement)
         if alert_id is None:

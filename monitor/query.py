@@ -87,7 +87,17 @@ ALERT_FIELDS = (
     "deliveries",
 )
 # `monitor notify`: each alert channel the database knows, with its deliveries by state.
-ENDPOINT_FIELDS = ("kind", "endpoint", "disabled", "disabled_reason", "pending", "dead", "delivered", "state")
+ENDPOINT_FIELDS = (
+    "kind",
+    "endpoint",
+    "disabled",
+    "disabled_reason",
+    "removed",
+    "pending",
+    "dead",
+    "delivered",
+    "state",
+)
 # A spreadsheet runs a cell that starts with one of these as a formula: a feed's title
 # `=HYPERLINK(...)` would be live in the user's export. OWASP's advice: a leading `'`.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -103,8 +113,11 @@ def item_view(row: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-def endpoint_state(disabled: str | None, reason: str | None) -> str:
-    """How an alert channel stands, in words: "enabled", or "disabled since WHEN (WHY)"."""
+def endpoint_state(disabled: str | None, reason: str | None, removed: str | None = None) -> str:
+    """How an alert channel stands, in words: "enabled", "disabled since WHEN (WHY)", or
+    "not in the config since WHEN"."""
+    if removed is not None:
+        return f"not in the config since {removed}"
     if disabled is None:
         return "enabled"
     return f"disabled since {disabled} ({reason or 'no reason recorded'})"
@@ -112,9 +125,14 @@ def endpoint_state(disabled: str | None, reason: str | None) -> str:
 
 def delivery_text(delivery: Mapping[str, Any]) -> str:
     """One delivery in the alerts table: its channel's kind and its state; a delivery that
-    waits for a disabled channel says so, since "pending" would read as "on its way"."""
-    if delivery.get("disabled") and delivery["state"] != "delivered":
-        return f"{delivery['kind']} {endpoint_state(delivery['disabled'], delivery.get('disabled_reason'))}"
+    waits for a disabled or removed channel says so, since "pending" would read as "on its way"."""
+    if delivery["state"] != "delivered" and (delivery.get("disabled") or delivery.get("removed")):
+        state = endpoint_state(delivery["disabled"], delivery.get("disabled_reason"), delivery.get("removed"))
+        return (
+            f"{delivery['kind']} {delivery['state']}, {state}"
+            if delivery.get("removed")
+            else f"{delivery['kind']} {state}"
+        )
     return f"{delivery['kind']} {delivery['state']}"
 
 
