@@ -24,10 +24,13 @@ from monitor.config_edit import MAX_NAMES_SHOWN
 from monitor.exceptions import ConfigError, MonitorError
 from monitor.query import (
     ALERT_FIELDS,
+    ENDPOINT_FIELDS,
     FEED_FIELDS,
     ITEM_FIELDS,
     STORY_FIELDS,
     Format,
+    delivery_text,
+    endpoint_state,
     item_view,
     parse_since,
     render,
@@ -407,7 +410,7 @@ def alerts(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
     for row in rows:
         row["evidence"] = json.loads(row["evidence"] or "[]")
         if _fmt(fmt) == "table":  # people look for each delivery's state (`dead`: replay it)
-            row["deliveries"] = ", ".join(f"{d['kind']} {d['state']}" for d in row["deliveries"])
+            row["deliveries"] = ", ".join(delivery_text(d) for d in row["deliveries"])
     columns = ["id", "created", "watch", "speaker", "stance", "item", "sources", "deliveries"]
     _print(rows, fmt, columns, ALERT_FIELDS)
 
@@ -424,11 +427,40 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
     store = Store.open(config.database, create=False)
     if not store.alerts(alert_id):
         raise UsageProblem(f"no alert {alert_id}; see `monitor alerts` for the ids")
-    queued = store.requeue(alert_id, datetime.now(UTC))
+    if not config.channels:
+        raise UsageProblem("no channels configured: add [[webhooks]] or [[notify]] to the config")
+    store.sync_channels(config.channels)
+    now = datetime.now(UTC)
+    requeued = store.requeue(alert_id, now, config.channels, _message_ids(store))
+    for row in requeued:
+        click.echo(f"{row['kind']:8} {row['display']}: {_replay_note(row)}", err=True)
+    queued = sum(1 for row in requeued if row["configured"] and not row["disabled"])
+    if not queued:
+        raise MonitorError(f"alert {alert_id}: nothing queued; see above why each channel was not")
     attempted, delivered = _deliver_now(store, config)
     click.echo(
-        f"alert {alert_id}: {queued} deliveries queued, {delivered}/{attempted} delivered now", err=True
+        f"alert {alert_id}: {queued} deliveries queued, {delivered}/{attempted} delivered now"
+        + ("" if delivered == attempted else " (the others are retried on schedule by `monitor run`)"),
+        err=True,
     )
+
+
+def _message_ids(store: Store) -> Callable[[int, str], str]:
+    """The webhook-id of an alert to a channel, as the writer makes it (`Processor._message_id`)."""
+    from monitor.deliver import message_id  # noqa: PLC0415 - httpx only for the commands that send
+
+    namespace = store.instance_id
+    return lambda alert_id, channel: message_id(alert_id, channel, namespace=namespace)
+
+
+def _replay_note(row: dict[str, Any]) -> str:
+    """What `alerts replay` did about one delivery of the alert."""
+    if not row["configured"]:
+        return "not sent: this channel is no longer in the config (its delivery is kept as it was)"
+    if row["disabled"]:  # pending again, waiting for the channel
+        state = endpoint_state(row["disabled"], row["disabled_reason"])
+        return f"not sent, {state}; `monitor notify test` re-enables it"
+    return "queued (this channel had no delivery of it yet)" if row["added"] else "queued"
 
 
 @cli.command()
@@ -451,10 +483,11 @@ def rescan(ctx: click.Context, config_file: str | None, alert: bool) -> None:
     with click.progressbar(length=total, label="rescanning", file=sys.stderr) as bar:
         stats = Processor(store, config).rescan(datetime.now(UTC), alert=alert, progress=bar.update)
     delivered = (0, 0)
-    if alert and stats.alerts:
+    if alert and (stats.alerts or stats.queued):
         delivered = _deliver_now(store, config)
+    earlier = f", {stats.queued} earlier alerts recorded silently now queued" if stats.queued else ""
     click.echo(
-        f"rescanned {stats.items_updated} items: {stats.alerts} new alerts"
+        f"rescanned {stats.items_updated} items: {stats.alerts} new alerts{earlier}"
         + (
             f", {delivered[1]}/{delivered[0]} deliveries succeeded"
             if alert
@@ -464,9 +497,25 @@ def rescan(ctx: click.Context, config_file: str | None, alert: bool) -> None:
     )
 
 
-@cli.group()
-def notify() -> None:
-    """Alert channels: signed webhooks and Apprise URLs ([[notify]])."""
+@cli.group(invoke_without_command=True)
+@config_option
+@output_options
+@click.pass_context
+@handle_errors
+def notify(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
+    """Alert channels (signed webhooks and Apprise URLs, [[notify]]) with their state.
+
+    A channel that answered 410 Gone is disabled: its alerts wait. `monitor notify test`
+    re-enables every channel it reaches.
+    """
+    if config_file:  # `monitor notify --config X test` tests X's channels
+        ctx.obj["config"] = config_file
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = _open_store(ctx, config_file).endpoints_report()
+    for row in rows:
+        row["state"] = endpoint_state(row["disabled"], row["disabled_reason"], row["removed"])
+    _print(rows, fmt, ["kind", "endpoint", "state", "pending", "dead", "delivered"], ENDPOINT_FIELDS)
 
 
 @notify.command("test")
@@ -475,15 +524,23 @@ def notify() -> None:
 @handle_errors
 def notify_test(ctx: click.Context, config_file: str | None) -> None:
     """Send a test message to every configured channel and say how each went (exit 1 if any failed)."""
-    from monitor.pipeline import send_test  # noqa: PLC0415
+    from monitor.pipeline import record_test, send_test  # noqa: PLC0415
 
     config = _load_config(ctx, config_file)
     if not config.channels:
         raise UsageProblem("no channels configured: add [[webhooks]] or [[notify]] to the config")
     results = asyncio.run(send_test(config))
+    notes: dict[str, str] = {}
+    if config.database.exists():  # with no database yet there is no channel state to change
+        store = Store.open(config.database, create=False)
+        try:
+            notes = record_test(store, results, datetime.now(UTC))
+        finally:
+            store.close()
     for channel, outcome in results:
         status = "ok" if outcome.delivered else f"FAILED: {outcome.error}"
-        click.echo(f"{channel.kind:8} {channel.display}: {status}")
+        note = f"; {notes[channel.id]}" if channel.id in notes else ""
+        click.echo(f"{channel.kind:8} {channel.display}: {status}{note}")
     if not all(outcome.delivered for _, outcome in results):
         sys.exit(1)
 

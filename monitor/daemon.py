@@ -194,15 +194,21 @@ class Daemon:
             job.modify(next_run_time=next_poll)
 
     async def _deliver_loop(self) -> None:
-        """Deliver due messages whenever an alert was committed, and every tick for retries."""
+        """Start delivering whenever an alert was committed, and every tick for retries.
+
+        It never waits for an attempt: each endpoint's worker runs on its own, so a hanging
+        receiver cannot delay the next alert to another one. On stopping it waits for the
+        attempts in flight, as long as `_drain` allows.
+        """
         while not self.stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.poller.delivered_event.wait(), DELIVERY_TICK.total_seconds())
             self.poller.delivered_event.clear()
             try:
-                await self.poller.deliver_due()
+                await self.poller.start_deliveries()
             except Exception:  # a delivery bug must not stop polling; it is logged and retried
                 log.exception("delivery round failed")
+        await self.poller.deliveries_idle()
 
     async def _drain(self, writer: asyncio.Task[RunStats], deliverer: asyncio.Task[None]) -> None:
         """Stop scheduling, let polls in flight finish (bounded), store them, close."""

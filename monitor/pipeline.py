@@ -61,11 +61,13 @@ __all__ = [
     "init_worker",
     "next_state",
     "parse_items",
+    "record_test",
     "send_test",
     "write_retry_delay",
 ]
 
 log = logging.getLogger("monitor.poll")
+delivery_log = logging.getLogger("monitor.deliver")
 T = TypeVar("T")
 
 # Below this many feeds a process pool costs more to start than it saves.
@@ -94,6 +96,8 @@ WRITE_RETRY_LAST = 60.0
 # 1 + 2 + 4 + 8 s of waits, and 10 s of busy timeout each) rather than pile up under cron;
 # its feeds keep their stored state, so the next run polls them again.
 ONCE_WRITE_TRIES = 5
+# Due deliveries one endpoint's worker reads at a time (it reads again when they are done).
+DELIVERY_BATCH = 100
 # Items re-decided per transaction by `monitor rescan`.
 RESCAN_BATCH = 500
 # Earlier articles of a recycled guid that a new text under it is checked against: a
@@ -124,6 +128,7 @@ class RunStats:
     items_new: int = 0
     items_updated: int = 0
     alerts: int = 0
+    queued: int = 0  # earlier alerts never queued, queued now (`rescan --alert`)
     deliveries: int = 0
     delivered: int = 0
     by_feed: dict[str, int] = field(default_factory=dict)
@@ -371,7 +376,9 @@ class Processor:
 
         Statements found on old items are recorded as alerts so later items join them; those
         alerts are delivered only with `alert=True`, else they are silent (no deliveries):
-        the user asked to backfill, not to be paged about last month.
+        the user asked to backfill, not to be paged about last month. With `alert=True`, an
+        alert an earlier silent rescan recorded (it has no delivery at all) is queued too:
+        else `rescan --alert` after `rescan` could never send it (`stats.queued`).
         """
         stats, last = RunStats(), 0
         channels = self.channels if alert else ()
@@ -399,7 +406,11 @@ class Processor:
         )
         self.store.set_decisions(item_id, seed=seed, seed_score=score, statement=statement)
         stats.items_updated += 1
-        if statement is None or item_alert is not None:
+        if statement is None:
+            return
+        if item_alert is not None:
+            if channels and self.store.queue_unsent(item_alert, now, channels, self._message_id):
+                stats.queued += 1
             return
         alert_id = self.store.alert_for(statement)
         if alert_id is None:
@@ -457,18 +468,27 @@ class Poller:
         self.hooks = deliver.make_client(webhook_transport)
         self.processes = processes
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self._workers = 0  # the pool's size, to replace a broken pool with one alike
+        self._pool_size = 0  # the pool's size, to replace a broken pool with one alike
         self.delivered_event = asyncio.Event()
         self.slots = asyncio.Semaphore(POLL_SLOTS)
         # Why the writer cannot commit right now, while it retries (/healthz); else None.
         self.write_failure: str | None = None
         self.retry_delay = write_retry_delay  # a seam: tests retry without waiting
+        # One delivery worker per endpoint with something due (see `start_deliveries`).
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._wake: set[str] = set()  # endpoints whose running worker must look again
+        self._attempted = self._delivered = 0  # since `_take_tally` last read them
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store call on the writer thread (one connection, one thread)."""
         return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
 
     async def aclose(self) -> None:
+        # A delivery cut short stays pending with its old due time: retried on the next start.
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
         await self.fetcher.aclose()
         await self.hooks.aclose()
         if self._pool is not None:
@@ -562,7 +582,7 @@ class Poller:
             workers = 0 if feeds < PROCESS_POOL_MIN_FEEDS else 2
         if workers > 0 and self._pool is None:
             self._pool = self._new_pool(workers)
-            self._workers = workers
+            self._pool_size = workers
 
     def _new_pool(self, workers: int) -> concurrent.futures.ProcessPoolExecutor:
         import multiprocessing  # noqa: PLC0415 - only when a pool is wanted
@@ -582,10 +602,10 @@ class Poller:
             return
         log.warning(
             "a parse worker died (killed, or out of memory?); starting %d new parse workers",
-            self._workers,
+            self._pool_size,
         )
         broken.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._new_pool(self._workers)
+        self._pool = self._new_pool(self._pool_size)
 
     async def poll_once(self, *, everything: bool = False) -> RunStats:
         """`monitor run --once`: poll every active feed now, store, deliver what is due.
@@ -638,16 +658,15 @@ class Poller:
 
         A long first poll must not hold back the statement that arrived in its first second.
         """
-        attempted = delivered = 0
         while not writer.done():
             signal = asyncio.create_task(self.delivered_event.wait())
             await asyncio.wait({signal, writer}, return_when=asyncio.FIRST_COMPLETED)
             signal.cancel()
             if self.delivered_event.is_set():
                 self.delivered_event.clear()
-                tried, ok = await self.deliver_due()
-                attempted, delivered = attempted + tried, delivered + ok
-        return attempted, delivered
+                await self.start_deliveries()
+        # Attempts still running are counted by the `deliver_due` that follows.
+        return self._take_tally()
 
     async def drain(self, queue: asyncio.Queue[PollOutcome | None], *, tries: int | None = None) -> RunStats:
         """The writer loop: store outcomes in batches until a None arrives; returns totals.
@@ -706,11 +725,64 @@ class Poller:
     # -- delivering -----------------------------------------------------------
 
     async def deliver_due(self) -> tuple[int, int]:
-        """One attempt for every due delivery; endpoints in parallel, independent of each other."""
-        now = self.clock()
-        due = await self.write(self.store.due_deliveries, now)
-        results = await asyncio.gather(*(self._deliver(d) for d in due))
-        return len(due), sum(results)
+        """One attempt for every due delivery, waiting for them all (`run --once`, `replay`):
+        (attempted, delivered), counting every attempt since the last count."""
+        await self.start_deliveries()
+        await self.deliveries_idle()
+        return self._take_tally()
+
+    async def start_deliveries(self) -> None:
+        """Start a worker for each endpoint with deliveries due, or have its running worker
+        look again; returns without waiting for any attempt (the daemon's delivery loop).
+
+        One task per endpoint: a receiver that takes its whole deadline holds up only its
+        own deliveries, never another endpoint's (the same round used to wait for the
+        slowest attempt before starting the next, so one hanging endpoint delayed every
+        other's new alerts by up to `deliver.DELIVERY_TIMEOUT`).
+        """
+        configured = [c.id for c in self.channels]
+        for endpoint in await self.write(self.store.due_endpoints, self.clock(), configured):
+            if endpoint in self._workers:
+                self._wake.add(endpoint)
+            else:
+                worker = asyncio.create_task(self._endpoint_worker(endpoint), name=f"deliver {endpoint}")
+                self._workers[endpoint] = worker
+
+    async def deliveries_idle(self) -> None:
+        """Wait until every endpoint's worker has run out of due deliveries."""
+        while self._workers:
+            await asyncio.wait(list(self._workers.values()))
+
+    def _take_tally(self) -> tuple[int, int]:
+        tally = self._attempted, self._delivered
+        self._attempted = self._delivered = 0
+        return tally
+
+    async def _endpoint_worker(self, endpoint: str) -> None:
+        """Deliver one endpoint's due rows one at a time, oldest alert first, until none is due.
+
+        Each row gets at most one attempt per worker (`tried`): a row retried on the schedule
+        waits for the next start, so `deliver_due` stays "one attempt per due delivery".
+        """
+        tried: set[int] = set()
+        try:
+            while True:
+                self._wake.discard(endpoint)
+                due = await self.write(self.store.due_for, endpoint, self.clock(), DELIVERY_BATCH)
+                due = [d for d in due if d.id not in tried]
+                # No await between this check and leaving the dict: a `start_deliveries`
+                # either wakes this worker before it decides, or starts a new one after.
+                if not due and endpoint not in self._wake:
+                    return
+                for delivery in due:
+                    tried.add(delivery.id)
+                    delivered = await self._deliver(delivery)
+                    self._attempted += 1
+                    self._delivered += delivered
+        except Exception:  # a delivery bug must not stop the others; the row is retried later
+            delivery_log.exception("delivery worker for %s failed", endpoint)
+        finally:
+            self._workers.pop(endpoint, None)
 
     async def _deliver(self, delivery: Delivery) -> bool:
         channel = next((c for c in self.channels if c.id == delivery.endpoint), None)
@@ -738,7 +810,7 @@ class Poller:
         elif outcome.disable:
             # The row stays pending, so re-enabling the endpoint delivers it.
             state = "pending"
-            await self.write(self.store.disable_endpoint, delivery.endpoint, outcome.error or "410 Gone", now)
+            await self._disable(delivery.endpoint, outcome, now)
         else:
             next_attempt = deliver.next_attempt(
                 delivery.attempts + 1,
@@ -759,6 +831,20 @@ class Poller:
         )
         observe.record_delivery(outcome, state)
 
+    async def _disable(self, endpoint: str, outcome: deliver.Attempt, now: datetime) -> None:
+        """The endpoint answered 410 Gone: no more attempts until someone re-enables it, and a
+        warning, since from here on its alerts wait instead of arriving."""
+        await self.write(self.store.disable_endpoint, endpoint, f"HTTP {outcome.status}", now)
+        channel = next((c for c in self.channels if c.id == endpoint), None)
+        delivery_log.warning(
+            "endpoint disabled: %s %s answered HTTP %s (Gone); its alerts wait until"
+            " `monitor notify test` reaches it again",
+            channel.kind if channel else "channel",
+            channel.display if channel else endpoint,
+            outcome.status,
+            extra={"url": channel.display if channel else endpoint, "outcome": "disabled"},
+        )
+
 
 async def send_test(config: Config) -> list[tuple[Channel, deliver.Attempt]]:
     """`monitor notify test`: one test message to every channel, concurrently."""
@@ -775,6 +861,32 @@ async def send_test(config: Config) -> list[tuple[Channel, deliver.Attempt]]:
     async with deliver.make_client() as client:
         outcomes = await asyncio.gather(*(one(client, c) for c in config.channels))
     return list(zip(config.channels, outcomes, strict=True))
+
+
+def record_test(
+    store: Store, results: Sequence[tuple[Channel, deliver.Attempt]], now: datetime
+) -> dict[str, str]:
+    """Store what `monitor notify test` proved, by channel id, with a note for each change.
+
+    A channel that took the test message is enabled again: a 410 is often a receiver
+    redeployed or briefly misrouted, and the test is the user saying "it works now". One
+    that answered 410 is disabled, as a delivery would have done.
+    """
+    store.sync_channels([channel for channel, _ in results])
+    states = store.endpoint_states()
+    notes: dict[str, str] = {}
+    for channel, outcome in results:
+        was = states.get(channel.id, {}).get("disabled")
+        if outcome.delivered and was:
+            waiting = store.enable_endpoint(channel.id)
+            notes[channel.id] = (
+                f"re-enabled (it was disabled since {was}); {waiting} pending deliveries go out with"
+                " the next delivery round (within seconds under `monitor run`, else the next `run --once`)"
+            )
+        elif outcome.disable and not was:
+            store.disable_endpoint(channel.id, f"HTTP {outcome.status}", now)
+            notes[channel.id] = "disabled: alerts to it wait until a `monitor notify test` gets through"
+    return notes
 
 
 def outcome_queue() -> asyncio.Queue[PollOutcome | None]:

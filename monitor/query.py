@@ -19,10 +19,13 @@ from monitor.config import parse_duration
 
 __all__ = [
     "ALERT_FIELDS",
+    "ENDPOINT_FIELDS",
     "FEED_FIELDS",
     "ITEM_FIELDS",
     "STORY_FIELDS",
     "Format",
+    "delivery_text",
+    "endpoint_state",
     "item_view",
     "parse_since",
     "render",
@@ -83,6 +86,18 @@ ALERT_FIELDS = (
     "sources",
     "deliveries",
 )
+# `monitor notify`: each alert channel the database knows, with its deliveries by state.
+ENDPOINT_FIELDS = (
+    "kind",
+    "endpoint",
+    "disabled",
+    "disabled_reason",
+    "removed",
+    "pending",
+    "dead",
+    "delivered",
+    "state",
+)
 # A spreadsheet runs a cell that starts with one of these as a formula: a feed's title
 # `=HYPERLINK(...)` would be live in the user's export. OWASP's advice: a leading `'`.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -96,6 +111,29 @@ def item_view(row: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(view["statement"], str):
         view["statement"] = json.loads(view["statement"])
     return view
+
+
+def endpoint_state(disabled: str | None, reason: str | None, removed: str | None = None) -> str:
+    """How an alert channel stands, in words: "enabled", "disabled since WHEN (WHY)", or
+    "not in the config since WHEN"."""
+    if removed is not None:
+        return f"not in the config since {removed}"
+    if disabled is None:
+        return "enabled"
+    return f"disabled since {disabled} ({reason or 'no reason recorded'})"
+
+
+def delivery_text(delivery: Mapping[str, Any]) -> str:
+    """One delivery in the alerts table: its channel's kind and its state; a delivery that
+    waits for a disabled or removed channel says so, since "pending" would read as "on its way"."""
+    if delivery["state"] != "delivered" and (delivery.get("disabled") or delivery.get("removed")):
+        state = endpoint_state(delivery["disabled"], delivery.get("disabled_reason"), delivery.get("removed"))
+        return (
+            f"{delivery['kind']} {delivery['state']}, {state}"
+            if delivery.get("removed")
+            else f"{delivery['kind']} {state}"
+        )
+    return f"{delivery['kind']} {delivery['state']}"
 
 
 def parse_since(text: str, now: datetime) -> datetime | None:

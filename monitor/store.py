@@ -339,6 +339,12 @@ def _migration_9(db: sqlite_utils.Database) -> None:
     db.table("item_versions").enable_fts(["title", "summary"], fts_version="FTS5", create_triggers=True)
 
 
+def _migration_10(db: sqlite_utils.Database) -> None:
+    """When a channel left the config (NULL while configured): its deliveries are kept, never
+    attempted, and `monitor alerts` says why they wait, instead of a plain "pending"."""
+    db.table("endpoints").add_column("removed", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -349,6 +355,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_7,
     _migration_8,
     _migration_9,
+    _migration_10,
 )
 
 
@@ -855,44 +862,70 @@ class Store:
             ],
         )
         alert_id = int(cursor.lastrowid or 0)
-        # A channel listed twice is one delivery, not a UNIQUE failure: config refuses such a
-        # list, but if one ever got here, raising would roll back the whole batch of items
-        # this transaction carries, and every later poll would do it again.
-        self.conn.executemany(
-            "INSERT INTO deliveries (alert, endpoint, message_id, state, attempts, next_attempt)"
-            " VALUES (?, ?, ?, 'pending', 0, ?) ON CONFLICT (alert, endpoint) DO NOTHING",
-            [(alert_id, c.id, message_id(alert_id, c.id), format_time(now)) for c in channels],
-        )
+        self._queue(alert_id, now, channels, message_id)
         return alert_id
 
     def set_item_alert(self, item_id: int, alert_id: int) -> None:
         self.conn.execute("UPDATE items SET alert = ? WHERE id = ?", [alert_id, item_id])
 
-    def sync_channels(self, channels: Sequence[Channel]) -> None:
-        """Know every configured channel (and its redacted form) before alerts reference it."""
+    def sync_channels(self, channels: Sequence[Channel], now: datetime | None = None) -> None:
+        """Know every configured channel (and its redacted form) before alerts reference it,
+        and mark the others removed from the config (since `now`); a channel put back is
+        configured again, its deliveries included."""
+        removed = format_time(now or datetime.now(UTC))
         with self.transaction():
             for c in channels:
                 self.conn.execute(
                     "INSERT INTO endpoints (id, kind, display) VALUES (?, ?, ?)"
-                    " ON CONFLICT (id) DO UPDATE SET display = excluded.display",
+                    " ON CONFLICT (id) DO UPDATE SET display = excluded.display, removed = NULL",
                     [c.id, c.kind, c.display],
                 )
+            ids = [c.id for c in channels]
+            self.conn.execute(
+                "UPDATE endpoints SET removed = ? WHERE removed IS NULL"
+                f" AND id NOT IN ({','.join('?' * len(ids))})",
+                [removed, *ids],
+            )
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
-        """Pending deliveries whose time has come, to enabled endpoints, oldest first."""
+        """Pending deliveries whose time has come, to enabled endpoints still configured (as
+        last synced), oldest first."""
         rows = self.conn.execute(
             "SELECT d.id, d.alert, d.endpoint, d.message_id, d.attempts FROM deliveries d"
             " JOIN endpoints w ON w.id = d.endpoint"
-            " WHERE d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
+            " WHERE d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL AND w.removed IS NULL"
             " ORDER BY d.next_attempt, d.id LIMIT ?",
             [format_time(now), limit],
+        )
+        return [Delivery(*r) for r in rows]
+
+    def due_endpoints(self, now: datetime, endpoints: Sequence[str]) -> list[str]:
+        """Which of `endpoints` (the configured channels) have a pending delivery due, and
+        are enabled."""
+        marks = ",".join("?" * len(endpoints))
+        rows = self.conn.execute(
+            "SELECT DISTINCT d.endpoint FROM deliveries d JOIN endpoints w ON w.id = d.endpoint"
+            f" WHERE d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
+            f" AND d.endpoint IN ({marks})",
+            [format_time(now), *endpoints],
+        )
+        return [endpoint for (endpoint,) in rows]
+
+    def due_for(self, endpoint: str, now: datetime, limit: int) -> list[Delivery]:
+        """One enabled endpoint's pending deliveries whose time has come, oldest alert first."""
+        rows = self.conn.execute(
+            "SELECT d.id, d.alert, d.endpoint, d.message_id, d.attempts FROM deliveries d"
+            " JOIN endpoints w ON w.id = d.endpoint"
+            " WHERE d.endpoint = ? AND d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
+            " ORDER BY d.id LIMIT ?",
+            [endpoint, format_time(now), limit],
         )
         return [Delivery(*r) for r in rows]
 
     def next_delivery_time(self) -> datetime | None:
         row = self.conn.execute(
             "SELECT min(d.next_attempt) FROM deliveries d JOIN endpoints w ON w.id = d.endpoint"
-            " WHERE d.state = 'pending' AND w.disabled IS NULL"
+            " WHERE d.state = 'pending' AND w.disabled IS NULL AND w.removed IS NULL"
         ).fetchone()
         return parse_time(row[0]) if row else None
 
@@ -924,20 +957,97 @@ class Store:
             )
 
     def disable_endpoint(self, endpoint: str, reason: str, now: datetime) -> None:
+        """Stop delivering to `endpoint` (it answered 410 Gone); its pending rows stay pending."""
         with self.transaction():
             self.conn.execute(
                 "UPDATE endpoints SET disabled = ?, disabled_reason = ? WHERE id = ?",
                 [format_time(now), reason, endpoint],
             )
 
-    def requeue(self, alert_id: int, now: datetime) -> int:
-        """Send an alert again to every enabled endpoint (`monitor alerts replay`); same message ids."""
+    def enable_endpoint(self, endpoint: str) -> int:
+        """Deliver to `endpoint` again (`monitor notify test` reached it); returns how many
+        pending deliveries were waiting for it, which the next delivery round sends."""
         with self.transaction():
-            cursor = self.conn.execute(
-                "UPDATE deliveries SET state = 'pending', next_attempt = ?, attempts = 0 WHERE alert = ?",
-                [format_time(now), alert_id],
+            self.conn.execute(
+                "UPDATE endpoints SET disabled = NULL, disabled_reason = NULL WHERE id = ?", [endpoint]
             )
-        return cursor.rowcount
+            (waiting,) = self.conn.execute(
+                "SELECT count(*) FROM deliveries WHERE endpoint = ? AND state = 'pending'", [endpoint]
+            ).fetchone()
+        return int(waiting)
+
+    def endpoints_report(self) -> list[dict[str, Any]]:
+        """Every known channel (`monitor notify`): kind, redacted URL, disabled state, and its
+        deliveries counted by state."""
+        counts = ", ".join(
+            f"(SELECT count(*) FROM deliveries d WHERE d.endpoint = e.id AND d.state = '{state}') AS {state}"
+            for state in ("pending", "dead", "delivered")
+        )
+        return self._rows(
+            f"SELECT e.kind, e.display AS endpoint, e.disabled, e.disabled_reason, e.removed, {counts}"
+            " FROM endpoints e ORDER BY e.rowid"
+        )
+
+    def endpoint_states(self) -> dict[str, dict[str, Any]]:
+        """Every known channel by id: kind, display, disabled (when, or None), disabled_reason."""
+        rows = self._rows("SELECT id, kind, display, disabled, disabled_reason FROM endpoints")
+        return {row.pop("id"): row for row in rows}
+
+    def requeue(
+        self,
+        alert_id: int,
+        now: datetime,
+        channels: Sequence[Channel],
+        message_id: Callable[[int, str], str],
+    ) -> list[dict[str, Any]]:
+        """Send an alert again (`monitor alerts replay`) to every configured channel: its
+        deliveries to them are pending from `now` with a fresh schedule (same message ids),
+        and a channel with none gets one (an alert recorded silently by `rescan`, or a
+        webhook whose URL changed). Deliveries to channels no longer configured are kept as
+        they are. Returns every delivery's endpoint: kind, display, disabled,
+        disabled_reason, `configured`, and `added` for the new ones."""
+        ids = [c.id for c in channels]
+        with self.transaction():
+            before = {
+                e for (e,) in self.conn.execute("SELECT endpoint FROM deliveries WHERE alert = ?", [alert_id])
+            }
+            self._queue(alert_id, now, [c for c in channels if c.id not in before], message_id)
+            self.conn.execute(
+                "UPDATE deliveries SET state = 'pending', next_attempt = ?, attempts = 0 WHERE alert = ?"
+                f" AND endpoint IN ({','.join('?' * len(ids))})",
+                [format_time(now), alert_id, *ids],
+            )
+        rows = self._rows(
+            "SELECT d.endpoint AS id, e.kind, e.display, e.disabled, e.disabled_reason FROM deliveries d"
+            " JOIN endpoints e ON e.id = d.endpoint WHERE d.alert = ? ORDER BY d.id",
+            [alert_id],
+        )
+        for row in rows:
+            endpoint = row.pop("id")
+            row["configured"], row["added"] = endpoint in ids, endpoint not in before
+        return rows
+
+    def queue_unsent(
+        self, alert_id: int, now: datetime, channels: Sequence[Channel], message_id: Callable[[int, str], str]
+    ) -> bool:
+        """Queue an alert that has no delivery at all (`rescan` recorded it silently) to
+        `channels`, in the caller's transaction; False if it has deliveries already."""
+        if self.conn.execute("SELECT 1 FROM deliveries WHERE alert = ? LIMIT 1", [alert_id]).fetchone():
+            return False
+        self._queue(alert_id, now, channels, message_id)
+        return bool(channels)
+
+    def _queue(
+        self, alert_id: int, now: datetime, channels: Sequence[Channel], message_id: Callable[[int, str], str]
+    ) -> None:
+        # A channel listed twice is one delivery, not a UNIQUE failure: config refuses such a
+        # list, but if one ever got here, raising would roll back the whole batch of items
+        # this transaction carries, and every later poll would do it again.
+        self.conn.executemany(
+            "INSERT INTO deliveries (alert, endpoint, message_id, state, attempts, next_attempt)"
+            " VALUES (?, ?, ?, 'pending', 0, ?) ON CONFLICT (alert, endpoint) DO NOTHING",
+            [(alert_id, c.id, message_id(alert_id, c.id), format_time(now)) for c in channels],
+        )
 
     def alert_payload_parts(self, alert_id: int) -> dict[str, Any] | None:
         """Everything a webhook body needs for one alert: the alert, its item, its sources."""
@@ -1027,7 +1137,8 @@ class Store:
             )
             alert["deliveries"] = self._rows(
                 "SELECT e.display AS endpoint, e.kind, d.message_id, d.state, d.attempts, d.last_attempt,"
-                " d.last_status, d.last_error, d.next_attempt, d.delivered, e.disabled_reason"
+                " d.last_status, d.last_error, d.next_attempt, d.delivered, e.disabled, e.disabled_reason,"
+                " e.removed"
                 " FROM deliveries d JOIN endpoints e ON e.id = d.endpoint WHERE d.alert = ? ORDER BY d.id",
                 [alert["id"]],
             )

@@ -152,7 +152,7 @@ def test_output_formats(write_config: Callable[[str], Path]) -> None:
     assert json.loads(run("alerts", "--json", "--config", str(path)).output) == []
 
 
-READ_COMMANDS = (("items",), ("items", "--versions"), ("feeds",), ("stories",), ("alerts",))
+READ_COMMANDS = (("items",), ("items", "--versions"), ("feeds",), ("stories",), ("alerts",), ("notify",))
 
 
 def test_csv_has_its_header_when_empty_and_neutralises_formulas(write_config: Callable[[str], Path]) -> None:
@@ -178,6 +178,7 @@ def test_csv_has_its_header_when_empty_and_neutralises_formulas(write_config: Ca
             "INSERT INTO alerts (id, watch, speaker, stance, item, created, evidence, score)"
             " VALUES (1, 'lecun-meta', '@Meta', 'confirms', 1, '2025-11-19T10:00:00Z', '[]', -3)"
         )
+        db.execute("INSERT INTO endpoints (id, kind, display) VALUES ('webhook:1', 'webhook', 'http://h/…')")
     for command in READ_COMMANDS:
         header, *rows = csv_of(*command)
         assert header == empty[command][0], command  # the same columns as when there are rows
@@ -203,7 +204,7 @@ def test_reading_and_editing_need_no_secret_but_polling_does(
     monkeypatch.setenv("MONITOR_TEST_HOOK_SECRET", SECRET)
     assert run("run", "--once", "--config", str(path)).exit_code == 0
     monkeypatch.delenv("MONITOR_TEST_HOOK_SECRET")
-    for command in ("items", "feeds", "stories", "alerts"):
+    for command in ("items", "feeds", "stories", "alerts", "notify"):
         result = run(command, "--json", "--config", str(path))
         assert result.exit_code == 0, (command, result.output)
     assert json.loads(run("feeds", "--json", "--config", str(path)).output)[0]["name"] == "Wire"

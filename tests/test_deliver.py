@@ -1,5 +1,6 @@
 """Tests for monitor.deliver: signing against the reference library, one attempt against a
-real loopback receiver per scripted status, and the retry arithmetic with a fixed clock."""
+real loopback receiver per scripted status, the retry arithmetic with a fixed clock, and
+endpoints' independence through the daemon's delivery loop."""
 
 from __future__ import annotations
 
@@ -18,12 +19,15 @@ from typing import Any, TypeVar
 import pytest
 from standardwebhooks import Webhook
 
+from monitor import config as config_module
 from monitor import deliver
 from monitor.config import Config
+from monitor.daemon import Daemon
 from monitor.deliver import MAX_RETRY_AFTER, RETRY_JITTER, RETRY_SCHEDULE, Attempt, next_attempt
-from monitor.pipeline import Poller
+from monitor.loopback import rss
+from monitor.pipeline import Poller, PollOutcome, parse_items
 from monitor.store import Delivery, Store
-from monitor.types import FeedConfig, Sameness, Statement, WebhookConfig
+from monitor.types import FeedConfig, FeedState, Sameness, Statement, WebhookConfig
 from tests.conftest import text_item
 from tests.receiver import HANG, Receiver, Reply
 
@@ -432,3 +436,68 @@ def test_the_pollers_retries_wait_the_schedule_and_at_most_a_tenth_more(tmp_path
         store.close()
     for wait, scheduled in zip(waits, RETRY_SCHEDULE[1:], strict=True):
         assert scheduled <= wait <= scheduled * (1 + RETRY_JITTER) + timedelta(seconds=1), (wait, scheduled)
+
+
+# --- through the daemon's delivery loop ------------------------------------------------
+
+STATEMENTS = (
+    ("Yann LeCun confirms he is leaving Meta to start a company", "LeCun said he will leave Meta."),
+    ("Meta confirms LeCun departure", "A Meta spokesperson confirmed that Yann LeCun will leave."),
+)
+
+
+def test_a_hanging_endpoint_never_delays_another_through_the_daemon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user audit: webhook A hung, B answered at once, yet B got an alert 13.5 s after it
+    was raised, because each delivery round waited for A's timeout. Alert 1 starts A
+    hanging; alert 2, raised while it hangs, must reach B at once."""
+    monkeypatch.setitem(deliver.attempt.__kwdefaults__, "timeout", 5.0)  # the bug's wait: ~5 s
+    with Receiver(SECRET, then=HANG, hang_limit=10) as slow, Receiver(SECRET) as fast:
+        path = tmp_path / "monitor.toml"
+        path.write_text(
+            f'database = "d.db"\n[[feeds]]\nname = "wire"\nurl = "http://127.0.0.1:9/"\n'
+            f'[[webhooks]]\nurl = "{slow.url}"\nsecret = "{SECRET}"\n'
+            f'[[webhooks]]\nurl = "{fast.url}"\nsecret = "{SECRET}"\n'
+        )
+        waited = run(_second_alert_wait(config_module.load(path), slow, fast))
+    assert waited < 2.0, f"the fast endpoint got alert 2 {waited:.1f} s after it was raised"
+
+
+async def _second_alert_wait(config: config_module.Config, slow: Receiver, fast: Receiver) -> float:
+    store = Store.open(config.database)
+    poller = Poller(store, config, processes=0)
+    daemon = Daemon(store, config, poller)
+    try:
+        await poller.write(store.sync_feeds, config.feeds, datetime.now(UTC))
+        await poller.write(store.sync_channels, config.channels)
+        loop = asyncio.create_task(daemon._deliver_loop())
+        await _raise_alert(poller, 0)
+        assert await asyncio.to_thread(fast.wait_for, 1)
+        assert await asyncio.to_thread(slow.wait_for, 1)  # and A hangs from here on
+        await _raise_alert(poller, 1)
+        raised = time.monotonic()
+        assert await asyncio.to_thread(fast.wait_for, 2, 8.0)
+        waited = time.monotonic() - raised
+        daemon.stopping.set()
+        poller.delivered_event.set()
+        loop.cancel()
+        return waited
+    finally:
+        await poller.aclose()
+        store.close()
+
+
+async def _raise_alert(poller: Poller, n: int) -> None:
+    """What the writer does when a poll brings a statement: commit it, then signal delivery."""
+    now = datetime.now(UTC)
+    title, summary = STATEMENTS[n]
+    entry = {"guid": f"s{n}", "title": title, "summary": summary, "link": f"https://w.example/{n}"}
+    document = rss("Wire", [{**entry, "published": now - timedelta(hours=1)}])
+    feed = poller.config.feeds[0]
+    items = parse_items(document, {}, feed.url, feed, now, deciders=poller.processor.deciders)
+    stats = await poller.write(
+        poller.processor.process, [PollOutcome(FeedState("wire", feed.url), items)], now
+    )
+    assert stats.alerts == 1
+    poller.delivered_event.set()

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from monitor import config as config_module
@@ -17,6 +21,7 @@ from monitor.loopback import FeedServer, HookRecorder, rss
 from monitor.pipeline import Poller
 from monitor.store import Store
 from tests.conftest import SECRET
+from tests.receiver import Receiver
 
 PUBLISHED = datetime(2025, 11, 19, 15, 0, tzinfo=UTC)
 
@@ -159,3 +164,49 @@ def test_channel_urls_are_stored_redacted(write_config: Callable[[str], Path]) -
     assert "abcdefg_hijklmnop" not in channel.display
     assert channel.id.startswith("apprise:")
     assert notify.validate_url("tgram://123456789:abcdefg_hijklmnop/987") is None
+
+
+def test_a_410_disables_visibly_and_notify_test_re_enables(
+    write_config: Callable[[str], Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user audit: one 410 disabled an endpoint for good, silently. Now the daemon warns,
+    `alerts` and `notify` show it, replay says it is not sent, and a test that gets through
+    re-enables it, after which the alert that waited goes out."""
+    with FeedServer() as server, Receiver(SECRET, [410]) as hook:
+        server.put("/wire.xml", statement_feed("Yann LeCun confirms he is leaving Meta"))
+        path = write_config(
+            f'database = "n.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/wire.xml")}"\n'
+            f'[[webhooks]]\nurl = "{hook.url}"\nsecret = "{SECRET}"\n'
+        )
+        caplog.set_level(logging.WARNING, logger="monitor.deliver")
+        poll(config_module.load(path)).close()
+        (warning,) = [r for r in caplog.records if r.getMessage().startswith("endpoint disabled")]
+        assert warning.levelno == logging.WARNING
+        assert "answered HTTP 410" in warning.getMessage()
+        assert "monitor notify test" in warning.getMessage()
+
+        def cli_run(*args: str, status: int = 0) -> str:
+            result = CliRunner().invoke(cli, [*args, "--config", str(path)], obj={})
+            assert result.exit_code == status, result.output
+            return result.output
+
+        assert re.search(r"webhook disabled since \S+ \(HTTP 410\)", cli_run("alerts"))
+        (channel,) = json.loads(cli_run("notify", "--json"))
+        assert channel["state"].startswith("disabled since ")
+        assert channel["pending"] == 1
+        replayed = cli_run("alerts", "replay", "1", status=1)
+        assert "not sent, disabled since" in replayed
+        assert "error: alert 1: nothing queued" in replayed
+        assert hook.received_ids == [hook.received_ids[0]]  # nothing was sent to it
+
+        tested = cli_run("notify", "test")
+        assert "ok; re-enabled (it was disabled since" in tested
+        assert "1 pending deliveries go out" in tested
+        assert json.loads(cli_run("notify", "--json"))[0]["state"] == "enabled"
+        cli_run("run", "--once")
+        assert [r.payload["type"] for r in hook.requests] == [
+            "statement.detected",  # answered 410
+            "monitor.test",
+            "statement.detected",  # the alert that waited
+        ]
+        assert "webhook delivered" in cli_run("alerts")

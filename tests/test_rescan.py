@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,3 +125,99 @@ def test_alerts_replay_sends_again_with_the_same_webhook_id(write_config: Callab
         result = CliRunner().invoke(cli, ["alerts", "replay", "99", "--config", str(config)], obj={})
         assert result.exit_code == 2
         assert "no alert 99" in result.output
+
+
+def test_an_alert_recorded_silently_can_be_sent_later(
+    stored_under_another_watch: Callable[..., Path],
+) -> None:
+    """A user audit: after a silent `rescan`, `rescan --alert` said "0 new alerts" and
+    `alerts replay N` "0 deliveries queued": the alert had no delivery rows, and nothing
+    ever made them. Both now queue it to the configured channels."""
+    with FeedServer() as server, HookRecorder(SECRET) as receiver:
+        server.put("/f.xml", rss("Wire", [STATEMENT]))
+        hook = f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
+        run("run", "--once", "--config", str(stored_under_another_watch(server.url("/f.xml"), hook)))
+        lecun = stored_under_another_watch(server.url("/f.xml"), hook, watch="")
+        run("rescan", "--config", str(lecun))
+        assert receiver.hooks == []
+
+        said = CliRunner().invoke(cli, ["rescan", "--alert", "--config", str(lecun)], obj={}).output
+        assert "0 new alerts, 1 earlier alerts recorded silently now queued, 1/1 deliveries succeeded" in said
+        assert len(receiver.hooks) == 1
+        assert receiver.hooks[0].payload["data"]["speaker"] == "Yann LeCun"
+
+        replayed = CliRunner().invoke(cli, ["alerts", "replay", "1", "--config", str(lecun)], obj={})
+        assert replayed.exit_code == 0, replayed.output
+        assert "1 deliveries queued, 1/1 delivered now" in replayed.output
+        assert len(receiver.hooks) == 2
+
+
+def test_replay_after_silent_rescan_queues_the_configured_channels(
+    stored_under_another_watch: Callable[..., Path],
+) -> None:
+    with FeedServer() as server, HookRecorder(SECRET) as receiver:
+        server.put("/f.xml", rss("Wire", [STATEMENT]))
+        hook = f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
+        run("run", "--once", "--config", str(stored_under_another_watch(server.url("/f.xml"), hook)))
+        lecun = stored_under_another_watch(server.url("/f.xml"), hook, watch="")
+        run("rescan", "--config", str(lecun))
+        replayed = run("alerts", "replay", "1", "--config", str(lecun))
+        assert "queued (this channel had no delivery of it yet)" in replayed
+        assert "1 deliveries queued, 1/1 delivered now" in replayed
+        assert len(receiver.hooks) == 1
+
+
+def test_replay_after_the_webhook_url_changed_sends_to_the_new_one(
+    write_config: Callable[[str], Path],
+) -> None:
+    """A user audit: README says "fix it, then replay"; replay after changing the URL said
+    "1 deliveries queued, 0/1 delivered now", exit 0, and sent nothing."""
+    with FeedServer() as server, HookRecorder(SECRET) as receiver:
+        server.put("/f.xml", rss("Wire", [STATEMENT]))
+        feed = f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
+        dead = write_config(f'{feed}[[webhooks]]\nurl = "http://127.0.0.1:9/hook"\nsecret = "{SECRET}"\n')
+        run("run", "--once", "--config", str(dead))
+        fixed = write_config(f'{feed}[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n')
+        replayed = run("alerts", "replay", "1", "--config", str(fixed))
+        assert "http://127.0.0.1:9/…: not sent: this channel is no longer in the config" in replayed
+        assert "queued (this channel had no delivery of it yet)" in replayed
+        assert "1 deliveries queued, 1/1 delivered now" in replayed
+        assert len(receiver.hooks) == 1
+        assert receiver.hooks[0].verified
+        assert "webhook pending, not in the config since" in run("alerts", "--config", str(fixed))
+        (alert,) = json.loads(run("alerts", "--json", "--config", str(fixed)))
+        states = [(d["state"], d["removed"] is not None) for d in alert["deliveries"]]
+        assert states == [("pending", True), ("delivered", False)]  # the old one kept, as it was
+
+
+def test_deliveries_to_a_removed_channel_never_starve_new_alerts(write_config: Callable[[str], Path]) -> None:
+    """A user audit: 120 pending deliveries of a channel removed from the config filled the
+    due query's 100 rows, were skipped, and kept every new alert from being sent."""
+    with FeedServer() as server, HookRecorder(SECRET) as receiver:
+        server.put("/f.xml", rss("Wire", [REHASH]))
+        config = write_config(
+            f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
+            f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
+        )
+        run("run", "--once", "--config", str(config))
+        with sqlite3.connect(config.parent / "r.db") as db:
+            db.execute("INSERT INTO endpoints (id, kind, display) VALUES ('webhook:gone', 'webhook', 'x')")
+            for n in range(120):
+                db.execute(
+                    "INSERT INTO alerts (watch, speaker, stance, item, created) VALUES"
+                    " ('w', ?, 'confirms', 1, '2025-01-01T00:00:00Z')",
+                    [f"speaker {n}"],
+                )
+                db.execute(
+                    "INSERT INTO deliveries (alert, endpoint, message_id, state, attempts, next_attempt)"
+                    " VALUES (last_insert_rowid(), 'webhook:gone', ?, 'pending', 0, '2025-01-01T00:00:00Z')",
+                    [f"msg_{n}"],
+                )
+        server.put("/f.xml", rss("Wire", [REHASH, STATEMENT]))
+        run("run", "--once", "--config", str(config))
+        assert len(receiver.hooks) == 1
+        assert receiver.hooks[0].payload["data"]["speaker"] == "Yann LeCun"
+        shown = json.loads(run("alerts", "--json", "--config", str(config)))
+        kept = [d for a in shown for d in a["deliveries"] if d["endpoint"] == "x"]
+        assert len(kept) == 120  # kept in the table, shown as not configured
+        assert all(d["state"] == "pending" and d["removed"] for d in kept)
