@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import httpcore
@@ -187,20 +187,16 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[_SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        stream = _Stream()
         local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                await loop.create_connection(
-                    lambda: stream, host, port, local_addr=local, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY
-                )
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"no connection to {host}:{port} in {timeout:g} s") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        _set_options(stream, socket_options)
-        return stream
+        loop = asyncio.get_running_loop()
+        return await _connect(
+            lambda stream: loop.create_connection(
+                lambda: stream, host, port, local_addr=local, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY
+            ),
+            f"{host}:{port}",
+            timeout,
+            socket_options,
+        )
 
     async def connect_unix_socket(
         self,
@@ -209,19 +205,32 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         socket_options: Iterable[_SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
-        stream = _Stream()
-        try:
-            async with asyncio.timeout(timeout):
-                await loop.create_unix_connection(lambda: stream, path)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"no connection to {path} in {timeout:g} s") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        _set_options(stream, socket_options)
-        return stream
+        return await _connect(
+            lambda stream: loop.create_unix_connection(lambda: stream, path), path, timeout, socket_options
+        )
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+async def _connect(
+    open_on: Callable[[_Stream], Awaitable[object]],
+    where: str,
+    timeout: float | None,
+    options: Iterable[_SocketOption] | None,
+) -> _Stream:
+    """A connection made by `open_on` (asyncio's create_connection or create_unix_connection
+    with the protocol given), its failures as httpcore's."""
+    stream = _Stream()
+    try:
+        async with asyncio.timeout(timeout):
+            await open_on(stream)
+    except TimeoutError as exc:
+        raise httpcore.ConnectTimeout(f"no connection to {where} in {timeout:g} s") from exc
+    except OSError as exc:
+        raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+    _set_options(stream, options)
+    return stream
 
 
 def _set_options(stream: _Stream, options: Iterable[_SocketOption] | None) -> None:

@@ -197,3 +197,25 @@ def test_tls_with_a_trusted_certificate_works_and_an_untrusted_one_fails(tmp_pat
     assert asyncio.run(main(trusting)) == b"ok"
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         asyncio.run(main(ssl.create_default_context()))
+
+
+def test_a_unix_socket_connects_too(tmp_path: Path) -> None:
+    path = str(tmp_path / "s.sock")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _request(reader)
+        writer.write(OK)
+        await writer.drain()
+        writer.close()
+
+    async def main() -> bytes:
+        server = await asyncio.start_unix_server(answer, path)
+        try:
+            async with httpcore.AsyncConnectionPool(uds=path, network_backend=transport.BACKEND) as pool:
+                response = await pool.request("GET", "http://localhost/")
+                return response.content
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(main()) == b"ok"
