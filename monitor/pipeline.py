@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import logging
 import random
@@ -604,6 +605,7 @@ class Poller:
             "a parse worker died (killed, or out of memory?); starting %d new parse workers",
             self._pool_size,
         )
+        _kill_workers(broken)
         broken.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new_pool(self._pool_size)
 
@@ -887,6 +889,18 @@ def record_test(
             store.disable_endpoint(channel.id, f"HTTP {outcome.status}", now)
             notes[channel.id] = "disabled: alerts to it wait until a `monitor notify test` gets through"
     return notes
+
+
+def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Kill what is left of a broken pool's workers. A worker killed while it held the
+    pool's task queue lock leaves its siblings waiting for that lock forever, and
+    CPython 3.11's executor joins them at interpreter exit: the process never ended (seen
+    in CI after the broken-pool test). 3.14 has `kill_workers()`; before it, the executor's
+    own map of its processes is the only handle."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.kill()
 
 
 def outcome_queue() -> asyncio.Queue[PollOutcome | None]:

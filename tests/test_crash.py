@@ -499,13 +499,22 @@ async def _poll_around_a_kill(
         first = await poller.poll(feed, states[feed.name])
         pool = poller._pool
         assert pool is not None
-        os.kill(next(iter(pool._processes)), signal.SIGKILL)
+        workers = list(pool._processes.values())
+        os.kill(workers[0].pid or 0, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while not _broken(pool):  # the pool notices the death a moment later
             assert time.monotonic() < deadline, "the pool never noticed the kill"
             await asyncio.sleep(0.05)
         server.put("/f0.xml", feed_document(2, 0))
-        return first.state, await poller.poll(feed, first.state)
+        second = await poller.poll(feed, first.state)
+        # The broken pool's other worker is gone too: killed while it held the task
+        # queue's lock, a worker leaves its sibling waiting for it, and Python 3.11 waits
+        # for that sibling at exit (CI's pytest never ended).
+        deadline = time.monotonic() + 5
+        while any(w.is_alive() for w in workers):
+            assert time.monotonic() < deadline, "a worker of the broken pool is still running"
+            await asyncio.sleep(0.05)
+        return first.state, second
     finally:
         await poller.aclose()
         store.close()
