@@ -431,7 +431,9 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
         raise UsageProblem("no channels configured: add [[webhooks]] or [[notify]] to the config")
     store.sync_channels(config.channels)
     now = datetime.now(UTC)
-    requeued = store.requeue(alert_id, now, config.channels, _message_ids(store))
+    from monitor.pipeline import message_ids  # noqa: PLC0415 - httpx only for the commands that send
+
+    requeued = store.requeue(alert_id, now, config.channels, message_ids(store))
     for row in requeued:
         click.echo(f"{row['kind']:8} {row['display']}: {_replay_note(row)}", err=True)
     queued = sum(1 for row in requeued if row["configured"] and not row["disabled"])
@@ -443,14 +445,6 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
         + ("" if delivered == attempted else " (the others are retried on schedule by `monitor run`)"),
         err=True,
     )
-
-
-def _message_ids(store: Store) -> Callable[[int, str], str]:
-    """The webhook-id of an alert to a channel, as the writer makes it (`Processor._message_id`)."""
-    from monitor.deliver import message_id  # noqa: PLC0415 - httpx only for the commands that send
-
-    namespace = store.instance_id
-    return lambda alert_id, channel: message_id(alert_id, channel, namespace=namespace)
 
 
 def _replay_note(row: dict[str, Any]) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from monitor.parse import header_charset
+
 __all__ = ["FEED_TYPES", "FeedLink", "decode_html", "feed_links", "looks_like_html"]
 
 # Media types of feed links, most preferred first; the position is the preference.
@@ -63,7 +65,7 @@ def decode_html(body: bytes, headers: Mapping[str, str]) -> str:
     Undecodable bytes become U+FFFD; feed hrefs are ASCII in practice, so nothing we need
     is lost to a wrong guess.
     """
-    for candidate in (_header_charset(headers), _meta_charset(body)):
+    for candidate in (header_charset(headers), _meta_charset(body)):
         if candidate:
             try:
                 return body.decode(candidate, "replace")
@@ -87,14 +89,6 @@ def feed_links(html: str, page_url: str) -> tuple[FeedLink, ...]:
     return tuple(
         sorted(links.values(), key=lambda link: 0 if link.preferred else FEED_TYPES.index(link.type))
     )
-
-
-def _header_charset(headers: Mapping[str, str]) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == "content-type":
-            match = re.search(r"charset\s*=\s*\"?([\w.:-]+)", value, re.IGNORECASE)
-            return match.group(1) if match else None
-    return None
 
 
 def _meta_charset(body: bytes) -> str | None:

@@ -29,7 +29,7 @@ from monitor.exceptions import ParseError
 from monitor.normalise import plain_text
 from monitor.types import ParsedFeed, RawEntry
 
-__all__ = ["ENTITIES_REFUSED", "MAX_INVALID_UTF8_SHARE", "parse"]
+__all__ = ["ENTITIES_REFUSED", "MAX_INVALID_UTF8_SHARE", "header_charset", "parse"]
 
 ENTITIES_REFUSED = "XML entity declarations refused"
 
@@ -232,7 +232,7 @@ def _meant_as_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
     """
     if any(body.startswith(prefix) for prefix, _ in _WIDE_ENCODINGS):
         return False
-    label = _charset(headers)
+    label = header_charset(headers)
     if label is None:
         if body.startswith(_UTF8_BOM):
             return True
@@ -248,8 +248,8 @@ def _is_utf8_label(label: str) -> bool:
         return False
 
 
-def _charset(headers: Mapping[str, str]) -> str | None:
-    """The charset parameter of the Content-Type header, if it has one."""
+def header_charset(headers: Mapping[str, str]) -> str | None:
+    """The charset parameter of the Content-Type header, if it has one (`discover` too)."""
     for key, value in headers.items():
         if key.lower() == "content-type":
             for parameter in value.split(";")[1:]:

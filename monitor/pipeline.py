@@ -60,6 +60,7 @@ __all__ = [
     "Processor",
     "RunStats",
     "init_worker",
+    "message_ids",
     "next_state",
     "parse_items",
     "record_test",
@@ -218,7 +219,7 @@ class Processor:
         self.deciders = Deciders.build(config.watches)
         self.seeds = self.deciders.seeds
         self.channels = config.channels
-        self.instance_id = store.instance_id
+        self.message_id = message_ids(store)
 
     def process(self, outcomes: Sequence[PollOutcome], now: datetime) -> RunStats:
         """Store a batch of poll outcomes in one transaction.
@@ -410,24 +411,20 @@ class Processor:
         if statement is None:
             return
         if item_alert is not None:
-            if channels and self.store.queue_unsent(item_alert, now, channels, self._message_id):
+            if channels and self.store.queue_unsent(item_alert, now, channels, self.message_id):
                 stats.queued += 1
             return
         alert_id = self.store.alert_for(statement)
         if alert_id is None:
-            alert_id = self.store.create_alert(statement, item_id, now, channels, self._message_id)
+            alert_id = self.store.create_alert(statement, item_id, now, channels, self.message_id)
             stats.alerts += 1
         self.store.set_item_alert(item_id, alert_id)
-
-    def _message_id(self, alert_id: int, channel: str) -> str:
-        # The database's own id keeps a recreated database from reusing message ids.
-        return deliver.message_id(alert_id, channel, namespace=self.instance_id)
 
     def _alert(self, statement: Statement, item_id: int, now: datetime, stats: RunStats) -> None:
         decision = alerts.decide(statement, self.store.alert_for(statement))
         alert_id = decision.join
         if alert_id is None:
-            alert_id = self.store.create_alert(statement, item_id, now, self.channels, self._message_id)
+            alert_id = self.store.create_alert(statement, item_id, now, self.channels, self.message_id)
             stats.alerts += 1
             observe.record_alert()
             log.info(
@@ -787,7 +784,7 @@ class Poller:
             self._workers.pop(endpoint, None)
 
     async def _deliver(self, delivery: Delivery) -> bool:
-        channel = next((c for c in self.channels if c.id == delivery.endpoint), None)
+        channel = self._channel(delivery.endpoint)
         if channel is None:  # the channel left the config; the row waits for it to come back
             return False
         parts = await self.write(self.store.alert_payload_parts, delivery.alert)
@@ -833,11 +830,15 @@ class Poller:
         )
         observe.record_delivery(outcome, state)
 
+    def _channel(self, endpoint: str) -> Channel | None:
+        """The configured channel of `endpoint` (its id), if it is still configured."""
+        return next((c for c in self.channels if c.id == endpoint), None)
+
     async def _disable(self, endpoint: str, outcome: deliver.Attempt, now: datetime) -> None:
         """The endpoint answered 410 Gone: no more attempts until someone re-enables it, and a
         warning, since from here on its alerts wait instead of arriving."""
         await self.write(self.store.disable_endpoint, endpoint, f"HTTP {outcome.status}", now)
-        channel = next((c for c in self.channels if c.id == endpoint), None)
+        channel = self._channel(endpoint)
         delivery_log.warning(
             "endpoint disabled: %s %s answered HTTP %s (Gone); its alerts wait until"
             " `monitor notify test` reaches it again",
@@ -889,6 +890,12 @@ def record_test(
             store.disable_endpoint(channel.id, f"HTTP {outcome.status}", now)
             notes[channel.id] = "disabled: alerts to it wait until a `monitor notify test` gets through"
     return notes
+
+
+def message_ids(store: Store) -> Callable[[int, str], str]:
+    """The webhook-id of an alert to a channel in `store`'s database (`deliver.message_id`):
+    the database's own id keeps a recreated database from reusing message ids."""
+    return functools.partial(deliver.message_id, namespace=store.instance_id)
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:

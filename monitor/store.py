@@ -339,6 +339,11 @@ def _migration_9(db: sqlite_utils.Database) -> None:
     db.table("item_versions").enable_fts(["title", "summary"], fts_version="FTS5", create_triggers=True)
 
 
+# A delivery whose time has come (`?`: now), to an endpoint not disabled by a 410; in the
+# queries over `deliveries d JOIN endpoints w`.
+_DUE = "d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
+
+
 def _migration_10(db: sqlite_utils.Database) -> None:
     """When a channel left the config (NULL while configured): its deliveries are kept, never
     attempted, and `monitor alerts` says why they wait, instead of a plain "pending"."""
@@ -893,8 +898,7 @@ class Store:
         rows = self.conn.execute(
             "SELECT d.id, d.alert, d.endpoint, d.message_id, d.attempts FROM deliveries d"
             " JOIN endpoints w ON w.id = d.endpoint"
-            " WHERE d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL AND w.removed IS NULL"
-            " ORDER BY d.next_attempt, d.id LIMIT ?",
+            f" WHERE {_DUE} AND w.removed IS NULL ORDER BY d.next_attempt, d.id LIMIT ?",
             [format_time(now), limit],
         )
         return [Delivery(*r) for r in rows]
@@ -905,8 +909,7 @@ class Store:
         marks = ",".join("?" * len(endpoints))
         rows = self.conn.execute(
             "SELECT DISTINCT d.endpoint FROM deliveries d JOIN endpoints w ON w.id = d.endpoint"
-            f" WHERE d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
-            f" AND d.endpoint IN ({marks})",
+            f" WHERE {_DUE} AND d.endpoint IN ({marks})",
             [format_time(now), *endpoints],
         )
         return [endpoint for (endpoint,) in rows]
@@ -916,9 +919,8 @@ class Store:
         rows = self.conn.execute(
             "SELECT d.id, d.alert, d.endpoint, d.message_id, d.attempts FROM deliveries d"
             " JOIN endpoints w ON w.id = d.endpoint"
-            " WHERE d.endpoint = ? AND d.state = 'pending' AND d.next_attempt <= ? AND w.disabled IS NULL"
-            " ORDER BY d.id LIMIT ?",
-            [endpoint, format_time(now), limit],
+            f" WHERE {_DUE} AND d.endpoint = ? ORDER BY d.id LIMIT ?",
+            [format_time(now), endpoint, limit],
         )
         return [Delivery(*r) for r in rows]
 
