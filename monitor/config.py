@@ -28,7 +28,7 @@ from monitor import notify as notify_module
 from monitor.exceptions import ConfigError, ConfigProblem, StorageError
 from monitor.normalise import canonical_link
 from monitor.schedule import MAX_INTERVAL, MIN_INTERVAL
-from monitor.store import refuse_foreign_file
+from monitor.store import refuse_foreign_database
 from monitor.types import Channel, FeedConfig, WebhookConfig
 from monitor.watch import Seed, Watch, load_seeds, load_watch, shipped_watch
 
@@ -100,7 +100,8 @@ def load(path: Path, *, secrets: bool = True, check_database: bool = False) -> C
     Everything else, a secret written in the file included, is checked as always.
 
     check_database=True (`monitor check-config`) also reports an existing `database` that
-    `run` would refuse: a folder, or a file that is not SQLite. The other commands leave
+    `run` would refuse: a folder, a file that is not SQLite or not usable, another program's
+    SQLite database, a newer monitor's. The other commands leave
     that to the store, which says the same when it opens the file (exit 1, not 2).
     """
     source = str(path)
@@ -170,7 +171,7 @@ def _database(value: Any, base: Path, problems: list[ConfigProblem], *, check_fi
         problems.append(ConfigProblem("database", f"{value!r}: folder {path.parent} is not writable"))
     elif check_file:
         try:
-            refuse_foreign_file(path)  # the store's own check: the same refusal, the same words
+            refuse_foreign_database(path)  # the store's own checks: the same refusals, the same words
         except StorageError as e:
             problems.append(ConfigProblem("database", str(e)))
     return path

@@ -54,6 +54,7 @@ __all__ = [
     "Store",
     "format_time",
     "parse_time",
+    "refuse_foreign_database",
     "refuse_foreign_file",
 ]
 
@@ -390,9 +391,7 @@ class Store:
             store = cls(conn, path)
             store._prepare()
         except sqlite3.DatabaseError as e:
-            raise ForeignDatabaseError(
-                f"{path}: not a usable SQLite database ({e}); move it aside, it was not changed"
-            ) from e
+            raise ForeignDatabaseError(_unusable(path, e)) from e
         return store
 
     @property
@@ -404,17 +403,7 @@ class Store:
         self.conn.close()
 
     def _prepare(self) -> None:
-        (app_id,) = self.conn.execute("PRAGMA application_id").fetchone()
-        (tables,) = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        if app_id != APPLICATION_ID and (app_id != 0 or tables):
-            raise ForeignDatabaseError(
-                f"{self.path}: this SQLite file is not a monitor database; choose another `database` path"
-            )
-        (version,) = self.conn.execute("PRAGMA user_version").fetchone()
-        if version > len(MIGRATIONS):  # before any pragma that writes: the file is not ours to change
-            raise StorageError(
-                f"{self.path}: made by a newer monitor (schema {version}); upgrade the monitor"
-            )
+        version = _schema_version(self.conn, self.path)  # before any pragma that writes
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
@@ -1256,6 +1245,53 @@ def refuse_foreign_file(path: Path, *, create: bool = True) -> None:
         raise ForeignDatabaseError(
             f"{path}: not an SQLite file; refusing to overwrite it. Choose another `database` path"
         )
+
+
+def refuse_foreign_database(path: Path) -> None:
+    """What `Store.open` would refuse at `path`, found without creating or changing anything
+    (`monitor check-config`): `refuse_foreign_file`'s refusals, then, in an SQLite file,
+    another program's tables or a newer monitor's schema.
+
+    SQLite opens a closed WAL database read-only only by creating its -wal and -shm files,
+    which it cannot then remove, so a file without them is read as immutable (all of it is
+    in the file); one with both (the daemon has it open) read-only through them. A -wal
+    without its -shm is what a crash leaves: only `run` can recover it, and says what it
+    finds then.
+    """
+    refuse_foreign_file(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return  # nothing yet, or an empty file `run` writes its schema into
+    wal, shm = (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm"))
+    if wal.exists() != shm.exists():
+        return
+    mode = "mode=ro" if wal.exists() else "immutable=1"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
+        try:
+            _schema_version(conn, path)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise ForeignDatabaseError(_unusable(path, e)) from e
+
+
+def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
+    """The monitor schema's version in `conn`'s database (0: new); refuses another program's
+    database and a newer monitor's, reading only."""
+    (app_id,) = conn.execute("PRAGMA application_id").fetchone()
+    (tables,) = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    if app_id != APPLICATION_ID and (app_id != 0 or tables):
+        raise ForeignDatabaseError(
+            f"{path}: this SQLite file is not a monitor database; choose another `database` path"
+        )
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > len(MIGRATIONS):  # the file is not ours to change
+        raise StorageError(f"{path}: made by a newer monitor (schema {version}); upgrade the monitor")
+    return int(version)
+
+
+def _unusable(path: Path, error: sqlite3.DatabaseError) -> str:
+    return f"{path}: not a usable SQLite database ({error}); move it aside, it was not changed"
 
 
 def _time_or_none(value: datetime | None) -> str | None:

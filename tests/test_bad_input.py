@@ -285,7 +285,7 @@ def _truncated_header(path: Path) -> None:
 FOREIGN: dict[str, tuple[Callable[[Path], None], str]] = {
     "another program's SQLite": (
         _another_programs_database,
-        "not a monitor database; choose another `database` path",
+        "this SQLite file is not a monitor database; choose another `database` path",
     ),
     "corrupt SQLite": (_corrupt_sqlite, "not a usable SQLite database"),
     "newer monitor": (_newer_monitor_database, "made by a newer monitor (schema 999); upgrade the monitor"),
@@ -365,6 +365,8 @@ DATABASE_PATHS: dict[str, tuple[Callable[[Path], None] | None, str | None]] = {
     "nothing yet": (None, None),  # `run` creates it
     "an empty file": (Path.touch, None),  # `run` writes its schema into it
     "a monitor database": (_monitor_database, None),
+    # Each database `run` refuses (above) in the same words: before, check-config said ok.
+    **{name: (make, message) for name, (make, message) in FOREIGN.items()},
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from monitor import config, config_edit
 from monitor.exceptions import ConfigError
+from monitor.store import MIGRATIONS, Store
 from tests.conftest import SECRET
 
 MINIMAL = f"""
@@ -159,6 +160,30 @@ def test_check_database_reports_what_the_store_would_refuse(
         "Choose another `database` path"
     ]
     assert (tmp_path / "m.db").read_bytes() == b"PK\x03\x04 a zip file"
+
+
+def test_check_database_reads_a_database_in_use_without_disturbing_it(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # The daemon holds it open: its -wal and -shm exist, and what it wrote may be only there.
+    path = write_config('database = "m.db"\n')
+    store = Store.open(tmp_path / "m.db")
+    try:
+        store.conn.execute("PRAGMA wal_autocheckpoint = 0")  # the schema stays in the -wal
+        with store.transaction():
+            store.conn.execute("PRAGMA user_version = 999")  # as a newer monitor would leave it
+        with pytest.raises(ConfigError) as info:
+            config.load(path, check_database=True)
+        assert [str(p) for p in info.value.problems] == [
+            f"database: {tmp_path / 'm.db'}: made by a newer monitor (schema 999); upgrade the monitor"
+        ]
+        with store.transaction():
+            store.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        assert config.load(path, check_database=True).database == tmp_path / "m.db"
+        with store.transaction():  # the writer goes on: the check left no lock behind
+            store.conn.execute("PRAGMA user_version = 0")
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(
