@@ -724,8 +724,9 @@ class Poller:
     # -- delivering -----------------------------------------------------------
 
     async def deliver_due(self) -> tuple[int, int]:
-        """One attempt for every due delivery, waiting for them all (`run --once`, `replay`):
-        (attempted, delivered), counting every attempt since the last count."""
+        """One attempt for every due delivery, waiting for them all (`run --once`, `replay`),
+        but one only for a failing endpoint (see `_endpoint_worker`): (attempted,
+        delivered), counting every attempt since the last count."""
         await self.start_deliveries()
         await self.deliveries_idle()
         return self._take_tally()
@@ -758,10 +759,12 @@ class Poller:
         return tally
 
     async def _endpoint_worker(self, endpoint: str) -> None:
-        """Deliver one endpoint's due rows one at a time, oldest alert first, until none is due.
+        """Deliver one endpoint's due rows one at a time, oldest alert first, until none is due
+        or the endpoint is failing (`deliver.endpoint_failing`: the rest wait for the next
+        round, so a dead receiver costs one timeout per round, not one per alert).
 
         Each row gets at most one attempt per worker (`tried`): a row retried on the schedule
-        waits for the next start, so `deliver_due` stays "one attempt per due delivery".
+        waits for the next start, so `deliver_due` stays "at most one attempt per due delivery".
         """
         tried: set[int] = set()
         try:
@@ -775,21 +778,26 @@ class Poller:
                     return
                 for delivery in due:
                     tried.add(delivery.id)
-                    delivered = await self._deliver(delivery)
+                    outcome = await self._deliver(delivery)
+                    if outcome is None:
+                        continue
                     self._attempted += 1
-                    self._delivered += delivered
+                    self._delivered += outcome.delivered
+                    if deliver.endpoint_failing(outcome):
+                        return
         except Exception:  # a delivery bug must not stop the others; the row is retried later
             delivery_log.exception("delivery worker for %s failed", endpoint)
         finally:
             self._workers.pop(endpoint, None)
 
-    async def _deliver(self, delivery: Delivery) -> bool:
+    async def _deliver(self, delivery: Delivery) -> deliver.Attempt | None:
+        """One attempt at `delivery`, recorded; None when none could be made."""
         channel = self._channel(delivery.endpoint)
         if channel is None:  # the channel left the config; the row waits for it to come back
-            return False
+            return None
         parts = await self.write(self.store.alert_payload_parts, delivery.alert)
         if parts is None:  # cannot happen while foreign keys hold; never crash the delivery loop
-            return False
+            return None
         if channel.kind == "apprise":
             title, text = notify.message(parts, self.config.watches)
             outcome = await notify.attempt(channel.url, title, text)
@@ -799,7 +807,7 @@ class Poller:
                 self.hooks, channel.url, channel.secret, delivery.message_id, body, self.clock()
             )
         await self._record(delivery, outcome, self.clock())
-        return outcome.delivered
+        return outcome
 
     async def _record(self, delivery: Delivery, outcome: deliver.Attempt, now: datetime) -> None:
         """Delivered; or retry on the schedule; or dead after the last attempt; 410 disables."""

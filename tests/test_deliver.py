@@ -501,3 +501,80 @@ async def _raise_alert(poller: Poller, n: int) -> None:
     )
     assert stats.alerts == 1
     poller.delivered_event.set()
+
+
+# --- a failing endpoint, one attempt per round --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "failing"),
+    [(200, False), (500, True), (503, True), (429, True), (400, False), (404, False), (410, False)],
+)
+def test_endpoint_failing_is_about_the_endpoint_not_the_message(answer: int, failing: bool) -> None:
+    with Receiver(SECRET, then=answer) as hook:
+        result = run(post(hook.url))
+    assert deliver.endpoint_failing(result) is failing
+
+
+def test_endpoint_failing_when_nothing_answers() -> None:
+    with Receiver(SECRET, [HANG]) as hook:
+        result = run(post(hook.url, timeout=0.5))
+    assert deliver.endpoint_failing(result)
+    assert not deliver.endpoint_failing(Attempt(delivered=False, status=None, error="bad secret"))
+
+
+@pytest.mark.parametrize(("reply", "attempts"), [(HANG, 1), (Reply(503), 1), (Reply(400), 5)])
+def test_run_once_tries_a_failing_endpoint_once_per_round_not_once_per_alert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reply: Reply, attempts: int
+) -> None:
+    """A user audit: a receiver that hung kept `run --once` busy 15 s per queued alert
+    (25 minutes for 100). The first timeout (or 5xx) ends that endpoint's round; its other
+    alerts wait, on schedule, while the other endpoint gets all of its own."""
+    monkeypatch.setitem(deliver.attempt.__kwdefaults__, "timeout", 1.0)
+    with Receiver(SECRET, then=reply, hang_limit=5) as bad, Receiver(SECRET) as good:
+        config = Config(
+            source=tmp_path / "m.toml",
+            database=tmp_path / "m.db",
+            feeds=(FeedConfig("Wire", "https://wire.example/feed"),),
+            webhooks=(WebhookConfig(bad.url, SECRET), WebhookConfig(good.url, SECRET)),
+            watches=(),
+        )
+        store = Store.open(config.database)
+        try:
+            _queue_alerts(store, config, 5)
+            started = time.monotonic()
+            attempted, delivered = run(_deliver_due(store, config))
+            elapsed = time.monotonic() - started
+            pending = store.conn.execute(
+                "SELECT count(*) FROM deliveries WHERE endpoint = ? AND state = 'pending'",
+                [config.channels[0].id],
+            ).fetchone()[0]
+        finally:
+            store.close()
+        assert len(bad.requests) == attempts
+        assert len(good.accepted_ids) == 5
+    assert (attempted, delivered) == (5 + attempts, 5)
+    assert pending == 5  # none lost: each waits for its next attempt
+    assert elapsed < 3.0, f"{elapsed:.1f} s: the hanging endpoint was waited for more than once"
+
+
+def _queue_alerts(store: Store, config: Config, count: int) -> None:
+    now = datetime.now(UTC)
+    store.sync_feeds(config.feeds, now)
+    store.sync_channels(config.channels)
+    statement = Statement(watch="w", speaker="Yann LeCun", stance="confirms", evidence=(), score=3.0)
+    with store.transaction():
+        for n in range(count):
+            item = text_item(f"Yann LeCun confirms he is leaving Meta, part {n}")
+            item_id = store.insert_item(
+                item, now=now, title_key=f"t{n}", keys=(), sameness=Sameness(), statement=statement
+            )
+            store.create_alert(statement, item_id, now, list(config.channels), lambda a, c: f"msg_{a}_{c}")
+
+
+async def _deliver_due(store: Store, config: Config) -> tuple[int, int]:
+    poller = Poller(store, config, processes=0)
+    try:
+        return await poller.deliver_due()
+    finally:
+        await poller.aclose()
