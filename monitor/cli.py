@@ -176,6 +176,7 @@ class JsonFormatter(logging.Formatter):
         "new",
         "duration_ms",
         "error",
+        "warnings",
         "until",
         "url",
         "message_id",
@@ -360,7 +361,7 @@ def _unknown_feed(name: str, known: Sequence[str]) -> str:
 @click.pass_context
 @handle_errors
 def feeds(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
-    """Every feed with its last poll, status, error, failures and item count.
+    """Every feed with its last poll, status, error, parser warnings, failures and item count.
 
     The subcommands add, remove, import and export the feeds of the config file.
     """
@@ -369,11 +370,15 @@ def feeds(ctx: click.Context, config_file: str | None, fmt: str | None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     rows = _open_store(ctx, config_file).feeds_report()
+    table = _fmt(fmt) == "table"
     for row in rows:
         row["official"], row["active"] = bool(row["official"]), bool(row["active"])
-        if not row["active"] and _fmt(fmt) == "table":  # removed from the config: never polled again
+        row["warnings"] = json.loads(row["warnings"]) if row["warnings"] else []
+        if table:
+            row["warnings"] = "; ".join(row["warnings"])
+        if not row["active"] and table:  # removed from the config: never polled again
             row["next_poll"] = "(removed)"
-    columns = ["name", "status", "last_polled", "next_poll", "failures", "items", "last_error"]
+    columns = ["name", "status", "last_polled", "next_poll", "failures", "items", "last_error", "warnings"]
     _print(rows, fmt, columns, FEED_FIELDS)
 
 

@@ -2,11 +2,12 @@
 
     for each feed due, concurrently (at most a few per host):
         result  = fetch(feed.url, feed.validators)             # fetch.py, async IO
-        items   = prepare.parse_items(result.body, …)            # prepare.py, in a process
-                  # parse → normalise → dedupe features + classify statement: CPU
-        state   = next_state(feed, result | error, now)          # schedule.py, pure
+        doc     = prepare.parse_items(result.body, …)            # prepare.py, in a process
+                  # parse → normalise → dedupe features + classify statement: CPU;
+                  # doc.items, and doc.warnings: what the parser repaired or tolerated
+        state   = next_state(feed, result | error, doc.warnings, now)  # schedule.py, pure
     one writer thread, in large transactions:
-        for each outcome: store.record_poll(state)
+        for each outcome: store.record_poll(state)             # the warnings with it
             for each item, oldest first:
                 stored?  same fingerprint → nothing; edited → store.update_item, and
                          an alert if the new text reports a statement
@@ -39,7 +40,7 @@ import httpx
 from monitor import alerts, dedupe, deliver, fetch, normalise, notify, observe, schedule
 from monitor.config import Config
 from monitor.exceptions import FeedError, ParseError, StorageUnavailableError
-from monitor.prepare import Deciders, Prepared, init_worker, parse_items
+from monitor.prepare import Deciders, Prepared, PreparedDocument, init_worker, parse_items
 from monitor.store import Delivery, Store
 from monitor.types import (
     KEY_TIEBREAK,
@@ -57,6 +58,7 @@ __all__ = [
     "PollOutcome",
     "Poller",
     "Prepared",
+    "PreparedDocument",
     "Processor",
     "RunStats",
     "init_worker",
@@ -151,9 +153,15 @@ def next_state(
     jitter: float,
     result: FetchResult | None = None,
     error: FeedError | None = None,
+    warnings: tuple[str, ...] = (),
 ) -> FeedState:
     """The feed's state after a poll that got `result` (the response, if one came) and
-    failed with `error`, if it did: a 404, or a 200 whose body is not a feed."""
+    failed with `error`, if it did: a 404, or a 200 whose body is not a feed.
+
+    `warnings` (what the parser repaired or tolerated) replace the stored ones when the
+    poll read a document (a 200): a 304 says the document is the one they were found in,
+    and a poll that got no document says nothing about it, so both keep them.
+    """
     headers = result.headers if result else {}
     status = result.status if result else (error.status if error else None)
     failures = state.failures + 1 if error else 0
@@ -178,6 +186,7 @@ def next_state(
         last_error=str(error) if error else None,
         failures=failures,
         next_poll=next_poll,
+        warnings=warnings if result and result.status == 200 else state.warnings,
     )
 
 
@@ -531,7 +540,7 @@ class Poller:
         if result.not_modified:
             return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result))
         try:
-            items = await self._parse(result, feed, now)
+            document = await self._parse(result, feed, now)
         except FeedError as not_a_feed:
             # The server answered (200) with what is not a feed: the state keeps that status
             # beside the reason, as for a 404, so `monitor feeds` shows what answered instead
@@ -539,9 +548,10 @@ class Poller:
             return PollOutcome(
                 next_state(state, feed=feed, now=now, jitter=jitter, result=result, error=not_a_feed)
             )
-        return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result), items)
+        read = next_state(state, feed=feed, now=now, jitter=jitter, result=result, warnings=document.warnings)
+        return PollOutcome(read, document.items)
 
-    async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> tuple[Prepared, ...]:
+    async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> PreparedDocument:
         loop = asyncio.get_running_loop()
         args = (result.body, dict(result.headers), result.url, feed, now)
         if self._pool is None:
@@ -564,7 +574,7 @@ class Poller:
                 " it is tried again at the next poll"
             ) from e
 
-    async def _in_pool(self, args: tuple[Any, ...]) -> tuple[Prepared, ...]:
+    async def _in_pool(self, args: tuple[Any, ...]) -> PreparedDocument:
         """Parse in the process pool; a broken pool is replaced before the error goes up."""
         pool = self._pool
         try:
@@ -924,9 +934,12 @@ def outcome_queue() -> asyncio.Queue[PollOutcome | None]:
 
 
 def _log_poll(outcome: PollOutcome, new: int) -> None:
-    """The one structured line per feed poll (key=value, or JSON with --log-format json)."""
+    """The one structured line per feed poll (key=value, or JSON with --log-format json),
+    and a WARNING line when the document it read was repaired or tolerated."""
     state = outcome.state
     observe.record_poll(outcome)
+    if _read_with_warnings(state):
+        _log_warnings(state)
     level = logging.WARNING if state.last_error else logging.INFO
     log.log(
         level,
@@ -945,6 +958,24 @@ def _log_poll(outcome: PollOutcome, new: int) -> None:
             "duration_ms": round(outcome.duration * 1000),
             "error": state.last_error,
         },
+    )
+
+
+def _read_with_warnings(state: FeedState) -> bool:
+    """Whether the poll that left `state` read a document the parser repaired or tolerated
+    something in: a 200 that was a feed (next_state keeps a 304's warnings; logging them
+    again at every poll of an unchanged document would bury the news of a new one)."""
+    return bool(state.warnings) and state.status == 200 and state.last_error is None
+
+
+def _log_warnings(state: FeedState) -> None:
+    # One line a poll, not one an item: it is the document that was broken.
+    log.warning(
+        "feed %r (%s) was read despite: %s; ask its publisher to fix the feed",
+        state.name,
+        state.url,
+        "; ".join(state.warnings),
+        extra={"feed": state.name, "url": state.url, "warnings": list(state.warnings)},
     )
 
 

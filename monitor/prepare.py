@@ -20,7 +20,7 @@ from monitor import classify, dedupe, normalise, parse
 from monitor.types import FeedConfig, Item, Statement
 from monitor.watch import Watch
 
-__all__ = ["Deciders", "Prepared", "init_worker", "parse_items"]
+__all__ = ["Deciders", "Prepared", "PreparedDocument", "init_worker", "parse_items"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,16 @@ class Prepared:
     # What most entries of the item's document say (`dedupe.boilerplate`): one set shared by
     # the document's items, pickled once with them.
     boilerplate: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    """One document's prepared items and what the parser repaired or tolerated in it
+    (`ParsedFeed.warnings`), which the writer stores with the feed's state; from the parse
+    workers to the poller."""
+
+    items: tuple[Prepared, ...]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +105,7 @@ def parse_items(
     now: datetime,
     *,
     deciders: Deciders | None = None,
-) -> tuple[Prepared, ...]:
+) -> PreparedDocument:
     """parse, normalise and prepare one document; runs in a worker process, so module-level."""
     chosen = deciders or _worker_deciders
     if chosen is None:
@@ -104,4 +114,6 @@ def parse_items(
     items = [normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries]
     prepared = tuple(chosen.prepare(item) for item in normalise.distinct_keys(items))
     common = dedupe.boilerplate([p.packed.tokens for p in prepared])
-    return tuple(replace(p, boilerplate=common) for p in prepared) if common else prepared
+    if common:
+        prepared = tuple(replace(p, boilerplate=common) for p in prepared)
+    return PreparedDocument(prepared, parsed.warnings)

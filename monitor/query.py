@@ -67,6 +67,7 @@ FEED_FIELDS = (
     "last_polled",
     "status",
     "last_error",
+    "warnings",  # what the parser repaired or tolerated in the latest document
     "failures",
     "next_poll",
     "etag",

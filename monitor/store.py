@@ -351,6 +351,13 @@ def _migration_10(db: sqlite_utils.Database) -> None:
     db.table("endpoints").add_column("removed", str)
 
 
+def _migration_11(db: sqlite_utils.Database) -> None:
+    """What the parser repaired or tolerated in each feed's latest document (a JSON array;
+    NULL when nothing): a feed read with its loose parser, or with stray bytes read as
+    windows-1252, works until items go missing, and the operator never learnt of it."""
+    db.table("feeds").add_column("warnings", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_1,
     _migration_2,
@@ -362,6 +369,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _migration_8,
     _migration_9,
     _migration_10,
+    _migration_11,
 )
 
 
@@ -515,7 +523,7 @@ class Store:
         elif row[0] != feed.url:
             self.conn.execute(
                 "UPDATE feeds SET url = ?, config_url = ?, etag = NULL, last_modified = NULL, official = ?,"
-                " active = 1, failures = 0, next_poll = NULL WHERE name = ?",
+                " active = 1, failures = 0, next_poll = NULL, warnings = NULL WHERE name = ?",
                 [feed.url, feed.url, int(feed.official), feed.name],
             )
         else:
@@ -525,8 +533,8 @@ class Store:
 
     def feed_states(self) -> dict[str, FeedState]:
         rows = self.conn.execute(
-            "SELECT name, url, etag, last_modified, last_polled, status, last_error, failures, next_poll"
-            " FROM feeds WHERE active = 1"
+            "SELECT name, url, etag, last_modified, last_polled, status, last_error, failures, next_poll,"
+            " warnings FROM feeds WHERE active = 1"
         )
         return {
             r[0]: FeedState(
@@ -538,15 +546,19 @@ class Store:
                 last_error=r[6],
                 failures=r[7] or 0,
                 next_poll=parse_time(r[8]),
+                warnings=tuple(json.loads(r[9])) if r[9] else (),
             )
             for r in rows
         }
 
     def record_poll(self, state: FeedState) -> None:
-        """Persist a feed's state after a poll (inside the caller's transaction)."""
+        """Persist a feed's state after a poll (inside the caller's transaction).
+
+        The warnings ride in the UPDATE every poll makes anyway: no statement of their own.
+        """
         self.conn.execute(
             "UPDATE feeds SET url = ?, etag = ?, last_modified = ?, last_polled = ?, status = ?,"
-            " last_error = ?, failures = ?, next_poll = ? WHERE name = ?",
+            " last_error = ?, failures = ?, next_poll = ?, warnings = ? WHERE name = ?",
             [
                 state.url,
                 state.validators.etag,
@@ -556,6 +568,7 @@ class Store:
                 state.last_error,
                 state.failures,
                 _time_or_none(state.next_poll),
+                json.dumps(state.warnings, ensure_ascii=False) if state.warnings else None,
                 state.name,
             ],
         )
@@ -1101,8 +1114,8 @@ class Store:
 
     def feeds_report(self) -> list[dict[str, Any]]:
         return self._rows(
-            "SELECT f.name, f.url, f.official, f.active, f.last_polled, f.status, f.last_error, f.failures,"
-            " f.next_poll, f.etag, f.last_modified,"
+            "SELECT f.name, f.url, f.official, f.active, f.last_polled, f.status, f.last_error, f.warnings,"
+            " f.failures, f.next_poll, f.etag, f.last_modified,"
             " (SELECT count(*) FROM items i WHERE i.feed = f.name) AS items"
             " FROM feeds f ORDER BY f.name"
         )

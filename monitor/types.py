@@ -78,7 +78,11 @@ class Validators:
 
 @dataclass(frozen=True, slots=True)
 class FeedState:
-    """What the store knows about a feed between polls; read by the scheduler and fetch."""
+    """What the store knows about a feed between polls; read by the scheduler and fetch.
+
+    `warnings` are what the parser repaired or tolerated in the latest document read
+    (`ParsedFeed.warnings`); a poll that reads none (304, an error) leaves them as they were.
+    """
 
     name: str
     url: str
@@ -88,6 +92,7 @@ class FeedState:
     last_error: str | None = None
     failures: int = 0
     next_poll: datetime | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

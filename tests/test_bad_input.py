@@ -29,6 +29,8 @@ from tests.conftest import SECRET
 ROOT = Path(__file__).resolve().parents[1]
 # A loopback port nothing listens on: a run that gets as far as polling never leaves the machine.
 GOOD_FEED = '[[feeds]]\nname = "A"\nurl = "http://127.0.0.1:9/feed"\n'
+# The shipped watch as a [[watches]] table (its seeds: the shipped folder).
+SHIPPED_WATCH = (ROOT / "config" / "watches" / "lecun-meta.toml").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,19 @@ CONFIG_MISTAKES: dict[str, Case] = {
             "delete one of the two [[feeds]] tables",
         ),
         GOOD_FEED + '[[feeds]]\nname = "B"\nurl = "http://127.0.0.1:9/feed#top"\n',
+    ),
+    "duplicate webhook url": Case(
+        ("check-config",),
+        (
+            "webhooks[1].url: the same URL as webhooks[0].url: one channel, which would be sent every"
+            " alert twice; delete one of the two [[webhooks]] tables",
+        ),
+        f'[[webhooks]]\nurl = "https://hooks.example/t"\nsecret = "{SECRET}"\n' * 2,
+    ),
+    "duplicate watch name": Case(
+        ("check-config",),
+        ("watches[1].name: 'lecun-meta' is already the name of watches[0]; watch names must be unique",),
+        SHIPPED_WATCH * 2,
     ),
     "database folder missing": Case(
         ("run", "--once"),

@@ -93,7 +93,7 @@ def _one(processor: Processor, path: Path, feed: FeedConfig) -> FileRun:
     started = time.perf_counter()
     state = FeedState(name=feed.name, url=feed.url)
     try:
-        items = parse_items(raw, headers, url, feed, NOW, deciders=DECIDERS)
+        items = parse_items(raw, headers, url, feed, NOW, deciders=DECIDERS).items
         run.items = len(items)
         run.identities = len({p.item.key for p in items})
         processor.process([PollOutcome(state, items)], NOW)

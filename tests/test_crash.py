@@ -683,7 +683,7 @@ async def _step_through_the_schedule(config: config_module.Config) -> dict[str, 
 
         items = parse_items(
             document, {}, "https://wire.example/feed", config.feeds[0], NOW, deciders=DECIDERS
-        )
+        ).items
         stats = await poller.write(
             poller.processor.process, [PollOutcome(FeedState("wire", "x"), items)], NOW
         )

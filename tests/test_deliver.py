@@ -495,7 +495,7 @@ async def _raise_alert(poller: Poller, n: int) -> None:
     entry = {"guid": f"s{n}", "title": title, "summary": summary, "link": f"https://w.example/{n}"}
     document = rss("Wire", [{**entry, "published": now - timedelta(hours=1)}])
     feed = poller.config.feeds[0]
-    items = parse_items(document, {}, feed.url, feed, now, deciders=poller.processor.deciders)
+    items = parse_items(document, {}, feed.url, feed, now, deciders=poller.processor.deciders).items
     stats = await poller.write(
         poller.processor.process, [PollOutcome(FeedState("wire", feed.url), items)], now
     )

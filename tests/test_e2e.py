@@ -371,3 +371,75 @@ def test_a_story_updated_in_place_to_report_the_statement_alerts_once(
         assert table[2].endswith("webhook delivered")  # the state, not JSON cut at 70 characters
         (item,) = json.loads(monitor("items", "--json", config=config).stdout)
         assert item["earlier_versions"] == 2  # the "sources say" headline and the first statement
+
+
+# Read, but not as served: an unescaped "&" makes the XML not well-formed, so feedparser's
+# loose parser reads it; a Latin-1 "été" in a UTF-8 document is read as windows-1252.
+NOT_WELL_FORMED = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Chips</title>'
+    b"<item><title>Fish & Chips</title><link>https://chips.example/1</link><guid>c1</guid>"
+    b"<pubDate>Tue, 11 Nov 2025 13:25:00 GMT</pubDate></item></channel></rss>"
+)
+STRAY_BYTE = (
+    (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>'
+        "<item><title>杨立昆 à Paris</title><guid>w1</guid>"
+        "<pubDate>Tue, 11 Nov 2025 13:25:00 GMT</pubDate></item><item><title>Unrelated "
+    ).encode()
+    + "été".encode("latin-1")
+    + b"</title><guid>w2</guid></item></channel></rss>"
+)
+
+
+def test_what_the_parser_repaired_or_tolerated_is_logged_stored_and_shown_until_a_clean_poll(
+    write_config: Callable[[str], Path],
+) -> None:
+    with FeedServer() as server:
+        server.put("/chips.xml", NOT_WELL_FORMED)
+        server.put("/wire.xml", STRAY_BYTE)
+        server.put("/clean.xml", RSS2)
+        urls = {name: server.url(f"/{name}.xml") for name in ("chips", "wire", "clean")}
+        config = write_config(
+            'database = "e2e.db"\n'
+            + "".join(f'[[feeds]]\nname = "{name}"\nurl = "{url}"\n' for name, url in urls.items())
+        )
+
+        first = monitor("run", "--once", config=config)
+        assert first.returncode == 0, first.stderr
+        warned = [line for line in first.stderr.splitlines() if " WARNING " in line]
+        # One line a poll (the UTF-8 feed has two items), naming the feed and its URL.
+        assert len(warned) == 2, first.stderr
+        chips = next(line for line in warned if "'chips'" in line)
+        assert urls["chips"] in chips
+        assert "not well-formed (invalid token)" in chips
+        wire = next(line for line in warned if "'wire'" in line)
+        assert urls["wire"] in wire
+        assert "2 byte(s) not valid UTF-8 read as windows-1252" in wire
+
+        report = {f["name"]: f for f in json.loads(monitor("feeds", "--json", config=config).stdout)}
+        assert report["chips"]["warnings"] == [
+            "SAXParseException: <unknown>:1:105: not well-formed (invalid token)"
+        ]
+        assert report["wire"]["warnings"] == ["2 byte(s) not valid UTF-8 read as windows-1252"]
+        assert report["clean"]["warnings"] == []
+        assert all(f["last_error"] is None for f in report.values())  # read, not failed
+        table = monitor("feeds", config=config).stdout
+        assert "warnings" in table.splitlines()[0]
+        assert "read as windows-1252" in next(line for line in table.splitlines() if line.startswith("wire"))
+
+        # An unchanged document (304) still has what it had, and is not logged again.
+        again = monitor("run", "--once", config=config)
+        assert server.not_modified == 3
+        assert " WARNING " not in again.stderr, again.stderr
+        report = {f["name"]: f for f in json.loads(monitor("feeds", "--json", config=config).stdout)}
+        assert report["wire"]["warnings"] == ["2 byte(s) not valid UTF-8 read as windows-1252"]
+        assert report["chips"]["warnings"]
+
+        # Fixed by the publisher: the next poll that reads the document clears them.
+        server.put("/chips.xml", NOT_WELL_FORMED.replace(b" & ", b" &amp; "))
+        server.put("/wire.xml", STRAY_BYTE.replace("été".encode("latin-1"), "été".encode()))
+        fixed = monitor("run", "--once", config=config)
+        assert fixed.returncode == 0, fixed.stderr
+        assert " WARNING " not in fixed.stderr, fixed.stderr
+        report = {f["name"]: f for f in json.loads(monitor("feeds", "--json", config=config).stdout)}
+        assert {name: f["warnings"] for name, f in report.items()} == {"chips": [], "wire": [], "clean": []}

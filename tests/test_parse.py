@@ -229,7 +229,7 @@ def test_the_statement_beside_a_stray_byte_is_found(lang: str) -> None:
     deciders = Deciders.build([shipped_watch()])
     body = mixed_feed(*STATEMENTS[lang])
     prepared = parse_items(body, XML, URL, FeedConfig(name="Wire", url=URL), NOW, deciders=deciders)
-    statement = prepared[0].statement
+    statement = prepared.items[0].statement
     assert statement is not None
     assert statement.stance == "confirms"
 

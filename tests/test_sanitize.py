@@ -151,7 +151,7 @@ def stored(
         processor = Processor(store, config)
         for feed, (_, body) in zip(feeds, documents, strict=True):
             try:
-                items = parse_items(body, {}, feed.url, feed, NOW, deciders=DECIDERS)
+                items = parse_items(body, {}, feed.url, feed, NOW, deciders=DECIDERS).items
             except ParseError:
                 refused += 1
                 continue

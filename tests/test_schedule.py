@@ -7,6 +7,8 @@ from email.utils import format_datetime
 
 import pytest
 
+from monitor.exceptions import FeedError
+from monitor.pipeline import next_state
 from monitor.schedule import (
     JITTER,
     MAX_BACKOFF,
@@ -22,6 +24,7 @@ from monitor.schedule import (
     parse_http_date,
     retry_after,
 )
+from monitor.types import FeedConfig, FeedState, FetchResult
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TEN_MIN = timedelta(minutes=10)
@@ -266,3 +269,34 @@ def test_a_one_off_poll_holds_back_only_a_failing_feed_not_yet_due(
     next_due: datetime | None, failures: int, expected: datetime | None
 ) -> None:
     assert held_back_until(now=NOW, next_poll=next_due, failures=failures) == expected
+
+
+# ── pipeline.next_state: the warnings a feed's state carries ──
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "warnings", "kept"),
+    [
+        (200, None, ("a new one",), ("a new one",)),  # a document read: its own replace them
+        (200, None, (), ()),  # a clean document clears them
+        (200, "not a feed: text/html", (), ()),  # read, and not a feed: the error says why
+        (304, None, (), ("old",)),  # the same document they were found in
+        (404, "HTTP 404 Not Found", (), ("old",)),  # no document: nothing learnt about it
+        (None, "connection refused", (), ("old",)),
+    ],
+)
+def test_a_poll_replaces_the_parser_warnings_only_when_it_read_a_document(
+    status: int | None, error: str | None, warnings: tuple[str, ...], kept: tuple[str, ...]
+) -> None:
+    feed = FeedConfig(name="f", url="https://f.example/feed")
+    result = FetchResult(feed.url, status, {}, b"", 0.1) if status else None
+    after = next_state(
+        FeedState("f", feed.url, warnings=("old",)),
+        feed=feed,
+        now=NOW,
+        jitter=0.5,
+        result=result,
+        error=FeedError(error, status=status) if error else None,
+        warnings=warnings,
+    )
+    assert after.warnings == kept
