@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeGuard
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from monitor import deliver
 from monitor import notify as notify_module
@@ -257,12 +257,14 @@ def _check_same_channel(
 
     A channel is identified by its kind and exact URL (`_channel`), and the outbox holds one
     delivery per alert and channel: a URL listed twice would be one channel asked for two
-    deliveries of every alert. Compared exactly, as the channel id is; the URL is never
-    echoed, as it often holds a token.
+    deliveries of every alert. An http(s) URL written twice with another case of scheme or
+    host, or its default port, is two channel ids but one receiver, which would then get
+    every alert twice under two message ids it cannot dedupe: compared by `_receiver`.
+    The URL is never echoed, as it often holds a token.
     """
-    first = first_at.get(url)
+    first = first_at.get(receiver := _receiver(url))
     if first is None:
-        first_at[url] = key
+        first_at[receiver] = key
         return
     problems.append(
         ConfigProblem(
@@ -271,6 +273,30 @@ def _check_same_channel(
             f"delete one of the two [[{table}]] tables",
         )
     )
+
+
+def _receiver(url: str) -> str:
+    """Where an http(s) URL sends: scheme and host in lower case, a default port dropped
+    (RFC 3986 §6.2.2-3). The rest is kept as written: paths and query strings hold tokens
+    servers compare exactly. Other schemes (Apprise's) are kept whole: their "host" is
+    often a token ("tgram://BotToken/ChatID")."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return url.strip()
+    try:
+        port = parts.port
+    except ValueError:  # refused by _url already; compared as written
+        return url.strip()
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tuple[str, ...]:

@@ -147,6 +147,34 @@ def test_a_channel_listed_twice_is_a_problem_naming_both_entries(
     assert len(config.load(fine).channels) == 3
 
 
+def test_one_receiver_written_two_ways_is_the_same_channel(write_config: Callable[[str], Path]) -> None:
+    """Host case and a default port made two channel ids for one receiver, which then got
+    every alert twice under two webhook-ids it could not dedupe (a user audit)."""
+    path = write_config(
+        f'[[webhooks]]\nurl = "https://hooks.example/t0ken"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "HTTPS://Hooks.Example:443/t0ken"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "http://[::1]/h"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "http://[::1]:80/h"\nsecret = "{SECRET}"\n'
+    )
+    assert problems(path) == [
+        f"webhooks[{n}].url: the same URL as webhooks[{first}].url: one channel, which would be sent "
+        "every alert twice; delete one of the two [[webhooks]] tables"
+        for n, first in ((1, 0), (3, 2))
+    ]
+    # Paths and queries hold tokens compared exactly; another port is another receiver; an
+    # Apprise URL's "host" is often a token (tgram://BotToken/ChatID): kept as written.
+    fine = write_config(
+        f'[[webhooks]]\nurl = "https://hooks.example/t0ken"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "https://hooks.example/T0KEN"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "https://hooks.example:8443/t0ken"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "https://hooks.example/t0ken?k=A"\nsecret = "{SECRET}"\n'
+        f'[[webhooks]]\nurl = "https://hooks.example/t0ken?k=a"\nsecret = "{SECRET}"\n'
+        '[[notify]]\nurl = "tgram://123456789:AAbbCCdd/12345"\n'
+        '[[notify]]\nurl = "tgram://123456789:aabbccdd/12345"\n'
+    )
+    assert len(config.load(fine).channels) == 7
+
+
 def test_check_database_reports_what_the_store_would_refuse(
     write_config: Callable[[str], Path], tmp_path: Path
 ) -> None:
