@@ -229,6 +229,10 @@ class Processor:
         self.seeds = self.deciders.seeds
         self.channels = config.channels
         self.message_id = message_ids(store)
+        # What a batch tells the logs and /metrics, said once its transaction is committed:
+        # a batch rolled back (disk full, a lock held too long) is stored again by the next
+        # try, and said then, not twice.
+        self._announce: list[Callable[[], None]] = []
 
     def process(self, outcomes: Sequence[PollOutcome], now: datetime) -> RunStats:
         """Store a batch of poll outcomes in one transaction.
@@ -238,6 +242,7 @@ class Processor:
         finished first.
         """
         stats = RunStats()
+        self._announce = []
         with self.store.transaction():
             known: Known = {}
             for outcome in outcomes:
@@ -249,10 +254,10 @@ class Processor:
                 )
             for prepared in sorted((p for o in outcomes for p in o.items), key=lambda p: p.item.published):
                 self._item(prepared, known, now, stats)
-            # Counted before the commit, so whoever sees the poll in the database sees it
-            # in /metrics too; a failed commit raises and is logged as such.
-            for outcome in outcomes:
-                _log_poll(outcome, stats.by_feed.get(outcome.state.name, 0))
+        for announce in self._announce:
+            announce()
+        for outcome in outcomes:
+            _log_poll(outcome, stats.by_feed.get(outcome.state.name, 0))
         return stats
 
     def _item(self, prepared: Prepared, known: Known, now: datetime, stats: RunStats) -> None:
@@ -299,7 +304,7 @@ class Processor:
             saved=packed.saved,
         )
         known[(item.feed, item.key)] = (item_id, item.fingerprint)  # a feed may repeat an entry
-        observe.record_item(sameness)
+        self._announce.append(functools.partial(observe.record_item, sameness))
         if statement is not None:
             self._alert(statement, item_id, now, stats)
 
@@ -435,10 +440,7 @@ class Processor:
         if alert_id is None:
             alert_id = self.store.create_alert(statement, item_id, now, self.channels, self.message_id)
             stats.alerts += 1
-            observe.record_alert()
-            log.info(
-                "alert %d raised: %s %s (item %d)", alert_id, statement.speaker, statement.stance, item_id
-            )
+            self._announce.append(functools.partial(_log_alert, alert_id, statement, item_id))
         self.store.set_item_alert(item_id, alert_id)
 
 
@@ -931,6 +933,11 @@ def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
 def outcome_queue() -> asyncio.Queue[PollOutcome | None]:
     """Polls wait for the writer when it falls behind, so parsed items never pile up in memory."""
     return asyncio.Queue(maxsize=QUEUE_BATCHES * WRITE_BATCH)
+
+
+def _log_alert(alert_id: int, statement: Statement, item_id: int) -> None:
+    observe.record_alert()
+    log.info("alert %d raised: %s %s (item %d)", alert_id, statement.speaker, statement.stance, item_id)
 
 
 def _log_poll(outcome: PollOutcome, new: int) -> None:

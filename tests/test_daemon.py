@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from monitor import config as config_module
+from monitor import observe
 from monitor.daemon import DRAIN_SECONDS, Daemon
 from monitor.exceptions import StorageError
 from monitor.loopback import FeedServer, rss
@@ -226,6 +227,61 @@ def test_a_batch_the_writer_cannot_commit_is_kept_and_retried(
     assert errors
     assert errors[0].getMessage().startswith("cannot store 3 polls (try 1), trying again in 0 s: ")
     assert "stored 3 polls after" in caplog.text
+
+
+def test_a_batch_rolled_back_at_commit_is_logged_and_counted_once(
+    write_config: Callable[[str], Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The poll lines and /metrics were written inside the transaction: a batch whose commit
+    failed (disk full) and was stored by the next try was logged and counted twice."""
+    with FeedServer() as server:
+        config = config_module.load(write_config(many_feeds(server, 3)))
+        store = Store.open(config.database)
+        poller = Poller(store, config, processes=0)
+        poller.retry_delay = lambda _failures: 0.05
+        index_new = store._index_new
+        failures = []
+
+        def disk_full_once() -> None:  # as SQLite fails when the disk fills up at commit
+            if not failures:
+                failures.append(1)
+                full = sqlite3.OperationalError("database or disk is full")
+                full.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[misc]
+                raise full
+            index_new()
+
+        async def scenario() -> RunStats:
+            await poller.write(store.sync_feeds, config.feeds, datetime.now(UTC))
+            states = await poller.write(store.feed_states)
+            store._index_new = disk_full_once  # type: ignore[method-assign]
+            queue = outcome_queue()
+            for f in config.feeds:
+                await queue.put(await poller.poll(f, states[f.name]))
+            await queue.put(None)
+            stats = await poller.drain(queue)
+            await poller.aclose()
+            return stats
+
+        polls, items = (
+            _counted("monitor_polls_total", status="2xx", result="ok"),
+            _counted("monitor_items_stored_total"),
+        )
+        with caplog.at_level(logging.INFO, logger="monitor"):
+            try:
+                stats = asyncio.run(scenario())
+            finally:
+                store.close()
+    assert failures == [1]
+    assert stats.items_new == 3
+    assert "cannot store 3 polls (try 1)" in caplog.text
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("poll feed=")]
+    assert sorted(line.split()[1] for line in lines) == ["feed='f0'", "feed='f1'", "feed='f2'"]
+    assert _counted("monitor_polls_total", status="2xx", result="ok") - polls == 3
+    assert _counted("monitor_items_stored_total") - items == 3
+
+
+def _counted(name: str, **labels: str) -> float:
+    return observe.REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 def test_sigterm_while_the_writer_cannot_commit_is_bounded_and_says_what_was_lost(
