@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -21,7 +22,7 @@ import click
 from monitor import __version__
 from monitor import config as config_module
 from monitor.config_edit import MAX_NAMES_SHOWN
-from monitor.exceptions import ConfigError, MonitorError
+from monitor.exceptions import ConfigError, DatabaseInUseError, MonitorError
 from monitor.query import (
     ALERT_FIELDS,
     ENDPOINT_FIELDS,
@@ -228,7 +229,9 @@ def run(
     from monitor.pipeline import Poller  # noqa: PLC0415
 
     config = _load_config(ctx, config_file)
-    store = Store.open(config.database)
+    # The lock: a second `run` (or a cron `run --once` beside the daemon) would poll and
+    # deliver the same rows, sending each alert twice. It is refused, exit 1.
+    store = Store.open(config.database, exclusive=True)
     try:
         if once:
             stats = asyncio.run(_run_once(Poller, store, config, everything=everything))
@@ -426,29 +429,54 @@ def alerts(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
 @click.pass_context
 @handle_errors
 def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
-    """Send alert ALERT_ID again to every webhook (same webhook-id, so receivers can dedupe)."""
+    """Send alert ALERT_ID again to every webhook (same webhook-id, so receivers can dedupe).
+
+    While `monitor run` holds the database, the alert is queued for it to send.
+    """
 
     config = _load_config(ctx, config_file or ctx.obj.get("config"))
-    store = Store.open(config.database, create=False)
-    if not store.alerts(alert_id):
-        raise UsageProblem(f"no alert {alert_id}; see `monitor alerts` for the ids")
-    if not config.channels:
-        raise UsageProblem("no channels configured: add [[webhooks]] or [[notify]] to the config")
-    store.sync_channels(config.channels)
-    now = datetime.now(UTC)
-    from monitor.pipeline import message_ids  # noqa: PLC0415 - httpx only for the commands that send
+    store, holder = _open_to_send(config.database)
+    with closing(store):
+        if not store.alerts(alert_id):
+            raise UsageProblem(f"no alert {alert_id}; see `monitor alerts` for the ids")
+        if not config.channels:
+            raise UsageProblem("no channels configured: add [[webhooks]] or [[notify]] to the config")
+        store.sync_channels(config.channels)
+        now = datetime.now(UTC)
+        from monitor.pipeline import message_ids  # noqa: PLC0415 - httpx only for the commands that send
 
-    requeued = store.requeue(alert_id, now, config.channels, message_ids(store))
-    for row in requeued:
-        click.echo(f"{row['kind']:8} {row['display']}: {_replay_note(row)}", err=True)
-    queued = sum(1 for row in requeued if row["configured"] and not row["disabled"])
-    if not queued:
-        raise MonitorError(f"alert {alert_id}: nothing queued; see above why each channel was not")
-    attempted, delivered = _deliver_now(store, config)
+        requeued = store.requeue(alert_id, now, config.channels, message_ids(store))
+        for row in requeued:
+            click.echo(f"{row['kind']:8} {row['display']}: {_replay_note(row)}", err=True)
+        queued = sum(1 for row in requeued if row["configured"] and not row["disabled"])
+        if not queued:
+            raise MonitorError(f"alert {alert_id}: nothing queued; see above why each channel was not")
+        if holder is not None:
+            click.echo(f"alert {alert_id}: {queued} deliveries queued; {_sent_by(holder)}", err=True)
+            return
+        attempted, delivered = _deliver_now(store, config)
     click.echo(
         f"alert {alert_id}: {queued} deliveries queued, {delivered}/{attempted} delivered now"
         + ("" if delivered == attempted else " (the others are retried on schedule by `monitor run`)"),
         err=True,
+    )
+
+
+def _open_to_send(database: Path) -> tuple[Store, DatabaseInUseError | None]:
+    """The store with its lock, to send; or, while another process holds the lock, without
+    it, and that process (which sends what is due) as the second value."""
+    try:
+        return Store.open(database, create=False, exclusive=True), None
+    except DatabaseInUseError as holder:
+        return Store.open(database, create=False), holder
+
+
+def _sent_by(holder: DatabaseInUseError) -> str:
+    """Who sends what `alerts replay` queued while another process holds the database."""
+    who = f"PID {holder.pid}" if holder.pid is not None else "another process"
+    return (
+        f"not sent now: {who} holds the database ({holder.lock_file}), and a `monitor run` sends"
+        " them (the daemon within seconds, `run --once` at its next run)"
     )
 
 
@@ -476,14 +504,17 @@ def rescan(ctx: click.Context, config_file: str | None, alert: bool) -> None:
     from monitor.pipeline import Processor  # noqa: PLC0415
 
     config = _load_config(ctx, config_file)
-    store = Store.open(config.database, create=False)
-    store.sync_channels(config.channels)
-    total = store.count("items")
-    with click.progressbar(length=total, label="rescanning", file=sys.stderr) as bar:
-        stats = Processor(store, config).rescan(datetime.now(UTC), alert=alert, progress=bar.update)
-    delivered = (0, 0)
-    if alert and (stats.alerts or stats.queued):
-        delivered = _deliver_now(store, config)
+    # The lock: beside a daemon, rescan would judge old items by the new watch while the
+    # daemon judges new ones by the one it started with, and `--alert` would send what
+    # the daemon sends too. Refused (exit 1): stop it, rescan, start it again.
+    with closing(Store.open(config.database, create=False, exclusive=True)) as store:
+        store.sync_channels(config.channels)
+        total = store.count("items")
+        with click.progressbar(length=total, label="rescanning", file=sys.stderr) as bar:
+            stats = Processor(store, config).rescan(datetime.now(UTC), alert=alert, progress=bar.update)
+        delivered = (0, 0)
+        if alert and (stats.alerts or stats.queued):
+            delivered = _deliver_now(store, config)
     earlier = f", {stats.queued} earlier alerts recorded silently now queued" if stats.queued else ""
     click.echo(
         f"rescanned {stats.items_updated} items: {stats.alerts} new alerts{earlier}"

@@ -4,6 +4,7 @@
     ├── ConfigError              the config file (or a CLI argument) is wrong; exit 2
     ├── StorageError             the database cannot be opened or written
     │   ├── ForeignDatabaseError the file is not a monitor database (refused, never touched)
+    │   ├── DatabaseInUseError   another process polls and delivers from it (its lock is held)
     │   └── StorageUnavailableError  a write failed for now (locked, disk full…); retry
     ├── FeedError                one feed failed; recorded on the feed, never fatal to a poll
     │   ├── FetchError           transport, limits, redirects, refused addresses
@@ -18,10 +19,12 @@ so callers only ever catch `MonitorError` subclasses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "ConfigError",
     "ConfigProblem",
+    "DatabaseInUseError",
     "DeliveryError",
     "FeedError",
     "FetchError",
@@ -66,6 +69,22 @@ class StorageError(MonitorError):
 
 class ForeignDatabaseError(StorageError):
     """The database path holds something that is not a monitor database."""
+
+
+class DatabaseInUseError(StorageError):
+    """Another process holds the database's lock (`store.lock_database`): it polls and
+    delivers from it, and a second one would send every alert a second time.
+
+    `pid` is the holder's, as it wrote it in the lock file (None if it has not yet).
+    """
+
+    def __init__(self, database: Path, lock_file: Path, pid: int | None) -> None:
+        self.database, self.lock_file, self.pid = database, lock_file, pid
+        holder = f"PID {pid}" if pid is not None else "a process that has not written its PID yet"
+        super().__init__(
+            f"{database}: in use by another monitor ({holder} holds {lock_file}); stop it,"
+            " or point this config at another database"
+        )
 
 
 class StorageUnavailableError(StorageError):

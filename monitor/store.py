@@ -12,6 +12,9 @@ Durability choices (https://www.sqlite.org/wal.html, https://www.sqlite.org/prag
   writes (e.g. `monitor alerts replay` beside the daemon); `busy_timeout` waits instead.
 - `PRAGMA application_id` marks our files, so a foreign or corrupt file at the database
   path is refused and never overwritten. `PRAGMA user_version` numbers the migrations.
+- One process per database polls and delivers (`Store.open(exclusive=True)`, see
+  `lock_database`): a delivery is claimed only by its row, which two such processes would
+  both read, and both send.
 
 Times are stored as ISO 8601 UTC text ("2025-11-11T12:40:00Z"): sortable, readable in
 `sqlite3` and Datasette.
@@ -20,7 +23,9 @@ Times are stored as ISO 8601 UTC text ("2025-11-11T12:40:00Z"): sortable, readab
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import sys
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -32,7 +37,12 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from monitor.exceptions import ForeignDatabaseError, StorageError, StorageUnavailableError
+from monitor.exceptions import (
+    DatabaseInUseError,
+    ForeignDatabaseError,
+    StorageError,
+    StorageUnavailableError,
+)
 from monitor.types import (
     KEY_TIEBREAK,
     Candidate,
@@ -45,17 +55,25 @@ from monitor.types import (
     Validators,
 )
 
+if sys.platform != "win32":
+    import fcntl
+
 T = TypeVar("T")
 
 __all__ = [
     "APPLICATION_ID",
+    "LOCK_SUFFIX",
     "Delivery",
     "ItemFilter",
     "Store",
     "format_time",
+    "holder_pid",
+    "lock_database",
+    "lock_file",
     "parse_time",
     "refuse_foreign_database",
     "refuse_foreign_file",
+    "release_database",
 ]
 
 # "MONI" in ASCII: marks a database file as ours (PRAGMA application_id).
@@ -72,13 +90,18 @@ CANDIDATE_CACHE = 4096
 # with 16 or 32 MiB (pages re-read from the OS, not from the cache): 14 MiB more at most.
 PAGE_CACHE_KIB = 16_000
 _SQLITE_HEADER = b"SQLite format 3\x00"
+# The sidecar file `lock_database` locks: `monitor.db` → `monitor.db.lock`. Never the
+# database file itself: SQLite's locks on it are POSIX (fcntl) locks, which the process
+# loses as soon as it closes any other descriptor of that file
+# (https://www.sqlite.org/howtocorrupt.html, 2.2), so we keep our hands off it.
+LOCK_SUFFIX = ".lock"
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html) for a write that failed
 # because of the file's surroundings, not its data: the same transaction can succeed once
 # they change, so the writer keeps it and retries. With what the user can do about each.
 # Any other code (SQLITE_ERROR: a missing table; SQLITE_CORRUPT; a constraint) would fail
 # the same way again.
 _UNAVAILABLE = {
-    5: "another process holds the write lock (a sqlite3 shell, a long `monitor rescan`?); end it",  # BUSY
+    5: "another process holds the write lock (a sqlite3 shell in a transaction?); end it",  # BUSY
     6: "the database is locked by another connection; end it",  # LOCKED
     7: "SQLite ran out of memory; give the process more",  # NOMEM
     8: "the file or its folder became read-only; restore write permission",  # READONLY
@@ -386,20 +409,36 @@ class Store:
         self._cache = _CandidateCache(CANDIDATE_CACHE)
         self._data_version = -1
         self._unindexed: int | None = None  # the first item this transaction has not indexed
+        self._lock: int | None = None  # the lock file's descriptor, when opened `exclusive`
 
     # -- opening ------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> Store:
-        """Open (and migrate) the database at `path`; refuse files that are not ours."""
+    def open(cls, path: Path, *, create: bool = True, exclusive: bool = False) -> Store:
+        """Open (and migrate) the database at `path`; refuse files that are not ours.
+
+        `exclusive` (the commands that poll or deliver: `run`, `rescan`, `alerts replay`)
+        also takes the database's lock until `close` or the process's end, or raises
+        `DatabaseInUseError` naming the process that holds it. Commands that only read, or
+        only queue rows for the holder to deliver, open without it and run beside it.
+        """
         refuse_foreign_file(path, create=create)
+        store: Store | None = None
         try:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             store = cls(conn, path)
+            store._refuse_foreign()
+            # After the refusals, which read only: no lock file beside a file that is not
+            # ours. Before the first change (WAL, migrations).
+            store._lock = lock_database(path) if exclusive else None
             store._prepare()
-        except sqlite3.DatabaseError as e:
-            raise ForeignDatabaseError(_unusable(path, e)) from e
+        except BaseException as e:
+            if store is not None:
+                store.close()
+            if isinstance(e, sqlite3.DatabaseError):
+                raise ForeignDatabaseError(_unusable(path, e)) from e
+            raise
         return store
 
     @property
@@ -409,13 +448,21 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        release_database(self._lock)
+        self._lock = None
+
+    def _refuse_foreign(self) -> None:
+        """Refuse a file that is not ours to change, reading only."""
+        _schema_version(self.conn, self.path)
 
     def _prepare(self) -> None:
-        version = _schema_version(self.conn, self.path)  # before any pragma that writes
+        """Set the connection up and migrate the schema (see the module docstring)."""
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")  # negative: KiB, not pages
+        # Read again: another process may have migrated since `_refuse_foreign` looked.
+        (version,) = self.conn.execute("PRAGMA user_version").fetchone()
         self._migrate(version)
 
     def _migrate(self, version: int) -> None:
@@ -1305,6 +1352,64 @@ def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
 
 def _unusable(path: Path, error: sqlite3.DatabaseError) -> str:
     return f"{path}: not a usable SQLite database ({error}); move it aside, it was not changed"
+
+
+def lock_file(database: Path) -> Path:
+    """Where the lock of `database` lives: beside it, `<database>.lock`."""
+    return database.with_name(database.name + LOCK_SUFFIX)
+
+
+def lock_database(database: Path) -> int | None:
+    """Take the exclusive lock that lets this process poll and deliver from `database`.
+
+    An advisory `flock` on `lock_file(database)`, which then holds this process's PID for
+    the next one to name. The kernel releases it when the process ends, however it ends
+    (kill -9, the OOM killer), so a crash never leaves a stale lock to clear by hand; the
+    file itself stays (removing it would let a third process lock a new file while a
+    second still holds the old one). Returns the descriptor to give `release_database`.
+    A lock already held raises `DatabaseInUseError`; it never waits.
+    """
+    if sys.platform == "win32":
+        # Windows has no flock. Without it a second process is not refused: running one
+        # `monitor run` per database is then up to the user (see README).
+        return None
+    path = lock_file(database)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # not inherited by exec'd children
+    except OSError as e:
+        raise StorageError(
+            f"{path}: cannot open the database's lock file ({e.strerror}); check the folder's permissions"
+        ) from e
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except BlockingIOError:
+        pid = holder_pid(os.pread(fd, 32, 0))
+        os.close(fd)
+        raise DatabaseInUseError(database, path, pid) from None
+    except OSError as e:  # ENOLCK on some network file systems; a full disk
+        os.close(fd)
+        raise StorageError(
+            f"{path}: cannot lock the database ({e.strerror}); is it on a network file system?"
+        ) from e
+    return fd
+
+
+def holder_pid(content: bytes) -> int | None:
+    """The PID a lock file holds; None while its holder has not written it yet."""
+    text = content.decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def release_database(fd: int | None) -> None:
+    """Let go of `lock_database`'s lock (None: there was none to take)."""
+    if fd is None:
+        return
+    try:
+        os.ftruncate(fd, 0)  # a PID left behind would name a process that no longer holds it
+    finally:
+        os.close(fd)
 
 
 def _time_or_none(value: datetime | None) -> str | None:

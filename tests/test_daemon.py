@@ -158,6 +158,58 @@ def test_an_invalid_config_never_starts_the_daemon(write_config: Callable[[str],
     assert "feeds[0].url" in result.stderr
 
 
+def test_a_second_instance_on_one_database_is_refused_and_readers_still_work(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # A user audit: a second daemon, or cron's `run --once` beside it, polled and delivered
+    # the same outbox rows, so one statement's webhook could go out twice. The daemon holds
+    # d.db.lock; kill -9 (no clean-up ran) frees it, as the kernel drops a dead process's lock.
+    with FeedServer() as server:
+        server.put("/a.xml", feed("First story"))
+        config = write_config(
+            f'database = "d.db"\n[[feeds]]\nname = "a"\nurl = "{server.url("/a.xml")}"\ninterval = "1m"\n'
+        )
+        env = {**os.environ, "MONITOR_CONFIG": str(config)}
+
+        def monitor(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "monitor", *args],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+
+        assert monitor("run", "--once").returncode == 0
+        lock = tmp_path / "d.db.lock"
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "run"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert wait_until(lambda: lock.read_text() == f"{daemon.pid}\n", timeout=20)
+            refusal = (
+                f"error: {tmp_path / 'd.db'}: in use by another monitor (PID {daemon.pid} holds"
+                f" {tmp_path / 'd.db.lock'}); stop it, or point this config at another database\n"
+            )
+            for second in (("run", "--once"), ("run",)):
+                result = monitor(*second)
+                assert (result.returncode, result.stderr) == (1, refusal), second
+            for reader in (("items", "--json"), ("feeds",), ("alerts",), ("stories",), ("check-config",)):
+                result = monitor(*reader)
+                assert result.returncode == 0, (reader, result.stderr)
+            assert json.loads(monitor("items", "--json").stdout)[0]["title"] == "First story"
+            assert daemon.poll() is None  # the refusals did not disturb it
+            daemon.send_signal(signal.SIGKILL)
+            daemon.wait(timeout=10)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+        once = monitor("run", "--once")
+    assert once.returncode == 0, once.stderr
+    assert "polled 1 feeds" in once.stderr
+
+
 # ─── a writer that cannot store ──────────────────────────────────────────────────────
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 from monitor.loopback import FeedServer, HookRecorder, rss
+from monitor.store import Store
 from tests.conftest import SECRET
 from tests.test_watch import ACME_TOML
 
@@ -221,3 +223,38 @@ def test_deliveries_to_a_removed_channel_never_starve_new_alerts(write_config: C
         kept = [d for a in shown for d in a["deliveries"] if d["endpoint"] == "x"]
         assert len(kept) == 120  # kept in the table, shown as not configured
         assert all(d["state"] == "pending" and d["removed"] for d in kept)
+
+
+def test_beside_a_running_monitor_replay_only_queues_and_rescan_is_refused(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """A user audit: beside the daemon, `alerts replay` and `rescan --alert` delivered the
+    outbox as the daemon did, so a delivery could go out twice. While another process holds
+    the database's lock, replay queues and leaves the sending to it; rescan is refused."""
+    with FeedServer() as server, HookRecorder(SECRET) as receiver:
+        server.put("/f.xml", rss("Wire", [STATEMENT]))
+        config = write_config(
+            f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
+            f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
+        )
+        run("run", "--once", "--config", str(config))
+        assert len(receiver.hooks) == 1
+        daemon = Store.open(tmp_path / "r.db", exclusive=True)  # the running monitor's lock
+        try:
+            replayed = run("alerts", "replay", "1", "--config", str(config))
+            assert (
+                f"alert 1: 1 deliveries queued; not sent now: PID {os.getpid()} holds the database"
+                f" ({tmp_path / 'r.db.lock'}), and a `monitor run` sends them" in replayed
+            )
+            assert len(receiver.hooks) == 1  # left to the holder
+            rescanned = CliRunner().invoke(cli, ["rescan", "--alert", "--config", str(config)], obj={})
+            assert rescanned.exit_code == 1
+            assert rescanned.output == (
+                f"error: {tmp_path / 'r.db'}: in use by another monitor (PID {os.getpid()} holds"
+                f" {tmp_path / 'r.db.lock'}); stop it, or point this config at another database\n"
+            )
+        finally:
+            daemon.close()
+        run("run", "--once", "--config", str(config))  # the holder's next round sends it, once
+        assert [h.verified for h in receiver.hooks] == [True, True]
+        assert receiver.hooks[0].webhook_id == receiver.hooks[1].webhook_id

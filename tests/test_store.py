@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -11,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from monitor import store as store_module
-from monitor.exceptions import ForeignDatabaseError, StorageError
-from monitor.store import ItemFilter, Store
+from monitor.exceptions import DatabaseInUseError, ForeignDatabaseError, StorageError
+from monitor.store import ItemFilter, Store, lock_file
 from monitor.types import Candidate, Channel, FeedConfig, FeedState, Item, Sameness, Statement, Validators
 from tests.conftest import NOW
 
@@ -503,8 +507,9 @@ def test_a_file_that_is_not_sqlite_is_refused_and_untouched(tmp_path: Path) -> N
     path = tmp_path / "notes.db"
     path.write_bytes(b"my precious notes\n" * 10)
     with pytest.raises(ForeignDatabaseError, match="not an SQLite file"):
-        Store.open(path)
+        Store.open(path, exclusive=True)
     assert path.read_bytes() == b"my precious notes\n" * 10
+    assert not lock_file(path).exists()  # refused before any lock file is made beside it
 
 
 def test_another_programs_database_is_refused(tmp_path: Path) -> None:
@@ -513,8 +518,9 @@ def test_another_programs_database_is_refused(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE accounts (id INTEGER)")
     before = path.read_bytes()
     with pytest.raises(ForeignDatabaseError, match="not a monitor database"):
-        Store.open(path)
+        Store.open(path, exclusive=True)
     assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]  # no lock file, no -wal
 
 
 def test_a_corrupt_database_is_refused(tmp_path: Path) -> None:
@@ -574,3 +580,71 @@ def test_an_older_database_is_migrated_in_place(tmp_path: Path, monkeypatch: pyt
     )
     assert by_key.id == candidate.id == 1
     assert upgraded.integrity_ok()
+
+
+# ─── one process per database polls and delivers ─────────────────────────────────────
+# A user audit: two `monitor run` (or a cron `run --once` beside the daemon) on one
+# database both polled and both delivered the outbox, so a webhook could go out twice.
+
+
+def test_the_database_lock_is_exclusive_names_its_holder_and_lets_readers_in(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    holder = Store.open(path, exclusive=True)
+    holder.sync_feeds([FEED], NOW)
+    assert lock_file(path) == tmp_path / "m.db.lock"
+    assert lock_file(path).read_text() == f"{os.getpid()}\n"
+    # A second descriptor is a second holder to flock, even in the same process.
+    with pytest.raises(DatabaseInUseError) as refused:
+        Store.open(path, exclusive=True)
+    assert refused.value.pid == os.getpid()
+    assert str(refused.value) == (
+        f"{path}: in use by another monitor (PID {os.getpid()} holds {tmp_path / 'm.db.lock'});"
+        " stop it, or point this config at another database"
+    )
+    reader = Store.open(path, create=False)  # reading needs no lock
+    assert reader.feed_names() == ["Wire"]
+    reader.close()
+    holder.close()
+    assert lock_file(path).read_text() == ""  # no PID left naming a process that let go
+    Store.open(path, exclusive=True).close()
+
+
+def test_a_lock_file_without_a_pid_yet_is_still_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    holder = Store.open(path, exclusive=True)
+    os.truncate(lock_file(path), 0)  # as in the instant between its flock and its write
+    with pytest.raises(DatabaseInUseError, match="a process that has not written its PID yet holds") as e:
+        Store.open(path, exclusive=True)
+    assert e.value.pid is None
+    holder.close()
+
+
+def test_the_lock_dies_with_its_holder_killed_by_sigkill(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    Store.open(path).close()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from monitor.store import Store;"
+            " Store.open(Path(sys.argv[1]), exclusive=True); print('locked', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "locked\n"
+        with pytest.raises(DatabaseInUseError) as refused:
+            Store.open(path, exclusive=True)
+        assert refused.value.pid == child.pid
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert lock_file(path).read_text() == f"{child.pid}\n"  # the file stays, stale
+    again = Store.open(path, exclusive=True)  # yet the kernel released its lock
+    assert lock_file(path).read_text() == f"{os.getpid()}\n"
+    again.close()
