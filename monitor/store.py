@@ -941,17 +941,6 @@ class Store:
                 [removed, *ids],
             )
 
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
-        """Pending deliveries whose time has come, to enabled endpoints still configured (as
-        last synced), oldest first."""
-        rows = self.conn.execute(
-            "SELECT d.id, d.alert, d.endpoint, d.message_id, d.attempts FROM deliveries d"
-            " JOIN endpoints w ON w.id = d.endpoint"
-            f" WHERE {_DUE} AND w.removed IS NULL ORDER BY d.next_attempt, d.id LIMIT ?",
-            [format_time(now), limit],
-        )
-        return [Delivery(*r) for r in rows]
-
     def due_endpoints(self, now: datetime, endpoints: Sequence[str]) -> list[str]:
         """Which of `endpoints` (the configured channels) have a pending delivery due, and
         are enabled."""

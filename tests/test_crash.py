@@ -689,7 +689,7 @@ async def _step_through_the_schedule(config: config_module.Config) -> dict[str, 
         )
         assert stats.alerts == 1
         for _ in range(40):
-            due = await poller.write(store.due_deliveries, clock.now)
+            due = [d for e in names for d in await poller.write(store.due_for, e, clock.now, 100)]
             await poller.deliver_due()
             for delivery in due:
                 arrivals[names[delivery.endpoint]].append(clock.now)

@@ -459,7 +459,7 @@ def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
     with store.transaction():
         item_id = insert_with_alert(store, statement, hook)
     assert store.alert_for(statement) is not None
-    due = store.due_deliveries(NOW)
+    due = store.due_for(hook.id, NOW, 100)
     assert [(d.alert, d.endpoint, d.message_id) for d in due] == [(1, hook.id, "msg_1")]
     assert "t0ken" not in str(store.alerts())  # only the redacted form is stored
     parts = store.alert_payload_parts(1)
@@ -473,10 +473,10 @@ def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
         state="pending",
         next_attempt=NOW + timedelta(seconds=5),
     )
-    assert store.due_deliveries(NOW) == []
-    assert len(store.due_deliveries(NOW + timedelta(seconds=5))) == 1
+    assert store.due_for(hook.id, NOW, 100) == []
+    assert len(store.due_for(hook.id, NOW + timedelta(seconds=5), 100)) == 1
     store.disable_endpoint(hook.id, "410 Gone", NOW)
-    assert store.due_deliveries(NOW + timedelta(days=1)) == []
+    assert store.due_for(hook.id, NOW + timedelta(days=1), 100) == []
 
 
 def test_a_channel_given_twice_is_one_delivery_not_a_lost_batch(store: Store) -> None:
@@ -491,7 +491,7 @@ def test_a_channel_given_twice_is_one_delivery_not_a_lost_batch(store: Store) ->
         )
         store.create_alert(statement, item_id, NOW, [hook, hook], lambda a, _url: f"msg_{a}")
     assert store.count("items") == 1
-    assert [(d.alert, d.endpoint) for d in store.due_deliveries(NOW)] == [(1, hook.id)]
+    assert [(d.alert, d.endpoint) for d in store.due_for(hook.id, NOW, 100)] == [(1, hook.id)]
 
 
 def insert_with_alert(store: Store, statement: Statement, hook: Channel) -> int:
