@@ -14,7 +14,12 @@ this module only knows grammar that holds for any story:
     statement clauses ──▶ stance with the most cues (ties: STANCE_PRECEDENCE), first speaker
 
 An alias is not a speaker when it is the object of a verb or preposition ("leaving Meta",
-"chez Meta") or a possessive ("Meta's chief AI scientist said": the scientist speaks).
+"chez Meta"), a possessive ("Meta's chief AI scientist said": the scientist speaks), or
+the modifier of someone else ("a Zuckerberg confidant says", "Meta insiders say"). A
+stance cue inside what others report ("asked about reports that LeCun is leaving") is
+not the speaker's. When the watch is `about` one party, another party's statement must
+name that party in the clause or the headline ("Meta confirms its head of EU policy will
+step down" is not about LeCun).
 """
 
 from __future__ import annotations
@@ -50,7 +55,31 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _NEGATION_REACH = 32  # characters before a cue searched for a negation
-# Words after which a name is an object, not the one speaking ("plans to leave Meta,
+# What others say, reported before a cue: the cue is their claim, not the speaker's stance
+# ("Asked about reports that Yann LeCun is leaving, Zuckerberg said: 'Yann's still here'").
+_REPORTED = re.compile(
+    r"\b(?:reports?|rumou?rs?|speculation|claims?|suggestions?|talk|asked (?:about|whether|if))"
+    r"\s+(?:that|of|whether|if)\b(?:(?![.!?;:]).)*$"
+    r"|\b(?:rumeurs?|informations?) selon lesquelles\b(?:(?![.!?;:]).)*$",
+    re.IGNORECASE,
+)
+_REPORTED_REACH = 80  # characters before a cue searched for a report of others' words
+# A clause that opens on an earlier year tells history, not news: a career recap's "In
+# January 2018 Facebook confirmed that LeCun would step down as head of FAIR" is not a
+# statement on the departure of 2025. Only at the clause's start: "LeCun, who joined
+# Facebook in 2013, said he will leave" is news.
+_DATED = re.compile(
+    r"^(?:back\s+)?(?:in|on|by|en|im|el)\s+(?:[\w.]+\s+){0,2}((?:19|20)\d\d)\b", re.IGNORECASE
+)
+# Nouns that make an alias before them a modifier of someone else, who is then the one
+# speaking: "a Zuckerberg confidant says", "Meta insiders say", "Meta engineers wrote".
+# Spokespeople are not among them: "Meta spokesperson" is an alias of the party itself.
+_PROXY = re.compile(
+    r"\s+(?:confidant|confidante|friend|ally|allies|insiders?|employees?|staffers?|workers?|"
+    r"engineers?|researchers?|scientists?|executives?|investors?|advis[eo]rs?|associates?|"
+    r"colleagues?|critics?|watchers?|veterans?|alum(?:ni|nus|na)?|sources?|rivals?|biographer)\b",
+    re.IGNORECASE,
+)  # Words after which a name is an object, not the one speaking ("plans to leave Meta,
 # Hinton told…"). Chinese markers sit right before the name ("离开Meta").
 _OBJECT_WORDS = frozenset(
     {
@@ -94,12 +123,20 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     if m.any_stance is None or not m.any_stance.search(text):
         return None  # the second cheap test: no stance cue anywhere
     title_on_subject = bool(m.subject and m.subject.search(title))
+    title_names_about = m.about is None or m.about.search(title) is not None
     findings = [
         finding
         for clause in (*_clauses(title), *_clauses(summary))
-        if (finding := _clause(clause, m, watch, channel, title_on_subject)) is not None
+        if not _history(clause, item.published.year)
+        and (finding := _clause(clause, m, watch, channel, title_on_subject)) is not None
+        and (title_names_about or finding.speaker == watch.about or _found(m.about, clause))
     ]
     return _statement(watch.name, findings) if findings else None
+
+
+def _history(clause: str, year: int) -> bool:
+    dated = _DATED.match(clause)
+    return dated is not None and int(dated.group(1)) < year
 
 
 def _normalise(text: str) -> str:
@@ -142,17 +179,23 @@ def _found(pattern: CuePattern | None, text: str) -> bool:
 
 
 def _stances(clause: str, m: Matchers) -> tuple[tuple[Stance, str], ...]:
-    """Every stance cue in the clause that no negation cancels."""
+    """Every stance cue in the clause that no negation cancels and no one else is reported
+    to have said."""
     return tuple(
         (stance, match.group())
         for stance, pattern in m.stances
         for match in pattern.finditer(clause)
-        if not _negated(clause, match.start())
+        if not (_negated(clause, match.start()) or _reported(clause, match.start()))
     )
 
 
 def _negated(text: str, start: int) -> bool:
     return _NEGATION.search(text[max(0, start - _NEGATION_REACH) : start]) is not None
+
+
+def _reported(text: str, start: int) -> bool:
+    """Whether a stance cue at `start` sits in a report of others' words ("reports that")."""
+    return _REPORTED.search(text[max(0, start - _REPORTED_REACH) : start]) is not None
 
 
 def _speaker(clause: str, m: Matchers, window: int) -> tuple[str, str] | None:
@@ -184,6 +227,8 @@ def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: 
 def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     if _POSSESSIVE.match(clause, alias.end()) and not _ROLE.search(alias.group()):
         return False  # "Meta's chief AI scientist said": someone else speaks
+    if _PROXY.match(clause, alias.end()):
+        return False  # "a Zuckerberg confidant says": the confidant speaks
     before = clause[: alias.start()]
     if before.endswith(_OBJECT_CJK):
         return False

@@ -63,6 +63,7 @@ STANCES: tuple[Stance, ...] = ("confirms", "denies", "declines")
 _WATCH_KEYS = {
     "name",
     "question",
+    "about",
     "seeds",
     "parties",
     "subject",
@@ -115,6 +116,7 @@ class Matchers:
     any_stance: CuePattern | None  # every stance cue at once: the cheap second filter
     absence: CuePattern | None
     off_subject: CuePattern | None
+    about: CuePattern | None = None  # the aliases of the watch's `about` party, if it has one
 
     def party(self, alias: str) -> str | None:
         """The party an alias (as matched in a text) belongs to."""
@@ -130,6 +132,9 @@ class Watch:
     parties: tuple[Party, ...]
     subject: tuple[str, ...]
     question: str = ""
+    # The party whose fate the question is about ("Yann LeCun"): another party's statement
+    # counts only when it names them (see classify). Empty: no such requirement.
+    about: str = ""
     speech: tuple[str, ...] = ()
     confirms: tuple[str, ...] = ()
     denies: tuple[str, ...] = ()
@@ -170,6 +175,9 @@ def _matchers(watch: Watch) -> Matchers:
         any_stance=compile_cues(c for s in STANCES for c in watch.stance_cues(s)),
         absence=compile_cues(watch.absence),
         off_subject=compile_cues(watch.off_subject),
+        about=compile_cues(
+            (a for p in watch.parties if p.name == watch.about for a in (p.name, *p.aliases)), alias=True
+        ),
     )
 
 
@@ -332,6 +340,10 @@ def load_watch(
     name = check.text(table, "name", required=True)
     question = check.text(table, "question", required=False)
     parties = _parties(table.get("parties"), check)
+    about = check.text(table, "about", required=False)
+    if about and parties and about not in {p.name for p in parties}:
+        names = ", ".join(repr(p.name) for p in parties)
+        check.add("about", f"{about!r} is not the name of one of its parties ({names})")
     subject = check.phrases(table.get("subject"), "subject", required=True)
     cues = _cues(table.get("cues"), check)
     absence = check.phrases(table.get("absence"), "absence", required=False)
@@ -347,6 +359,7 @@ def load_watch(
         parties=parties,
         subject=subject,
         question=question,
+        about=about,
         absence=absence,
         off_subject=off_subject,
         threshold=float(threshold),

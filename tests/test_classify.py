@@ -161,3 +161,70 @@ def test_first_party_posts_speak_for_their_party() -> None:
 def test_a_watch_without_cues_finds_nothing() -> None:
     bare = Watch("bare", (), WATCH.parties, WATCH.subject)
     assert classify(make_item("Meta confirms Yann LeCun will leave"), bare) is None
+
+
+# ── Other wordings: a user audit's (tests/golden/other_wordings.jsonl, through `eval`,
+# in test_evaluate) and the grammar each needed, in wordings of our own ─────────────────
+GRAMMAR_STATEMENTS = [
+    # A denial in the speaker's words, after the reporter's question quoting the rumour.
+    (
+        "Zuckerberg on LeCun exit talk: 'Yann's still here'",
+        "Asked on a podcast about reports that Yann LeCun is leaving, Mark Zuckerberg said:"
+        " 'Yann's still here.'",
+        "Meta",
+        "denies",
+    ),
+    ("LeCun shoots down exit reports: 'I'm staying put'", "", "Yann LeCun", "denies"),
+    ("Meta spokesperson says Yann LeCun remains 'our chief AI scientist'", "", "Meta", "denies"),
+    ("Yann LeCun / @ylecun: I will leave Meta at the end of the year", "", "Yann LeCun", "confirms"),
+    ("LeCun, who joined Facebook in 2013, says he will leave Meta", "", "Yann LeCun", "confirms"),
+    ("Meta bestätigt: Yann LeCun verlässt den Konzern zum Jahresende", "", "Meta", "confirms"),
+    ("Yann LeCun niega que vaya a dejar Meta", "", "Yann LeCun", "denies"),
+    (
+        "Andrew Bosworth on LeCun: 'I'm not going to get into his plans'",
+        "",
+        "Meta",
+        "declines",
+    ),
+]
+GRAMMAR_QUIET = [
+    "A Zuckerberg confidant says LeCun is leaving",  # the confidant speaks, not Meta
+    "Meta engineers say LeCun will leave",
+    "Meta confirms its head of EU public policy will step down",  # not LeCun's departure
+    "Yann LeCun confirms V-JEPA 2 weights will stay open",  # staying open is not staying
+    "LeCun insists he is staying focused on world models",
+    "Asked about reports that LeCun is leaving, Zuckerberg praised FAIR",  # the rumour, quoted
+    "In January 2018, Facebook confirmed LeCun would step down as head of FAIR",  # history
+    "Meta won't confirm or deny LeCun exit until year-end review, insider says",
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), GRAMMAR_STATEMENTS)
+def test_other_wordings_of_statements(title: str, summary: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", GRAMMAR_QUIET)
+def test_other_wordings_that_are_no_statement(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
+def test_a_first_party_feed_named_by_its_handle_speaks_for_its_party() -> None:
+    post = make_item(
+        "Yes, the reports are right",
+        "I will leave Meta at the end of the year.",
+        feed="ylecun@mastodon.social",
+        official=True,
+    )
+    statement = classify(post, WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == ("Yann LeCun", "confirms")
+
+
+def test_without_about_another_partys_statement_need_not_name_anyone() -> None:
+    unbound = Watch("w", (), WATCH.parties, WATCH.subject, speech=WATCH.speech, confirms=WATCH.confirms)
+    statement = classify(make_item("Meta confirms its head of EU public policy will step down"), unbound)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == ("Meta", "confirms")
