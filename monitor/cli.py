@@ -10,8 +10,9 @@ import asyncio
 import functools
 import json
 import logging
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ import click
 from monitor import __version__
 from monitor import config as config_module
 from monitor.config_edit import MAX_NAMES_SHOWN
-from monitor.exceptions import ConfigError, DatabaseInUseError, MonitorError
+from monitor.exceptions import ConfigError, DatabaseInUseError, ForeignDatabaseError, MonitorError
 from monitor.query import (
     ALERT_FIELDS,
     ENDPOINT_FIELDS,
@@ -41,6 +42,7 @@ from monitor.store import ItemFilter, Store
 __all__ = ["main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 log = logging.getLogger("monitor")
 
 
@@ -96,7 +98,10 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except ConfigError as e:
+        except (ConfigError, ForeignDatabaseError) as e:
+            # A `database` path holding what is not a usable monitor database is the
+            # config's to fix, as check-config says: exit 2, which systemd does not restart
+            # (it restarted every 10 s, forever).
             _fail(str(e), 2)
         except MonitorError as e:
             _fail(str(e), 1)
@@ -234,7 +239,7 @@ def run(
     store = Store.open(config.database, exclusive=True)
     try:
         if once:
-            stats = asyncio.run(_run_once(Poller, store, config, everything=everything))
+            stats = asyncio.run(_until_stopped(_run_once(Poller, store, config, everything=everything)))
             click.echo(
                 f"polled {stats.feeds} feeds ({stats.failed} failed, {stats.not_modified} not modified): "
                 f"{stats.items_new} new items, {stats.items_updated} updated, {stats.alerts} alerts, "
@@ -264,6 +269,34 @@ async def _run_once(
         return await poller.poll_once(everything=everything)
     finally:
         await poller.aclose()
+
+
+async def _until_stopped(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` (`run --once`) until SIGINT or SIGTERM, which cancel it: it stores what it
+    polled, closes, and the command says so in one line, exit 1. SIGTERM killed it silently
+    (a cron job's timeout, a supervisor), and Ctrl-C left an asyncio traceback."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+    received: list[str] = []
+
+    def stop(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        task.cancel()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop, sig)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        raise MonitorError(
+            f"interrupted by {received[0]}: the polls done before it are stored, the others"
+            " are polled at the next run"
+        ) from None
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 def _held_back(stats: Any) -> str:

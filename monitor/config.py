@@ -102,7 +102,7 @@ def load(path: Path, *, secrets: bool = True, check_database: bool = False) -> C
     check_database=True (`monitor check-config`) also reports an existing `database` that
     `run` would refuse: a folder, a file that is not SQLite or not usable, another program's
     SQLite database, a newer monitor's. The other commands leave
-    that to the store, which says the same when it opens the file (exit 1, not 2).
+    that to the store, which says the same when it opens the file.
     """
     source = str(path)
     try:

@@ -3,7 +3,8 @@
     MonitorError                 anything the monitor raises on purpose
     ├── ConfigError              the config file (or a CLI argument) is wrong; exit 2
     ├── StorageError             the database cannot be opened or written
-    │   ├── ForeignDatabaseError the file is not a monitor database (refused, never touched)
+    │   ├── ForeignDatabaseError the file is no monitor database this version can use (refused,
+    │   │                        never touched; exit 2, as a config error)
     │   ├── DatabaseInUseError   another process polls and delivers from it (its lock is held)
     │   └── StorageUnavailableError  a write failed for now (locked, disk full…); retry
     ├── FeedError                one feed failed; recorded on the feed, never fatal to a poll
@@ -68,7 +69,8 @@ class StorageError(MonitorError):
 
 
 class ForeignDatabaseError(StorageError):
-    """The database path holds something that is not a monitor database."""
+    """The database path holds no monitor database this version can use: a folder, another
+    program's file, a damaged database, a newer monitor's. The config is to be fixed (exit 2)."""
 
 
 class DatabaseInUseError(StorageError):

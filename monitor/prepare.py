@@ -12,6 +12,7 @@ keeps each worker's memory to the parsing it does.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -89,10 +90,13 @@ _worker_deciders: Deciders | None = None
 
 
 def init_worker(watches: Sequence[Watch]) -> None:
-    """ProcessPoolExecutor initializer: build this worker's deciders once, and yield the
-    CPU to the main process (see WORKER_NICENESS)."""
+    """ProcessPoolExecutor initializer: build this worker's deciders once, ignore Ctrl-C,
+    and yield the CPU to the main process (see WORKER_NICENESS)."""
     global _worker_deciders  # noqa: PLW0603 - one per worker process, by design
     _worker_deciders = Deciders.build(watches)
+    # Ctrl-C in a terminal signals the whole process group: the workers are stopped by the
+    # main process, which drains first; each died with its own KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(os, "nice"):  # not on Windows, where the workers keep the parent's priority
         os.nice(WORKER_NICENESS)
 

@@ -1335,7 +1335,7 @@ def _schema_version(conn: sqlite3.Connection, path: Path) -> int:
         )
     (version,) = conn.execute("PRAGMA user_version").fetchone()
     if version > len(MIGRATIONS):  # the file is not ours to change
-        raise StorageError(f"{path}: made by a newer monitor (schema {version}); upgrade the monitor")
+        raise ForeignDatabaseError(f"{path}: made by a newer monitor (schema {version}); upgrade the monitor")
     return int(version)
 
 

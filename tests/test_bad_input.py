@@ -351,7 +351,7 @@ def test_a_foreign_or_corrupt_database_is_refused_and_never_touched(
 ) -> None:
     refusal = refusals[name, command]
     stderr = refusal.outcome.stderr
-    assert refusal.outcome.status == 1, stderr
+    assert refusal.outcome.status == 2, stderr  # the config's `database` to fix, as check-config says
     assert "Traceback" not in stderr
     assert str(refusal.database) in stderr
     assert FOREIGN[name][1] in stderr
@@ -362,7 +362,7 @@ def test_a_foreign_or_corrupt_database_is_refused_and_never_touched(
 def test_a_folder_at_the_database_path_is_refused(tmp_path: Path) -> None:
     (tmp_path / "m.db").mkdir()
     outcome = monitor(("run", "--once"), _write_config(tmp_path, 'database = "m.db"\n'), tmp_path)
-    assert outcome.status == 1
+    assert outcome.status == 2
     assert "is a folder, not a database file; fix `database` in the config" in outcome.stderr
 
 

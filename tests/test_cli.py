@@ -137,7 +137,7 @@ def test_reading_before_any_run_exits_1_with_a_reason(write_config: Callable[[st
 def test_a_foreign_database_is_refused(write_config: Callable[[str], Path], tmp_path: Path) -> None:
     (tmp_path / "m.db").write_text("not a database")
     result = run("run", "--once", "--config", str(write_config('database = "m.db"\n')))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # as check-config: the config's `database` is to be fixed
     assert "not an SQLite file" in result.output
     assert (tmp_path / "m.db").read_text() == "not a database"
 

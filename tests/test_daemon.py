@@ -463,3 +463,48 @@ def test_a_poll_still_running_when_due_again_is_skipped_without_a_warning(
         filtered = asyncio.run(slow_polls(filtered=True))
     assert any("maximum number of running instances reached" in m for m in unfiltered)  # provoked
     assert filtered == []
+
+
+@pytest.mark.parametrize("interrupt", ["SIGINT", "SIGTERM"])
+def test_run_once_interrupted_stores_what_it_polled_and_says_so_in_one_line(
+    write_config: Callable[[str], Path], tmp_path: Path, interrupt: str
+) -> None:
+    """A user audit: Ctrl-C left an asyncio traceback ("_GatheringFuture exception was never
+    retrieved"), and SIGTERM (a cron job's timeout) killed `run --once` without a word.
+    Ctrl-C reaches the whole process group, the parse workers included."""
+    with FeedServer() as server:
+        server.put("/fast.xml", feed("Fast story"))
+        server.put("/slow.xml", feed("Slow story"), delay=30)
+        config = write_config(
+            f'database = "d.db"\n[[feeds]]\nname = "fast"\nurl = "{server.url("/fast.xml")}"\n'
+            f'[[feeds]]\nname = "slow"\nurl = "{server.url("/slow.xml")}"\n'
+        )
+        once = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(config), "run", "--once"],
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # its own process group, as a terminal's job is
+        )
+        try:
+            assert wait_until(lambda: _stored(tmp_path / "d.db") == 1, timeout=20), "fast never stored"
+            os.killpg(once.pid, getattr(signal, interrupt))
+            _out, err = once.communicate(timeout=20)
+        finally:
+            if once.poll() is None:
+                os.killpg(once.pid, signal.SIGKILL)
+    assert once.returncode == 1, err
+    assert err.rstrip().splitlines()[-1] == (
+        f"error: interrupted by {interrupt}: the polls done before it are stored, the others are"
+        " polled at the next run"
+    )
+    assert "Traceback" not in err, err
+    assert " ERROR " not in err, err
+    assert count_items(tmp_path / "d.db") == 1
+
+
+def _stored(db: Path) -> int:
+    """`count_items`, 0 while the schema is not there yet."""
+    try:
+        return count_items(db)
+    except sqlite3.OperationalError:
+        return 0
