@@ -117,6 +117,7 @@ class Matchers:
     absence: CuePattern | None
     off_subject: CuePattern | None
     about: CuePattern | None = None  # the aliases of the watch's `about` party, if it has one
+    seed_texts: tuple[str, ...] = ()  # each seed's title and text, casefolded: what is known
 
     def party(self, alias: str) -> str | None:
         """The party an alias (as matched in a text) belongs to."""
@@ -178,6 +179,7 @@ def _matchers(watch: Watch) -> Matchers:
         about=compile_cues(
             (a for p in watch.parties if p.name == watch.about for a in (p.name, *p.aliases)), alias=True
         ),
+        seed_texts=tuple(f"{s.title}\n{s.text}".replace("’", "'").casefold() for s in watch.seeds),
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from monitor.classify import classify
 from monitor.types import Item, Statement
-from monitor.watch import Watch, shipped_watch
+from monitor.watch import Party, Seed, Watch, shipped_watch
 from tests.conftest import text_item as make_item
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "items.jsonl"
@@ -180,6 +180,20 @@ GRAMMAR_STATEMENTS = [
     ("LeCun, who joined Facebook in 2013, says he will leave Meta", "", "Yann LeCun", "confirms"),
     ("Meta bestätigt: Yann LeCun verlässt den Konzern zum Jahresende", "", "Meta", "confirms"),
     ("Yann LeCun niega que vaya a dejar Meta", "", "Yann LeCun", "denies"),
+    ("Yann LeCun refuses to confirm or deny exit reports", "", "Yann LeCun", "declines"),
+    (
+        "Meta on LeCun reports",
+        "Days after reports of his departure, a Meta spokesperson said they were inaccurate and"
+        " that LeCun is staying.",
+        "Meta",
+        "denies",
+    ),
+    (
+        "After 12 years, my last day at Meta will be December 31, says Yann LeCun",
+        "",
+        "Yann LeCun",
+        "confirms",
+    ),
     (
         "Andrew Bosworth on LeCun: 'I'm not going to get into his plans'",
         "",
@@ -196,6 +210,8 @@ GRAMMAR_QUIET = [
     "Asked about reports that LeCun is leaving, Zuckerberg praised FAIR",  # the rumour, quoted
     "In January 2018, Facebook confirmed LeCun would step down as head of FAIR",  # history
     "Meta won't confirm or deny LeCun exit until year-end review, insider says",
+    # Another departure, with LeCun's only in a trailing time clause.
+    "Meta confirms AI infrastructure VP Priya Raman is leaving, days after report on LeCun",
 ]
 
 
@@ -228,3 +244,34 @@ def test_without_about_another_partys_statement_need_not_name_anyone() -> None:
     statement = classify(make_item("Meta confirms its head of EU public policy will step down"), unbound)
     assert statement is not None
     assert (statement.speaker, statement.stance) == ("Meta", "confirms")
+
+
+def test_a_statement_the_seeds_already_report_is_no_news() -> None:
+    """A user audit's second watch: its seed said "the company said it does not comment on
+    market rumours", and a rewrite of that seed alerted as a refusal."""
+    seed = Seed(
+        "board-search",
+        "Nordlys board said to sound out successors",
+        "Nordlys Energy's board has approached external candidates to replace chief executive"
+        " Helga Brandt, people close to the company say. Neither Brandt nor Nordlys has issued an"
+        " official statement; the company said it does not comment on market rumours.",
+    )
+    parties = (Party("Helga Brandt", ("Brandt",)), Party("Nordlys Energy", ("Nordlys",)))
+    cues = {
+        "speech": ("said", "says", "confirms"),
+        "confirms": ("confirms", "will step down"),
+        "declines": ("re:(?:do|does|did) not comment on (?:market )?rumou?rs",),
+    }
+    watch = Watch("nordlys", (seed,), parties, ("step down", "successor", "successors", "rumours"), **cues)
+    rewrite = make_item(
+        "Nordlys board sounds out successors to CEO Brandt",
+        "Nordlys said it does not comment on market rumours.",
+    )
+    assert classify(rewrite, watch) is None
+    news = make_item("Nordlys confirms CEO Helga Brandt will step down")
+    statement = classify(news, watch)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == ("Nordlys Energy", "confirms")
+    # Without the seed, the rewrite's refusal is a statement: the seed is what made it known.
+    unseeded = Watch("nordlys", (), parties, watch.subject, **cues)
+    assert classify(rewrite, unseeded) is not None

@@ -182,3 +182,17 @@ def test_other_wordings_meet_the_targets_too() -> None:
     assert report["statements_flagged_as_seed"] == 0
     assert report["statement_items"] == {"detected": 32, "total": 32, "false": 0}
     assert report["copies"] == {"recognised": 8, "total": 8, "false": 0}
+
+
+def test_a_second_audits_wordings_meet_the_targets_too() -> None:
+    """49 items a second audit wrote blind to the rules above (held out when first run:
+    3 of 5 events alerted, 1 false alert that swallowed a real one, 1 duplicate alert, 8 of
+    16 statements found). Tuned on since. Its two events "LeCun announces" and "LeCun details
+    the company in an interview" have one speaker and stance, so they share one alert (the
+    question was settled by the first); one French denial names LeCun only as "Yann"."""
+    report = evaluate.run(GOLDEN / "other_wordings_2.jsonl", [shipped_watch()]).as_dict()
+    assert report["events"]["alerted"] == 4
+    assert report["events"]["total"] == 5
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["statement_items"] == {"detected": 15, "total": 16, "false": 0}
