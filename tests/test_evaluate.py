@@ -196,3 +196,18 @@ def test_a_second_audits_wordings_meet_the_targets_too() -> None:
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["statement_items"] == {"detected": 15, "total": 16, "false": 0}
+
+
+def test_a_third_audits_wordings_raise_no_false_alert() -> None:
+    """53 items a third audit wrote blind to both rounds of rules, kept as measured and never
+    tuned on: 3 of 5 events alerted, 11 of 18 statements found, no false or duplicate alert.
+    The misses are statements without a stance word ("It was time", "nothing to announce
+    today", "won't say whether", a French passive "confirmé par Meta"): the README's honest
+    figure for wordings no one has written cues for. Guards precision, and recall from
+    falling below it."""
+    report = evaluate.run(GOLDEN / "other_wordings_3.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["statement_items"]["false"] == 0
+    assert report["events"]["alerted"] >= 3
+    assert report["statement_items"]["detected"] >= 11
