@@ -463,3 +463,81 @@ def test_a_poll_still_running_when_due_again_is_skipped_without_a_warning(
         filtered = asyncio.run(slow_polls(filtered=True))
     assert any("maximum number of running instances reached" in m for m in unfiltered)  # provoked
     assert filtered == []
+
+
+def test_a_lock_held_as_the_daemon_starts_is_waited_out_with_503_meanwhile(
+    write_config: Callable[[str], Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user audit: the daemon's first writes (feeds, channels) were not retried, so a lock
+    held as it started ended it at the first busy timeout. Now they are, as a batch is:
+    /healthz answers 503 with the reason until the lock goes, then the feeds are polled."""
+    with FeedServer() as server:
+        config = config_module.load(write_config(many_feeds(server, 3)))
+        with contextlib.closing(Store.open(config.database)) as earlier:  # as after an earlier run
+            earlier.sync_feeds(config.feeds, datetime.now(UTC))
+        make_overdue(tmp_path / "d.db")  # polled as soon as the daemon is up
+        store = Store.open(config.database)
+        store.conn.execute("PRAGMA busy_timeout = 50")
+        poller = Poller(store, config, processes=0)
+        poller.retry_delay = lambda _failures: 0.05
+        daemon = Daemon(store, config, poller)
+        locker = sqlite3.connect(config.database, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+
+        async def scenario() -> None:
+            run = asyncio.create_task(daemon.run())
+            try:
+                await eventually(lambda: "(try 2)" in caplog.text, timeout=10)
+                reason = daemon.health()
+                assert reason is not None
+                assert reason.startswith("cannot store the configured feeds and channels: ")
+                assert "database is locked" in reason  # /healthz: 503 with the reason
+                assert not run.done()
+                locker.rollback()
+                await eventually(lambda: count_items(tmp_path / "d.db") == 3, timeout=20)
+                assert daemon.health() is None
+            finally:
+                daemon.stop()
+                await asyncio.wait_for(run, DRAIN_SECONDS * 4)
+
+        with caplog.at_level(logging.INFO, logger="monitor.poll"):
+            try:
+                asyncio.run(scenario())
+            finally:
+                if locker.in_transaction:
+                    locker.rollback()
+                locker.close()
+                store.close()
+    assert "stored the configured feeds and channels after" in caplog.text
+
+
+def test_a_stop_while_the_start_waits_for_the_lock_ends_the_run_with_the_reason(
+    write_config: Callable[[str], Path],
+) -> None:
+    with FeedServer() as server:
+        config = config_module.load(write_config(many_feeds(server, 1)))
+        Store.open(config.database).close()
+        store = Store.open(config.database)
+        store.conn.execute("PRAGMA busy_timeout = 50")
+        poller = Poller(store, config, processes=0)
+        poller.retry_delay = lambda _failures: 60.0  # the stop must not wait this out
+        daemon = Daemon(store, config, poller)
+        locker = sqlite3.connect(config.database, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+
+        async def scenario() -> float:
+            run = asyncio.create_task(daemon.run())
+            await eventually(lambda: poller.write_failure is not None, timeout=10)
+            daemon.stop()
+            started = time.monotonic()
+            with pytest.raises(StorageError, match="cannot write: database is locked"):
+                await asyncio.wait_for(run, DRAIN_SECONDS)
+            return time.monotonic() - started
+
+        try:
+            took = asyncio.run(scenario())
+        finally:
+            locker.rollback()
+            locker.close()
+            store.close()
+    assert took < 2
