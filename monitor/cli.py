@@ -479,8 +479,11 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
         from monitor.pipeline import message_ids  # noqa: PLC0415 - httpx only for the commands that send
 
         requeued = store.requeue(alert_id, now, config.channels, message_ids(store))
+        # The display ends in the channel's fingerprint, so it names one configured channel.
+        sources = {c.display: c.source for c in config.channels}
         for row in requeued:
-            click.echo(f"{row['kind']:8} {row['display']}: {_replay_note(row)}", err=True)
+            label = _channel_label(row["display"], sources.get(row["display"], ""))
+            click.echo(f"{row['kind']:8} {label}: {_replay_note(row)}", err=True)
         queued = sum(1 for row in requeued if row["configured"] and not row["disabled"])
         if not queued:
             raise MonitorError(f"alert {alert_id}: nothing queued; see above why each channel was not")
@@ -511,6 +514,13 @@ def _sent_by(holder: DatabaseInUseError) -> str:
         f"not sent now: {who} holds the database ({holder.lock_file}), and a `monitor run` sends"
         " them (the daemon within seconds, `run --once` at its next run)"
     )
+
+
+def _channel_label(display: str, source: str) -> str:
+    """A channel as the listings made from the config show it: its display (URL hidden, a
+    fingerprint) and, while it is configured, its entry (`webhooks[1]`), so that the user
+    knows which table to fix."""
+    return f"{display} ({source})" if source else display
 
 
 def _replay_note(row: dict[str, Any]) -> str:
@@ -603,7 +613,7 @@ def notify_test(ctx: click.Context, config_file: str | None) -> None:
     for channel, outcome in results:
         status = "ok" if outcome.delivered else f"FAILED: {outcome.error}"
         note = f"; {notes[channel.id]}" if channel.id in notes else ""
-        click.echo(f"{channel.kind:8} {channel.display}: {status}{note}")
+        click.echo(f"{channel.kind:8} {_channel_label(channel.display, channel.source)}: {status}{note}")
     if not all(outcome.delivered for _, outcome in results):
         sys.exit(1)
 

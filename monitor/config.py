@@ -12,7 +12,6 @@ expected; `load()` raises one `ConfigError` holding all of them, so
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import tomllib
@@ -20,11 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, TypeGuard
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 from monitor import deliver
 from monitor import notify as notify_module
+from monitor.channels import channel
 from monitor.exceptions import ConfigError, ConfigProblem, StorageError
 from monitor.normalise import canonical_link
 from monitor.schedule import MAX_INTERVAL, MIN_INTERVAL
@@ -77,8 +77,10 @@ class Config:
         """Every place an alert goes: the webhooks, then the Apprise channels."""
         if not self.secrets:  # a programming error: a delivery must never go unsigned
             raise RuntimeError("a config loaded with secrets=False cannot deliver; load it with secrets")
-        hooks = (_channel("webhook", h.url, h.secret, deliver.redact_url(h.url)) for h in self.webhooks)
-        apps = (_channel("apprise", url, "", notify_module.redact(url)) for url in self.notify)
+        hooks = (
+            channel("webhook", h.url, h.secret, source=f"webhooks[{i}]") for i, h in enumerate(self.webhooks)
+        )
+        apps = (channel("apprise", url, source=f"notify[{i}]") for i, url in enumerate(self.notify))
         return (*hooks, *apps)
 
 
@@ -255,7 +257,7 @@ def _check_same_channel(
 ) -> None:
     """Report a channel URL given a second time; remember it otherwise.
 
-    A channel is identified by its kind and exact URL (`_channel`), and the outbox holds one
+    A channel is identified by its kind and exact URL (`channels.channel_id`), and the outbox holds one
     delivery per alert and channel: a URL listed twice would be one channel asked for two
     deliveries of every alert. An http(s) URL written twice with another case of scheme or
     host, or its default port, is two channel ids but one receiver, which would then get
@@ -323,11 +325,6 @@ def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tup
             _check_same_channel(first_at, url, key, "notify", problems)
             urls.append(url)
     return tuple(urls)
-
-
-def _channel(kind: Literal["webhook", "apprise"], url: str, secret: str, display: str) -> Channel:
-    digest = hashlib.sha256(f"{kind}\n{url}".encode()).hexdigest()[:16]
-    return Channel(id=f"{kind}:{digest}", kind=kind, url=url, display=display, secret=secret)
 
 
 def _watches(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) -> tuple[Watch, ...]:

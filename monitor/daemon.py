@@ -10,7 +10,8 @@ the others: every fetch has a total deadline and polls run as independent tasks.
 Deliveries run as a separate job every few seconds and whenever the writer has just
 committed an alert, so an alert leaves within milliseconds of its poll.
 
-The writer retries what it cannot commit for now (`Poller._store`); if it dies anyway, the
+The writer retries what it cannot commit for now (`Poller.retrying`), the start's writes
+too (`Poller.sync`: a database locked as the daemon starts is waited out); if it dies anyway, the
 daemon stops with exit 1 rather than fetch what nothing stores, and a service manager
 starts a fresh one. Every wait of the drain is bounded, a stuck writer's too.
 """
@@ -111,9 +112,13 @@ class Daemon:
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, self.stop)
         now = datetime.now(UTC)
-        await self.poller.write(self.store.sync_feeds, self.config.feeds, now)
-        await self.poller.write(self.store.sync_channels, self.config.channels)
-        self.states = states = await self.poller.write(self.store.feed_states)
+        try:
+            # Retried until the database can be written (/healthz 503 with the reason
+            # meanwhile); a stop signal ends the wait, and the run, with that reason.
+            self.states = states = await self.poller.sync(now, tries=None, stop=self.stopping)
+        except StorageError:
+            await self.poller.aclose()  # nothing was scheduled or polled yet
+            raise
         observe.track_feeds(states.values)  # the gauge reads the live states at each scrape
         self.poller.start_pool(len(states))
         writer = asyncio.create_task(self.poller.drain(self.queue))
@@ -159,10 +164,10 @@ class Daemon:
             return self.failure
         if self.stopping.is_set():
             return "stopping"
+        if self.poller.write_failure is not None:  # retrying (at start too); polls wait meanwhile
+            return self.poller.write_failure
         if not self.scheduler.running:
             return "starting"
-        if self.poller.write_failure is not None:  # retrying; polls wait meanwhile
-            return self.poller.write_failure
         self.store.ping()  # raises StorageError, which /healthz reports
         return None
 

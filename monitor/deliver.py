@@ -50,11 +50,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from monitor import __version__
+from monitor.channels import display
 from monitor.exceptions import DeliveryError, causes
 from monitor.types import Stance
 
@@ -74,7 +74,6 @@ __all__ = [
     "message_id",
     "next_attempt",
     "payload",
-    "redact_url",
     "sign",
     "validate_secret",
 ]
@@ -384,24 +383,9 @@ async def _post(
         return _from_transport_error(e, timeout)
 
 
-def redact_url(url: str) -> str:
-    """The URL's origin only, for logs, tables and the database.
-
-    Webhook URLs often carry their credential in the path or query (Slack, Discord,
-    ntfy); the message id says which delivery it was.
-    """
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "?", parts.port
-    except ValueError:  # a malformed URL; the Attempt's error already says so
-        return "<invalid URL>"
-    host = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{host}{f':{port}' if port else ''}/…"
-
-
 def _log(url: str, msg_id: str, result: Attempt, duration: float) -> None:
     fields = {
-        "url": redact_url(url),
+        "url": display("webhook", url),
         "msg_id": msg_id,
         "status": result.status,
         "outcome": result.outcome,

@@ -20,10 +20,11 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from monitor.channels import display
 from monitor.deliver import Attempt
 from monitor.watch import Watch
 
-__all__ = ["NOTIFY_TIMEOUT", "attempt", "message", "redact", "validate_url"]
+__all__ = ["NOTIFY_TIMEOUT", "attempt", "message", "validate_url"]
 
 log = logging.getLogger("monitor.notify")
 
@@ -46,16 +47,6 @@ def validate_url(url: str) -> str | None:
         scheme = url.split("://", 1)[0]
         return f"Apprise does not support {scheme}:// URLs (see the Apprise wiki for the services)"
     return None
-
-
-def redact(url: str) -> str:
-    """The URL as Apprise shows it with secrets hidden: for tables, logs and the database."""
-    import apprise  # noqa: PLC0415 - on first use, see the module docstring
-
-    plugin = apprise.Apprise.instantiate(url)
-    if plugin is None:
-        return url.split("://", 1)[0] + "://…"
-    return str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]  # apprise is untyped here
 
 
 def message(parts: Mapping[str, Any], watches: Sequence[Watch]) -> tuple[str, str]:
@@ -95,7 +86,7 @@ async def attempt(url: str, title: str, body: str, *, timeout: float = NOTIFY_TI
         outcome = Attempt(delivered=sent, status=None, error=error, retryable=not sent)
     log.info(
         "notify attempt channel=%s outcome=%s duration=%.3f",
-        redact(url),
+        display("apprise", url),
         "delivered" if outcome.delivered else "retry",
         time.perf_counter() - started,
     )

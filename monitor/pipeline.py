@@ -29,7 +29,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -191,6 +191,16 @@ def next_state(
         next_poll=next_poll,
         warnings=warnings if result and result.status == 200 else state.warnings,
     )
+
+
+async def _stopped(stop: asyncio.Event | None, delay: float) -> bool:
+    """Wait `delay` seconds, or less if `stop` is set meanwhile; whether it was."""
+    if stop is None:
+        await asyncio.sleep(delay)
+        return False
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay)
+    return stop.is_set()
 
 
 def write_retry_delay(failures: int) -> float:
@@ -628,9 +638,7 @@ class Poller:
         (`schedule.held_back_until`), unless `everything` (`--all`).
         """
         now = self.clock()
-        await self.write(self.store.sync_feeds, self.config.feeds, now)
-        await self.write(self.store.sync_channels, self.processor.channels)
-        states = await self.write(self.store.feed_states)
+        states = await self.sync(now, tries=ONCE_WRITE_TRIES)
         held: dict[str, datetime] = {}
         for name, state in states.items():
             until = schedule.held_back_until(now=now, next_poll=state.next_poll, failures=state.failures)
@@ -713,32 +721,71 @@ class Poller:
         return total
 
     async def _store(self, batch: Sequence[PollOutcome], tries: int | None) -> RunStats:
-        """Commit one batch, retrying while the database cannot be written (backoff bounded
-        by `WRITE_RETRY_LAST`); the batch is held meanwhile, so no poll is lost."""
+        """Commit one batch, retrying while the database cannot be written; the batch is
+        held meanwhile, so no poll is lost."""
+        return await self.retrying(
+            lambda: self.write(self.processor.process, batch, self.clock()),
+            f"store {len(batch)} polls",
+            f"stored {len(batch)} polls",
+            tries=tries,
+        )
+
+    async def sync(
+        self, now: datetime, *, tries: int | None, stop: asyncio.Event | None = None
+    ) -> dict[str, FeedState]:
+        """Before the first poll: the config's feeds and channels into the store, and every
+        feed's state back. Retried as a batch is (`retrying`): a lock held as `run` starts
+        is waited out as one taken mid-run is, instead of ending the run at the first
+        busy timeout. Each step is idempotent, so a try that failed half-way is redone whole."""
+
+        def sync_all() -> dict[str, FeedState]:
+            self.store.sync_feeds(self.config.feeds, now)
+            self.store.sync_channels(self.processor.channels)
+            return self.store.feed_states()
+
+        return await self.retrying(
+            lambda: self.write(sync_all),
+            "store the configured feeds and channels",
+            "stored the configured feeds and channels",
+            tries=tries,
+            stop=stop,
+        )
+
+    async def retrying(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        what: str,
+        done: str,
+        *,
+        tries: int | None,
+        stop: asyncio.Event | None = None,
+    ) -> T:
+        """`attempt()` (a write), tried again while the database cannot be written for now
+        (`StorageUnavailableError`) after `retry_delay` (1, 2, 4… s, at most
+        `WRITE_RETRY_LAST`), with one ERROR line a try saying `what` could not be done.
+
+        At most `tries` tries if given (`run --once`), then the last error is raised; a
+        set `stop` (the daemon's SIGTERM) ends the wait and raises it too. Meanwhile
+        `write_failure` says why (/healthz)."""
         failures = 0
         while True:
             try:
-                stats = await self.write(self.processor.process, batch, self.clock())
+                result = await attempt()
             except StorageUnavailableError as e:
                 failures += 1
-                self.write_failure = f"cannot store polls: {e}"
+                self.write_failure = f"cannot {what}: {e}"
                 if tries is not None and failures >= tries:
                     raise
                 delay = self.retry_delay(failures)
                 # One line a try: the message says what to do; a traceback a minute would bury it.
-                log.error(  # noqa: TRY400
-                    "cannot store %d polls (try %d), trying again in %.0f s: %s",
-                    len(batch),
-                    failures,
-                    delay,
-                    e,
-                )
-                await asyncio.sleep(delay)
+                log.error("cannot %s (try %d), trying again in %.0f s: %s", what, failures, delay, e)  # noqa: TRY400
+                if await _stopped(stop, delay):
+                    raise
                 continue
             if failures:
-                log.info("stored %d polls after %d failed tries", len(batch), failures)
+                log.info("%s after %d failed tries", done, failures)
             self.write_failure = None
-            return stats
+            return result
 
     # -- delivering -----------------------------------------------------------
 

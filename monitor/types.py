@@ -58,7 +58,9 @@ class Channel:
     """Where alerts go: a signed webhook or an Apprise URL; from the config to the outbox.
 
     The outbox keys deliveries by `id`, a hash of kind and URL, and keeps only `display`
-    (the URL with secrets hidden): channel URLs often carry tokens.
+    (the URL with secrets hidden, and a fingerprint telling channels on one host apart):
+    channel URLs often carry tokens. Both are made by `channels.channel`. `source` is the
+    config entry it came from (`webhooks[1]`), for the listings made from the config.
     """
 
     id: str
@@ -66,6 +68,7 @@ class Channel:
     url: str
     display: str
     secret: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from monitor import pipeline
+from monitor import store as store_module
 from monitor.cli import cli
 from monitor.loopback import FeedServer, rss
 from tests.conftest import SECRET
@@ -245,3 +248,91 @@ def test_run_once_says_which_failing_feeds_it_left_and_all_polls_them(
         misused = run("run", "--all", "--config", str(path))
         assert misused.exit_code == 2
         assert "--all applies to --once" in misused.output
+
+
+START_RETRY = "cannot store the configured feeds and channels (try "
+
+
+class _ReleaseAt(logging.Handler):
+    """Releases `locker`'s write lock when a log line says `marker`: a lock held by another
+    connection for exactly as many tries as the test wants."""
+
+    def __init__(self, locker: sqlite3.Connection, marker: str) -> None:
+        super().__init__()
+        self.locker, self.marker, self.lines = locker, marker, []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+        if self.marker in record.getMessage() and self.locker.in_transaction:
+            self.locker.rollback()
+
+
+@pytest.fixture
+def locked_at_start(
+    write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, sqlite3.Connection]]:
+    """A config with two feeds whose database another connection holds `BEGIN IMMEDIATE`
+    on; the waits shortened (busy timeout 50 ms, retries 50 ms), as tests/test_daemon.py does."""
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(pipeline, "write_retry_delay", lambda _failures: 0.05)
+    with FeedServer() as server:
+        text = 'database = "l.db"\n'
+        for n in range(2):
+            server.put(
+                f"/f{n}.xml", rss("News", [{"guid": f"g{n}", "title": f"Story {n}", "link": "https://x/"}])
+            )
+            text += f'[[feeds]]\nname = "f{n}"\nurl = "{server.url(f"/f{n}.xml")}"\n'
+        path = write_config(text)
+        store_module.Store.open(path.parent / "l.db").close()  # the schema, as after an earlier run
+        locker = sqlite3.connect(path.parent / "l.db", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            yield path, locker
+        finally:
+            if locker.in_transaction:
+                locker.rollback()
+            locker.close()
+
+
+def test_run_once_waits_out_a_lock_held_as_it_starts(
+    locked_at_start: tuple[Path, sqlite3.Connection],
+) -> None:
+    """A user audit: with the lock held as `run --once` started, it exited 1 after the first
+    busy timeout, without the documented retries; mid-run it retried. Now its start's
+    writes (feeds, channels, states) are retried as a batch is."""
+    path, locker = locked_at_start
+    release = _ReleaseAt(locker, "(try 2)")
+    logging.getLogger("monitor").addHandler(release)
+    try:
+        result = run("run", "--once", "--all", "--config", str(path))
+    finally:
+        logging.getLogger("monitor").removeHandler(release)
+    assert result.exit_code == 0, result.output
+    tries = [
+        line for line in release.lines if line.startswith("cannot store the configured feeds and channels")
+    ]
+    assert [line.split(" (try ")[1][:1] for line in tries] == ["1", "2"]
+    assert "trying again in 0 s: " in tries[0]
+    assert "cannot write: database is locked" in tries[0]
+    assert "stored the configured feeds and channels after 2 failed tries" in release.lines
+    assert "polled 2 feeds (0 failed, 0 not modified): 2 new items" in result.output
+    with sqlite3.connect(path.parent / "l.db") as conn:
+        assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 2
+
+
+def test_run_once_gives_up_after_5_tries_of_a_lock_held_from_the_start(
+    locked_at_start: tuple[Path, sqlite3.Connection],
+) -> None:
+    path, locker = locked_at_start
+    seen = _ReleaseAt(locker, "never")
+    logging.getLogger("monitor").addHandler(seen)
+    try:
+        result = run("run", "--once", "--all", "--config", str(path))
+    finally:
+        logging.getLogger("monitor").removeHandler(seen)
+    assert result.exit_code == 1
+    tries = [line for line in seen.lines if line.startswith(START_RETRY)]
+    assert [line.split(" (try ")[1][:1] for line in tries] == ["1", "2", "3", "4"]  # the 5th fails for good
+    (error,) = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert "l.db: cannot write: database is locked" in error
+    assert "Traceback" not in result.output

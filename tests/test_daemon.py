@@ -445,9 +445,9 @@ def test_a_poll_still_running_when_due_again_is_skipped_without_a_warning(
     async def slow_polls(filtered: bool) -> list[str]:
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduled = logging.getLogger("apscheduler.scheduler")
-        still = StillPolling()
-        if filtered:
-            scheduled.addFilter(still)
+        # A Daemon built by an earlier test in this process left its filter on the logger.
+        earlier = scheduled.filters[:]
+        scheduled.filters = [StillPolling()] if filtered else []
         caplog.clear()
         try:
             scheduler.add_job(asyncio.sleep, IntervalTrigger(seconds=0.1), args=[0.45], max_instances=1)
@@ -455,18 +455,12 @@ def test_a_poll_still_running_when_due_again_is_skipped_without_a_warning(
             await asyncio.sleep(0.6)
             scheduler.shutdown(wait=False)
         finally:
-            scheduled.removeFilter(still)
+            scheduled.filters = earlier
         return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
-    scheduled = logging.getLogger("apscheduler.scheduler")
-    installed = scheduled.filters[:]  # by the Daemons of earlier tests: the logger is global
-    scheduled.filters.clear()
-    try:
-        with caplog.at_level(logging.INFO, logger="apscheduler"):
-            unfiltered = asyncio.run(slow_polls(filtered=False))
-            filtered = asyncio.run(slow_polls(filtered=True))
-    finally:
-        scheduled.filters[:] = installed
+    with caplog.at_level(logging.INFO, logger="apscheduler"):
+        unfiltered = asyncio.run(slow_polls(filtered=False))
+        filtered = asyncio.run(slow_polls(filtered=True))
     assert any("maximum number of running instances reached" in m for m in unfiltered)  # provoked
     assert filtered == []
 
@@ -514,3 +508,81 @@ def _stored(db: Path) -> int:
         return count_items(db)
     except sqlite3.OperationalError:
         return 0
+
+
+def test_a_lock_held_as_the_daemon_starts_is_waited_out_with_503_meanwhile(
+    write_config: Callable[[str], Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A user audit: the daemon's first writes (feeds, channels) were not retried, so a lock
+    held as it started ended it at the first busy timeout. Now they are, as a batch is:
+    /healthz answers 503 with the reason until the lock goes, then the feeds are polled."""
+    with FeedServer() as server:
+        config = config_module.load(write_config(many_feeds(server, 3)))
+        with contextlib.closing(Store.open(config.database)) as earlier:  # as after an earlier run
+            earlier.sync_feeds(config.feeds, datetime.now(UTC))
+        make_overdue(tmp_path / "d.db")  # polled as soon as the daemon is up
+        store = Store.open(config.database)
+        store.conn.execute("PRAGMA busy_timeout = 50")
+        poller = Poller(store, config, processes=0)
+        poller.retry_delay = lambda _failures: 0.05
+        daemon = Daemon(store, config, poller)
+        locker = sqlite3.connect(config.database, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+
+        async def scenario() -> None:
+            run = asyncio.create_task(daemon.run())
+            try:
+                await eventually(lambda: "(try 2)" in caplog.text, timeout=10)
+                reason = daemon.health()
+                assert reason is not None
+                assert reason.startswith("cannot store the configured feeds and channels: ")
+                assert "database is locked" in reason  # /healthz: 503 with the reason
+                assert not run.done()
+                locker.rollback()
+                await eventually(lambda: count_items(tmp_path / "d.db") == 3, timeout=20)
+                assert daemon.health() is None
+            finally:
+                daemon.stop()
+                await asyncio.wait_for(run, DRAIN_SECONDS * 4)
+
+        with caplog.at_level(logging.INFO, logger="monitor.poll"):
+            try:
+                asyncio.run(scenario())
+            finally:
+                if locker.in_transaction:
+                    locker.rollback()
+                locker.close()
+                store.close()
+    assert "stored the configured feeds and channels after" in caplog.text
+
+
+def test_a_stop_while_the_start_waits_for_the_lock_ends_the_run_with_the_reason(
+    write_config: Callable[[str], Path],
+) -> None:
+    with FeedServer() as server:
+        config = config_module.load(write_config(many_feeds(server, 1)))
+        Store.open(config.database).close()
+        store = Store.open(config.database)
+        store.conn.execute("PRAGMA busy_timeout = 50")
+        poller = Poller(store, config, processes=0)
+        poller.retry_delay = lambda _failures: 60.0  # the stop must not wait this out
+        daemon = Daemon(store, config, poller)
+        locker = sqlite3.connect(config.database, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+
+        async def scenario() -> float:
+            run = asyncio.create_task(daemon.run())
+            await eventually(lambda: poller.write_failure is not None, timeout=10)
+            daemon.stop()
+            started = time.monotonic()
+            with pytest.raises(StorageError, match="cannot write: database is locked"):
+                await asyncio.wait_for(run, DRAIN_SECONDS)
+            return time.monotonic() - started
+
+        try:
+            took = asyncio.run(scenario())
+        finally:
+            locker.rollback()
+            locker.close()
+            store.close()
+    assert took < 2

@@ -8,6 +8,7 @@ import asyncio
 import base64
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Awaitable
@@ -15,12 +16,13 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pytest
 from standardwebhooks import Webhook
 
+from monitor import channels, deliver
 from monitor import config as config_module
-from monitor import deliver
 from monitor.config import Config
 from monitor.daemon import Daemon
 from monitor.deliver import MAX_RETRY_AFTER, RETRY_JITTER, RETRY_SCHEDULE, Attempt, next_attempt
@@ -342,6 +344,50 @@ def test_one_log_line_per_attempt_without_the_url_path(caplog: pytest.LogCapture
     assert "duration=" in first
     assert "s3cr3t" not in first
     assert "/hook" not in first
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.example/services/T0KENPATH/XYZsecretpart",
+        "https://hooks.example/hook?token=querysecretvalue&x=y",
+        "https://someuser:passwordvalue@hooks.example:8443/p",
+        "https://hooks.example/p#fragmentsecret",
+        "http://[::1]:8080/ipv6pathsecret",
+    ],
+)
+def test_a_webhook_display_hides_all_but_the_origin_and_adds_a_fingerprint(url: str) -> None:
+    shown = channels.display("webhook", url)
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+    assert re.fullmatch(re.escape(origin) + r"#[0-9a-f]{6}", shown), shown
+    fingerprint = shown.rpartition("#")[2]
+    # Nothing of the path, query, fragment or userinfo is in it, not even a piece.
+    for secret in (parts.path, parts.query, parts.fragment, parts.username, parts.password):
+        for piece in re.findall(r"[A-Za-z0-9]{3,}", secret or ""):
+            assert piece not in shown.removeprefix(origin)
+            assert piece.lower() not in fingerprint
+    assert channels.display("webhook", url) == shown  # stable: the same in every output and run
+    assert channels.channel_id("webhook", url).startswith(f"webhook:{fingerprint}")
+
+
+def test_two_webhooks_on_one_host_have_two_displays_and_two_log_forms(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A user audit: `…:18082/410` and `…:18082/500` were one `http://127.0.0.1:18082/…`
+    in every output and log line."""
+    caplog.set_level(logging.INFO, logger="monitor.deliver")
+    with Receiver(SECRET, [410, 500]) as hook:
+        origin = hook.url.rsplit("/", 1)[0]
+        gone, failing = f"{origin}/410", f"{origin}/500"
+        run(post(gone))
+        run(post(failing))
+    shown = [channels.display("webhook", gone), channels.display("webhook", failing)]
+    assert shown[0] != shown[1]
+    records = [r for r in caplog.records if r.name == "monitor.deliver"]
+    assert [r.delivery["url"] for r in records] == shown  # type: ignore[attr-defined]
+    assert f"url={shown[0]} " in records[0].getMessage()
+    assert f"url={shown[1]} " in records[1].getMessage()
 
 
 # --- retry arithmetic ------------------------------------------------------------------

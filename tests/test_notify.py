@@ -210,3 +210,94 @@ def test_a_410_disables_visibly_and_notify_test_re_enables(
             "statement.detected",  # the alert that waited
         ]
         assert "webhook delivered" in cli_run("alerts")
+
+
+def test_two_channels_on_one_host_are_told_apart_in_every_listing(
+    write_config: Callable[[str], Path],
+) -> None:
+    """A user audit: webhooks `…:18082/410` and `…:18082/500` were both shown as
+    `http://127.0.0.1:18082/…` by `notify`, `notify test`, `alerts replay` and `alerts`, so
+    nobody could tell which receiver to fix. Each display now ends in a fingerprint of the
+    whole URL, and the listings made from the config name the entry (`webhooks[1]`)."""
+    with FeedServer() as server, Receiver(SECRET) as hook:
+        server.put("/wire.xml", statement_feed("Yann LeCun confirms he is leaving Meta"))
+        origin = hook.url.rsplit("/", 1)[0]
+        path = write_config(
+            f'database = "n.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/wire.xml")}"\n'
+            f'[[webhooks]]\nurl = "{origin}/410-tokenA"\nsecret = "{SECRET}"\n'
+            f'[[webhooks]]\nurl = "{origin}/500-tokenB"\nsecret = "{SECRET}"\n'
+        )
+
+        def cli_run(*args: str) -> str:
+            result = CliRunner().invoke(cli, [*args, "--config", str(path)], obj={})
+            assert result.exit_code == 0, result.output
+            assert "tokenA" not in result.output
+            assert "tokenB" not in result.output
+            return result.output
+
+        cli_run("run", "--once")
+        listed = [row["endpoint"] for row in json.loads(cli_run("notify", "--json"))]
+        assert len(set(listed)) == 2
+        assert all(re.fullmatch(re.escape(origin) + r"/…#[0-9a-f]{6}", e) for e in listed), listed
+        first, second = listed
+        table = cli_run("notify")
+        assert first in table
+        assert second in table
+
+        def lines(output: str) -> list[str]:
+            return [line for line in output.splitlines() if line.startswith("webhook ")]
+
+        assert lines(cli_run("notify", "test")) == [
+            f"webhook  {first} (webhooks[0]): ok",
+            f"webhook  {second} (webhooks[1]): ok",
+        ]
+        assert lines(cli_run("alerts", "replay", "1")) == [
+            f"webhook  {first} (webhooks[0]): queued",
+            f"webhook  {second} (webhooks[1]): queued",
+        ]
+        (alert,) = json.loads(cli_run("alerts", "--json"))
+        assert sorted(d["endpoint"] for d in alert["deliveries"]) == sorted(listed)
+        assert sorted(r.path for r in hook.requests if r.payload["type"] == "monitor.test") == [
+            "/410-tokenA",
+            "/500-tokenB",
+        ]
+
+
+def test_an_apprise_display_keeps_its_redaction_and_gains_a_fingerprint(
+    write_config: Callable[[str], Path],
+) -> None:
+    config = dataclasses.replace(
+        config_module.load(write_config('database = "n.db"\n')),
+        notify=("tgram://123456789:abcdefg_hijklmnop/987", "tgram://123456789:abcdefg_qrstuvwxy/987"),
+    )
+    first, second = config.channels
+    assert first.display != second.display
+    for channel, token in ((first, "abcdefg_hijklmnop"), (second, "abcdefg_qrstuvwxy")):
+        assert token not in channel.display
+        assert re.search(r"#[0-9a-f]{6}$", channel.display)
+        # The fingerprint starts the channel's id, which the database keys it by.
+        assert channel.id.startswith("apprise:" + channel.display[-6:])
+    assert (first.source, second.source) == ("notify[0]", "notify[1]")
+
+
+def test_a_display_stored_by_an_earlier_version_takes_the_new_form(
+    write_config: Callable[[str], Path],
+) -> None:
+    """The endpoints table keeps each channel's display: an upgraded monitor rewrites it
+    (`Store.sync_channels`, at `run`, `notify test`, `alerts replay`, `rescan`)."""
+    with Receiver(SECRET) as hook:
+        path = write_config(f'database = "n.db"\n[[webhooks]]\nurl = "{hook.url}"\nsecret = "{SECRET}"\n')
+        config = config_module.load(path)
+        (channel,) = config.channels
+        store = Store.open(config.database)
+        old_form = hook.url.rsplit("/", 1)[0] + "/…"  # without the fingerprint
+        store.sync_channels([dataclasses.replace(channel, display=old_form)])
+        store.close()
+        result = CliRunner().invoke(cli, ["notify", "test", "--config", str(path)], obj={})
+        assert result.exit_code == 0, result.output
+    store = Store.open(config.database)
+    try:
+        assert [row["endpoint"] for row in store.endpoints_report()] == [channel.display]
+        assert channel.display.startswith(old_form + "#")
+    finally:
+        store.close()
