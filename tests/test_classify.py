@@ -131,38 +131,6 @@ HELD_OUT_QUIET = [
 ]
 
 
-@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), HELD_OUT_STATEMENTS)
-def test_held_out_statements(title: str, summary: str, speaker: str, stance: str) -> None:
-    statement = classify(make_item(title, summary), WATCH)
-    assert statement is not None
-    assert (statement.speaker, statement.stance) == (speaker, stance)
-
-
-@pytest.mark.parametrize("title", HELD_OUT_QUIET)
-def test_held_out_quiet(title: str) -> None:
-    assert classify(make_item(title), WATCH) is None
-
-
-def test_first_party_posts_speak_for_their_party() -> None:
-    post = make_item(
-        "Some news", "I'm leaving Meta to start AMI.", feed="Yann LeCun (Threads)", official=True
-    )
-    statement = classify(post, WATCH)
-    assert statement is not None
-    assert (statement.speaker, statement.stance) == ("Yann LeCun", "confirms")
-    # The same words from an unofficial feed name no speaker.
-    assert classify(make_item("Some news", "I'm leaving Meta to start AMI."), WATCH) is None
-    newsroom = make_item(
-        "Introducing SAM 3", "We're releasing new models today.", feed="Meta Newsroom", official=True
-    )
-    assert classify(newsroom, WATCH) is None
-
-
-def test_a_watch_without_cues_finds_nothing() -> None:
-    bare = Watch("bare", (), WATCH.parties, WATCH.subject)
-    assert classify(make_item("Meta confirms Yann LeCun will leave"), bare) is None
-
-
 # ── Other wordings: a user audit's (tests/golden/other_wordings.jsonl, through `eval`,
 # in test_evaluate) and the grammar each needed, in wordings of our own ─────────────────
 GRAMMAR_STATEMENTS = [
@@ -215,16 +183,36 @@ GRAMMAR_QUIET = [
 ]
 
 
-@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), GRAMMAR_STATEMENTS)
-def test_other_wordings_of_statements(title: str, summary: str, speaker: str, stance: str) -> None:
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), HELD_OUT_STATEMENTS + GRAMMAR_STATEMENTS)
+def test_held_out_statements(title: str, summary: str, speaker: str, stance: str) -> None:
     statement = classify(make_item(title, summary), WATCH)
     assert statement is not None
     assert (statement.speaker, statement.stance) == (speaker, stance)
 
 
-@pytest.mark.parametrize("title", GRAMMAR_QUIET)
-def test_other_wordings_that_are_no_statement(title: str) -> None:
+@pytest.mark.parametrize("title", HELD_OUT_QUIET + GRAMMAR_QUIET)
+def test_held_out_quiet(title: str) -> None:
     assert classify(make_item(title), WATCH) is None
+
+
+def test_first_party_posts_speak_for_their_party() -> None:
+    post = make_item(
+        "Some news", "I'm leaving Meta to start AMI.", feed="Yann LeCun (Threads)", official=True
+    )
+    statement = classify(post, WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == ("Yann LeCun", "confirms")
+    # The same words from an unofficial feed name no speaker.
+    assert classify(make_item("Some news", "I'm leaving Meta to start AMI."), WATCH) is None
+    newsroom = make_item(
+        "Introducing SAM 3", "We're releasing new models today.", feed="Meta Newsroom", official=True
+    )
+    assert classify(newsroom, WATCH) is None
+
+
+def test_a_watch_without_cues_finds_nothing() -> None:
+    bare = Watch("bare", (), WATCH.parties, WATCH.subject)
+    assert classify(make_item("Meta confirms Yann LeCun will leave"), bare) is None
 
 
 def test_a_first_party_feed_named_by_its_handle_speaks_for_its_party() -> None:
