@@ -941,17 +941,6 @@ class Store:
                 [removed, *ids],
             )
 
-    def due_endpoints(self, now: datetime, endpoints: Sequence[str]) -> list[str]:
-        """Which of `endpoints` (the configured channels) have a pending delivery due, and
-        are enabled."""
-        marks = ",".join("?" * len(endpoints))
-        rows = self.conn.execute(
-            "SELECT DISTINCT d.endpoint FROM deliveries d JOIN endpoints w ON w.id = d.endpoint"
-            f" WHERE {_DUE} AND d.endpoint IN ({marks})",
-            [format_time(now), *endpoints],
-        )
-        return [endpoint for (endpoint,) in rows]
-
     def due_for(self, endpoint: str, now: datetime, limit: int) -> list[Delivery]:
         """One enabled endpoint's pending deliveries whose time has come, oldest alert first."""
         rows = self.conn.execute(
