@@ -19,7 +19,9 @@ the modifier of someone else ("a Zuckerberg confidant says", "Meta insiders say"
 stance cue inside what others report ("asked about reports that LeCun is leaving") is
 not the speaker's. When the watch is `about` one party, another party's statement must
 name that party in the clause or the headline ("Meta confirms its head of EU policy will
-step down" is not about LeCun).
+step down" is not about LeCun). A clause that opens on an earlier year is history, a
+trailing time clause (", days after a report on LeCun") another event, and a statement
+clause the seeds already carry is known, not news.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ _PROXY = re.compile(
     r"engineers?|researchers?|scientists?|executives?|investors?|advis[eo]rs?|associates?|"
     r"colleagues?|critics?|watchers?|veterans?|alum(?:ni|nus|na)?|sources?|rivals?|biographer)\b",
     re.IGNORECASE,
-)  # Words after which a name is an object, not the one speaking ("plans to leave Meta,
+)
+# Words after which a name is an object, not the one speaking ("plans to leave Meta,
 # Hinton told…"). Chinese markers sit right before the name ("离开Meta").
 _OBJECT_WORDS = frozenset(
     {
@@ -120,7 +123,6 @@ class _Finding:
     stances: tuple[tuple[Stance, str], ...]
     evidence: tuple[str, ...]
     score: float
-    clause: str
 
 
 def classify(item: Item, watch: Watch) -> Statement | None:
@@ -187,7 +189,7 @@ def _clause(
     score = SPEAKER_WEIGHT + STANCE_WEIGHT * len(stances)
     if score < watch.threshold or _in_seeds(clause, m):
         return None
-    return _Finding(name, stances, evidence, score, clause)
+    return _Finding(name, stances, evidence, score)
 
 
 def _in_seeds(clause: str, m: Matchers) -> bool:

@@ -193,16 +193,6 @@ def next_state(
     )
 
 
-async def _stopped(stop: asyncio.Event | None, delay: float) -> bool:
-    """Wait `delay` seconds, or less if `stop` is set meanwhile; whether it was."""
-    if stop is None:
-        await asyncio.sleep(delay)
-        return False
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), delay)
-    return stop.is_set()
-
-
 def write_retry_delay(failures: int) -> float:
     """Seconds before the next try of a batch that failed to commit `failures` times in a row."""
     return float(min(WRITE_RETRY_LAST, WRITE_RETRY_FIRST * 2 ** (failures - 1)))
@@ -999,6 +989,16 @@ def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
 def outcome_queue() -> asyncio.Queue[PollOutcome | None]:
     """Polls wait for the writer when it falls behind, so parsed items never pile up in memory."""
     return asyncio.Queue(maxsize=QUEUE_BATCHES * WRITE_BATCH)
+
+
+async def _stopped(stop: asyncio.Event | None, delay: float) -> bool:
+    """Wait `delay` seconds, or less if `stop` is set meanwhile; whether it was."""
+    if stop is None:
+        await asyncio.sleep(delay)
+        return False
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), delay)
+    return stop.is_set()
 
 
 async def _abandon(

@@ -428,7 +428,7 @@ class Store:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             store = cls(conn, path)
-            store._refuse_foreign()
+            _schema_version(conn, path)  # refuses a file that is not ours to change, reading only
             # After the refusals, which read only: no lock file beside a file that is not
             # ours. Before the first change (WAL, migrations).
             store._lock = lock_database(path) if exclusive else None
@@ -451,17 +451,13 @@ class Store:
         release_database(self._lock)
         self._lock = None
 
-    def _refuse_foreign(self) -> None:
-        """Refuse a file that is not ours to change, reading only."""
-        _schema_version(self.conn, self.path)
-
     def _prepare(self) -> None:
         """Set the connection up and migrate the schema (see the module docstring)."""
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.execute(f"PRAGMA cache_size = -{PAGE_CACHE_KIB}")  # negative: KiB, not pages
-        # Read again: another process may have migrated since `_refuse_foreign` looked.
+        # Read again: another process may have migrated since `open` looked.
         (version,) = self.conn.execute("PRAGMA user_version").fetchone()
         self._migrate(version)
 
