@@ -64,7 +64,8 @@ _AFTER_TIME_CLAUSE = re.compile(f"{_TIME_CLAUSE}.*$", re.DOTALL)
 # A negation right before a cue cancels it ("could not confirm", "n'a pas confirmé",
 # "均未回应"); one word may sit in between ("did not immediately respond").
 _NEGATION = re.compile(
-    r"(?:\b(?:not|never|neither|nor|without|cannot|pas|ne|ni|sans|jamais)|n't)\s+(?:[\w']+\s+)?$"
+    r"(?:\b(?:not|no|never|neither|nor|without|cannot|pas|ne|ni|non|sans|jamais|nunca|nicht|kein)|n't)"
+    r"\s+(?:[\w']+\s+)?$"
     r"|\b(?:declined|declines|refused|refuses|refuse|unable|failed|fails)\s+(?:to|de)\s+$"
     r"|[未不没無无][\u4e00-\u9fff]{0,2}$",
     re.IGNORECASE,
@@ -110,7 +111,9 @@ _OBJECT_CJK = ("离开", "加入", "仍在", "在", "对", "与", "和", "及", 
 _POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
 _ROLE = re.compile(r"spokes|porte-parole|发言人", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f']+|[\u3400-\u9fff]")
-_AFTER_GAP = re.compile(r"\s*(by\s+)?", re.IGNORECASE)  # "said Meta", "confirmed by Meta"
+# "said Meta", "confirmed by Meta"; the passive's agent in French, Spanish, German:
+# "confirmé par Meta", "confirmado por Meta", "bestätigt von Meta".
+_AFTER_GAP = re.compile(r"\s*((?:by|par|por|von|durch)\s+)?", re.IGNORECASE)
 _LAST_WORD = re.compile(r"([A-Za-z\u00c0-\u024f']+)\s+$")  # only spaces between it and the name
 _QUOTE_END = re.compile(r"[,'\"”’»]\s*$")
 

@@ -116,7 +116,11 @@ class Matchers:
     any_stance: CuePattern | None  # every stance cue at once: the cheap second filter
     absence: CuePattern | None
     off_subject: CuePattern | None
-    about: CuePattern | None = None  # the aliases of the watch's `about` party, if it has one
+    # The `about` party's names, if the watch has one: its aliases, and the given name of a
+    # person's ("Yann" of "Yann LeCun"), which a company uses of its own people: "Meta
+    # dément : « Yann n'a aucun projet de départ »". Not when another capitalised name
+    # follows: "Yann Martel" is someone else.
+    about: CuePattern | None = None
     seed_texts: tuple[str, ...] = ()  # each seed's title and text, casefolded: what is known
 
     def party(self, alias: str) -> str | None:
@@ -176,11 +180,26 @@ def _matchers(watch: Watch) -> Matchers:
         any_stance=compile_cues(c for s in STANCES for c in watch.stance_cues(s)),
         absence=compile_cues(watch.absence),
         off_subject=compile_cues(watch.off_subject),
-        about=compile_cues(
-            (a for p in watch.parties if p.name == watch.about for a in (p.name, *p.aliases)), alias=True
-        ),
+        about=compile_cues(_about_names(watch), alias=True),
         seed_texts=tuple(f"{s.title}\n{s.text}".replace("’", "'").casefold() for s in watch.seeds),
     )
+
+
+def _about_names(watch: Watch) -> list[str]:
+    names = [a for p in watch.parties if p.name == watch.about for a in (p.name, *p.aliases)]
+    return names + [_given_name(n) for n in names if _is_person(n)]
+
+
+def _is_person(alias: str) -> bool:
+    """ "Yann LeCun", "Yann Le Cun": several words, each capitalised. A company's "Meta
+    Platforms" passes too; its "Meta" is then an alias already."""
+    words = alias.split()
+    return len(words) > 1 and all(w[:1].isupper() and w.isalpha() for w in words)
+
+
+def _given_name(alias: str) -> str:
+    # A word boundary and the capital kept: "re:" phrases are otherwise case-insensitive.
+    return rf"re:(?<![\w-])(?-i:{re.escape(alias.split(maxsplit=1)[0])})(?![\w-])(?!\s+(?-i:[A-ZÀ-Ý]))"
 
 
 # ── Cue syntax ──────────────────────────────────────────────────────────────────────

@@ -168,6 +168,16 @@ GRAMMAR_STATEMENTS = [
         "Meta",
         "declines",
     ),
+    # The passive's agent in other languages (the English "confirmed by Meta" is above).
+    ("La salida de Yann LeCun, confirmada por Meta", "", "Meta", "confirms"),
+    # An interview's headline: the name, a colon, his words in the first person, unquoted.
+    ("Yann LeCun: I'm leaving Meta to build AMI", "", "Yann LeCun", "confirms"),
+    # Why he leaves takes the leaving as given.
+    ("LeCun says Zuckerberg's reorganization pushed him to leave", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun explains why he is leaving Meta", "", "Yann LeCun", "confirms"),
+    ("Asked about his future, LeCun says he has 'nothing to announce'", "", "Yann LeCun", "declines"),
+    # The company names its own people by given name; `about` accepts it.
+    ("Meta pushes back: 'Yann is not leaving'", "", "Meta", "denies"),
 ]
 GRAMMAR_QUIET = [
     "A Zuckerberg confidant says LeCun is leaving",  # the confidant speaks, not Meta
@@ -180,6 +190,11 @@ GRAMMAR_QUIET = [
     "Meta won't confirm or deny LeCun exit until year-end review, insider says",
     # Another departure, with LeCun's only in a trailing time clause.
     "Meta confirms AI infrastructure VP Priya Raman is leaving, days after report on LeCun",
+    "Meta confirms Yann Martel will leave Instagram",  # another Yann: a surname follows
+    "Meta's Zuckerberg: I'm leaving the metaverse behind",  # his words, not about LeCun
+    "Le départ de LeCun, non confirmé par Meta, agite la Silicon Valley",  # negated
+    "LeCun says he has nothing to announce on Llama 5",  # not the departure
+    "LeCun refused to discuss his departure, saying only that FAIR is in good hands",
 ]
 
 

@@ -189,25 +189,40 @@ def test_a_second_audits_wordings_meet_the_targets_too() -> None:
     3 of 5 events alerted, 1 false alert that swallowed a real one, 1 duplicate alert, 8 of
     16 statements found). Tuned on since. Its two events "LeCun announces" and "LeCun details
     the company in an interview" have one speaker and stance, so they share one alert (the
-    question was settled by the first); one French denial names LeCun only as "Yann"."""
+    question was settled by the first). A French denial that names LeCun only as "Yann" is
+    found since `about` accepts his given name."""
     report = evaluate.run(GOLDEN / "other_wordings_2.jsonl", [shipped_watch()]).as_dict()
     assert report["events"]["alerted"] == 4
     assert report["events"]["total"] == 5
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
-    assert report["statement_items"] == {"detected": 15, "total": 16, "false": 0}
+    assert report["statement_items"] == {"detected": 16, "total": 16, "false": 0}
 
 
-def test_a_third_audits_wordings_raise_no_false_alert() -> None:
-    """53 items a third audit wrote blind to both rounds of rules, kept as measured and never
-    tuned on: 3 of 5 events alerted, 11 of 18 statements found, no false or duplicate alert.
-    The misses are statements without a stance word ("It was time", "nothing to announce
-    today", "won't say whether", a French passive "confirmé par Meta"): the README's honest
-    figure for wordings no one has written cues for. Guards precision, and recall from
-    falling below it."""
+def test_a_third_audits_wordings_meet_the_targets_too() -> None:
+    """53 items a third audit wrote blind to both rounds of rules: held out when first run,
+    3 of 5 events alerted, 11 of 18 statements found, no false or duplicate alert. The
+    misses were statements without a stance word, tuned on since (the passive's agent in
+    other languages, "Name: I…" headlines, why he leaves, "nothing to announce"). Left:
+    "won't say whether he's leaving" is a reporter's word for a refusal, as "declined to
+    say" is, and the podcast event's items give his reasons without naming him as speaker."""
     report = evaluate.run(GOLDEN / "other_wordings_3.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == 4
+    assert report["statement_items"] == {"detected": 17, "total": 18, "false": 0}
+
+
+def test_a_fourth_audits_wordings_raise_no_false_alert() -> None:
+    """51 items a fourth audit wrote blind to every rule above, asked for statements without
+    a classic stance verb, first-name-only mentions and other languages, and for hard
+    negatives that look like them. Kept as measured, never tuned on: 3 of 5 events alerted,
+    4 of 19 statements found, no false or duplicate alert (2 of 5 and 3 of 19 before the
+    third audit's rules). The honest figure for wordings no one has written cues for; guards
+    precision, and recall from falling below it."""
+    report = evaluate.run(GOLDEN / "other_wordings_4.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["statement_items"]["false"] == 0
     assert report["events"]["alerted"] >= 3
-    assert report["statement_items"]["detected"] >= 11
+    assert report["statement_items"]["detected"] >= 4
