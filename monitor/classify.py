@@ -7,7 +7,8 @@ this module only knows grammar that holds for any story:
     title + summary ──clauses──▶ per clause:
         void?    an absence cue (hearsay, "declined to comment") or an off-subject cue
         speaker  a party alias just before a speech cue ("Meta confirms", "LeCun: 'I…'"),
-                 or just after one ("…,' said Meta"), or the official feed's own party
+                 or after one ("…,' said Meta", the passive's "confirmed on Monday by
+                 Meta"), or the official feed's own party
         stance   confirms / denies / declines cues that are not negated ("could not confirm")
         subject  a subject term in the clause or in the headline
         score    1 for the speaker + 1 per stance cue; a statement clause reaches the threshold
@@ -21,7 +22,10 @@ not the speaker's. When the watch is `about` one party, another party's statemen
 name that party in the clause or the headline ("Meta confirms its head of EU policy will
 step down" is not about LeCun). A clause that opens on an earlier year is history, a
 trailing time clause (", days after a report on LeCun") another event, and a statement
-clause the seeds already carry is known, not news.
+clause the seeds already carry is known, not news. A name inside a quotation that
+closes before the verb is quoted, not speaking ("« Je ne quitte pas Meta » : Yann LeCun
+dément"), and a negative cue survives its language's negation ("No tenemos nada que
+anunciar").
 """
 
 from __future__ import annotations
@@ -88,12 +92,14 @@ _DATED = re.compile(
     r"^(?:back\s+)?(?:in|on|by|en|im|el)\s+(?:[\w.]+\s+){0,2}((?:19|20)\d\d)\b", re.IGNORECASE
 )
 # Nouns that make an alias before them a modifier of someone else, who is then the one
-# speaking: "a Zuckerberg confidant says", "Meta insiders say", "Meta engineers wrote".
+# speaking: "a Zuckerberg confidant says", "Meta insiders say", "Meta engineers wrote";
+# or of something: "LeCun exit confirmed by Meta".
 # Spokespeople are not among them: "Meta spokesperson" is an alias of the party itself.
 _PROXY = re.compile(
     r"\s+(?:confidant|confidante|friend|ally|allies|insiders?|employees?|staffers?|workers?|"
     r"engineers?|researchers?|scientists?|executives?|investors?|advis[eo]rs?|associates?|"
-    r"colleagues?|critics?|watchers?|veterans?|alum(?:ni|nus|na)?|sources?|rivals?|biographer)\b",
+    r"colleagues?|critics?|watchers?|veterans?|alum(?:ni|nus|na)?|sources?|rivals?|biographer|"
+    r"exit|departure|rumou?rs?|saga)\b",
     re.IGNORECASE,
 )
 # Words after which a name is an object, not the one speaking ("plans to leave Meta,
@@ -104,18 +110,35 @@ _OBJECT_WORDS = frozenset(
         *("exiting", "depart", "departs", "join", "joins", "joined", "joining"),
         *("at", "of", "to", "in", "from", "with", "for", "on", "about", "into", "over", "than"),
         *("within", "inside", "by", "as"),
-        *("de", "du", "des", "chez", "à", "sur", "pour", "avec", "quitter", "quitte"),
+        *("de", "du", "des", "chez", "à", "sur", "pour", "avec", "dans", "par", "quitter", "quitte"),
+        *("zu", "zum", "zur", "von", "vom", "bei", "beim", "über", "für", "mit", "nach", "aus"),
+        *("sobre", "con", "en", "para", "por", "desde", "dejar"),
     }
 )
 _OBJECT_CJK = ("离开", "加入", "仍在", "在", "对", "与", "和", "及", "向")
 _POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
 _ROLE = re.compile(r"spokes|porte-parole|发言人", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f']+|[\u3400-\u9fff]")
-# "said Meta", "confirmed by Meta"; the passive's agent in French, Spanish, German:
-# "confirmé par Meta", "confirmado por Meta", "bestätigt von Meta".
-_AFTER_GAP = re.compile(r"\s*((?:by|par|por|von|durch)\s+)?", re.IGNORECASE)
+# Who speaks after the verb: "said Meta" (right after it, when a quote or a comma comes
+# before it), or the passive's agent, in a few words and in other languages too: "confirmed
+# by Meta", "confirmé mercredi par Meta", "confirmed in a note to staff from Chief AI
+# Officer Alexandr Wang" (capitalised words only between the agent's mark and the name, so
+# "by sources close to Meta" is not Meta speaking).
+_AGENT_GAP_WORDS = 8
+_AFTER_GAP = re.compile(
+    rf"\s*(?:(?:[\w'-]+\s+){{0,{_AGENT_GAP_WORDS}}}?((?i:by|from|par|por|von|durch)\s+)(?:[A-Z][\w.'-]*\s+){{0,4}})?"
+)
+# A cue that is itself negative keeps its meaning after the negation its language
+# requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer".
+_NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b", re.IGNORECASE)
 _LAST_WORD = re.compile(r"([A-Za-z\u00c0-\u024f']+)\s+$")  # only spaces between it and the name
-_QUOTE_END = re.compile(r"[,'\"”’»]\s*$")
+# A quotation that closes between a name and the verb puts the name inside the quote:
+# "« Je ne quitte pas Meta » : Yann LeCun dément". Whole quotations in between are not
+# ("Yann LeCun dans « La Matinale » : « … »"); an apostrophe closes one only with no
+# letter after it ("Meta's") and no plural's "s" before it ("Meta Platforms' chief").
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“]*“|\"[^\"]*\"")
+_QUOTE_CLOSES = re.compile(r"[»”“\"]|(?<![s\s])'(?![A-Za-z])")
+_QUOTE_END = re.compile(r"[,'\"”“’»]\s*$")  # “ closes a German quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +236,8 @@ def _stances(clause: str, m: Matchers) -> tuple[tuple[Stance, str], ...]:
         (stance, match.group())
         for stance, pattern in m.stances
         for match in pattern.finditer(clause)
-        if not (_negated(clause, match.start()) or _reported(clause, match.start()))
+        if not (_negated(clause, match.start()) and not _NEGATIVE_CUE.match(match.group()))
+        and not _reported(clause, match.start())
     )
 
 
@@ -245,18 +269,17 @@ def _speaker(clause: str, m: Matchers, window: int) -> tuple[str, str] | None:
 def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: int) -> re.Match[str] | None:
     """The nearest alias before `at` that is the subject of the clause, not an object."""
     for alias in reversed([a for a in aliases if a.end() <= at]):
-        if len(_TOKEN.findall(clause[alias.end() : at])) > window:
-            return None
+        between = clause[alias.end() - 1 : at]  # from the name's last letter, for the apostrophe
+        if len(_TOKEN.findall(between)) > window + 1 or _QUOTE_CLOSES.search(_QUOTED.sub("", between)):
+            return None  # too far, or quoted: "« Je ne quitte pas Meta » : Yann LeCun …"
         if _is_subject(clause, alias):
             return alias
     return None
 
 
 def _is_subject(clause: str, alias: re.Match[str]) -> bool:
-    if _POSSESSIVE.match(clause, alias.end()) and not _ROLE.search(alias.group()):
-        return False  # "Meta's chief AI scientist said": someone else speaks
-    if _PROXY.match(clause, alias.end()):
-        return False  # "a Zuckerberg confidant says": the confidant speaks
+    if _modifies_another(clause, alias):
+        return False
     before = clause[: alias.start()]
     if before.endswith(_OBJECT_CJK):
         return False
@@ -264,14 +287,24 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     return last is None or last.group(1).casefold() not in _OBJECT_WORDS
 
 
+def _modifies_another(clause: str, alias: re.Match[str]) -> bool:
+    """Whether the alias names someone else: "Meta's chief AI scientist" (a possessive,
+    unless the alias is a spokesperson's), "a Zuckerberg confidant"."""
+    possessive = _POSSESSIVE.match(clause, alias.end()) is not None and not _ROLE.search(alias.group())
+    return possessive or _PROXY.match(clause, alias.end()) is not None
+
+
 def _named_after(clause: str, aliases: list[re.Match[str]], cue: re.Match[str]) -> re.Match[str] | None:
-    """Speakers named right after the verb: "…,' said Meta", "confirmed by Meta"."""
+    """Speakers named after the verb: "…,' said Meta", "confirmed on Monday by Meta"."""
     after = next((a for a in aliases if a.start() >= cue.end()), None)
     if after is None:
         return None
     gap = _AFTER_GAP.fullmatch(clause[cue.end() : after.start()])
     quoted = _QUOTE_END.search(clause[: cue.start()]) is not None
-    return after if gap and (quoted or gap.group(1)) else None
+    if not (gap and (quoted or gap.group(1))):
+        return None
+    # "'I'm leaving': LeCun's colleague Joelle Pineau confirms": the colleague speaks.
+    return None if _modifies_another(clause, after) else after
 
 
 def _statement(watch: str, findings: list[_Finding]) -> Statement:

@@ -178,6 +178,23 @@ GRAMMAR_STATEMENTS = [
     ("Asked about his future, LeCun says he has 'nothing to announce'", "", "Yann LeCun", "declines"),
     # The company names its own people by given name; `about` accepts it.
     ("Meta pushes back: 'Yann is not leaving'", "", "Meta", "denies"),
+    # The passive's agent a few words on, with a title before the name.
+    (
+        "LeCun's departure was confirmed late on Friday in an email from Chief Communications"
+        " Officer Dave Arnold",
+        "LeCun will leave in December.",
+        "Meta",
+        "confirms",
+    ),
+    # A negative cue keeps its meaning after its language's own negation.
+    ("Meta sobre la salida de Yann LeCun: «No tenemos nada que anunciar»", "", "Meta", "declines"),
+    # A headline that opens on a quote, a colon, then who said it.
+    ("'For me to announce, not the press': Yann LeCun on exit rumours", "", "Yann LeCun", "declines"),
+    # A name inside the opening quotation is not the one who said it.
+    ("« Je reste chez Meta » : Yann LeCun dément les rumeurs", "", "Yann LeCun", "denies"),
+    ("Yann LeCun dans « Quotidien » : « Je ne quitte pas Meta »", "", "Yann LeCun", "denies"),
+    # "According to a statement" is the party on the record, not hearsay.
+    ("LeCun exit confirmed, according to a statement from Meta", "", "Meta", "confirms"),
 ]
 GRAMMAR_QUIET = [
     "A Zuckerberg confidant says LeCun is leaving",  # the confidant speaks, not Meta
@@ -195,6 +212,12 @@ GRAMMAR_QUIET = [
     "Le départ de LeCun, non confirmé par Meta, agite la Silicon Valley",  # negated
     "LeCun says he has nothing to announce on Llama 5",  # not the departure
     "LeCun refused to discuss his departure, saying only that FAIR is in good hands",
+    "'I'm leaving': LeCun's colleague Joelle Pineau confirms her exit",  # the colleague speaks
+    "LeCun leaves Meta stage at Web Summit: 'I'm leaving the hype to others'",  # leaving what
+    "Meta says it has nothing to announce on layoffs, as LeCun exit talk swirls",  # on what
+    "In a new interview, LeCun explains the reasons for his departure from Bell Labs",
+    "Reports of LeCun's exit were denied by sources close to Meta",  # not the agent
+    "Zuckerberg: 'We will move on to build superintelligence' as LeCun exits",
 ]
 
 

@@ -213,16 +213,32 @@ def test_a_third_audits_wordings_meet_the_targets_too() -> None:
     assert report["statement_items"] == {"detected": 17, "total": 18, "false": 0}
 
 
-def test_a_fourth_audits_wordings_raise_no_false_alert() -> None:
+def test_a_fourth_audits_wordings_meet_the_targets_too() -> None:
     """51 items a fourth audit wrote blind to every rule above, asked for statements without
-    a classic stance verb, first-name-only mentions and other languages, and for hard
-    negatives that look like them. Kept as measured, never tuned on: 3 of 5 events alerted,
-    4 of 19 statements found, no false or duplicate alert (2 of 5 and 3 of 19 before the
-    third audit's rules). The honest figure for wordings no one has written cues for; guards
-    precision, and recall from falling below it."""
+    a classic stance verb, first-name-only mentions, other languages, and hard negatives
+    that look like them. Held out when first run: 3 of 5 events, 4 of 19 statements, no
+    false or duplicate alert. Tuned on since: the passive's agent a few words on ("confirmed
+    in a note to staff from Chief AI Officer Alexandr Wang"), "according to a statement",
+    quote-colon-name headlines, negative concord ("No tenemos nada que anunciar"). Left: its
+    podcast event has the speaker and stance of its LinkedIn event, so it joins that alert;
+    a report whose speaker is only "the Turing Award winner"; German verb-second order."""
     report = evaluate.run(GOLDEN / "other_wordings_4.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == 4
+    assert report["statement_items"] == {"detected": 13, "total": 19, "false": 0}
+
+
+def test_a_fifth_audits_wordings_raise_no_false_alert() -> None:
+    """56 items a fifth audit wrote blind to every rule above, as varied as real coverage.
+    Kept as measured, never tuned on: 4 of 5 events alerted, 14 of 19 statements found, no
+    false alert, one duplicate (a Techmeme headline's "LeCun will stay at the company through
+    the end of 2025" reads as a denial). The same figures before and after the third and
+    fourth audits' rules: they neither helped nor hurt here. Guards precision, and recall
+    from falling below it."""
+    report = evaluate.run(GOLDEN / "other_wordings_5.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] <= 1
     assert report["statement_items"]["false"] == 0
-    assert report["events"]["alerted"] >= 3
-    assert report["statement_items"]["detected"] >= 4
+    assert report["events"]["alerted"] >= 4
+    assert report["statement_items"]["detected"] >= 14
