@@ -655,10 +655,17 @@ def eval_command(ctx: click.Context, config_file: str | None, labels: Path, as_j
     """
     from monitor import evaluate  # noqa: PLC0415
 
+    # The level is put back however eval ends (a bad labels file exits 2): a process that runs
+    # more commands (click's CliRunner, in the tests) would lose their INFO lines.
+    monitor_log = logging.getLogger("monitor")
+    previous = monitor_log.level
     if logging.getLogger().level >= logging.INFO:  # the report is the output; -vv shows every poll
-        logging.getLogger("monitor").setLevel(logging.WARNING)
-    config = _load_config(ctx, config_file, secrets=False)  # its own receiver; only the watches count
-    report = evaluate.run(labels, config.watches)
+        monitor_log.setLevel(logging.WARNING)
+    try:
+        config = _load_config(ctx, config_file, secrets=False)  # its own receiver; only the watches count
+        report = evaluate.run(labels, config.watches)
+    finally:
+        monitor_log.setLevel(previous)
     click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if as_json else report.text())
 
 

@@ -275,11 +275,6 @@ def locked_at_start(
     on; the waits shortened (busy timeout 50 ms, retries 50 ms), as tests/test_daemon.py does."""
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
     monkeypatch.setattr(pipeline, "write_retry_delay", lambda _failures: 0.05)
-    # The tests read the INFO lines of the retries; `monitor eval`, run earlier in the same
-    # process by another test, leaves the "monitor" logger at WARNING (a CLI process runs one
-    # command, so it never resets it).
-    quiet = logging.getLogger("monitor").level
-    logging.getLogger("monitor").setLevel(logging.NOTSET)
     with FeedServer() as server:
         text = 'database = "l.db"\n'
         for n in range(2):
@@ -297,7 +292,6 @@ def locked_at_start(
             if locker.in_transaction:
                 locker.rollback()
             locker.close()
-            logging.getLogger("monitor").setLevel(quiet)
 
 
 def test_run_once_waits_out_a_lock_held_as_it_starts(
