@@ -22,7 +22,7 @@ import click
 
 from monitor import __version__
 from monitor import config as config_module
-from monitor.config_edit import MAX_NAMES_SHOWN
+from monitor.config_edit import no_such_feed
 from monitor.exceptions import ConfigError, DatabaseInUseError, ForeignDatabaseError, MonitorError
 from monitor.query import (
     ALERT_FIELDS,
@@ -366,7 +366,7 @@ def items(
     # (a removed feed's items stay), and configured ones (not polled yet: truly no items).
     known = sorted({f.name for f in config.feeds} | set(store.feed_names()))
     if feed is not None and feed not in known:
-        raise UsageProblem(_unknown_feed(feed, known))
+        raise UsageProblem(f"--feed: {no_such_feed(feed, known)}")
     query = ItemFilter(search=search, feed=feed, since=when, story=story, alert=alert, limit=limit or None)
     rows = [item_view(r) for r in store.items(query)]
     columns = ["id", "published", "feed", "title", "seed", "story", "duplicate_of", "alert"]
@@ -380,15 +380,6 @@ def items(
         columns.append("versions")
         fields.append("versions")
     _print(rows, fmt, columns, fields)
-
-
-def _unknown_feed(name: str, known: Sequence[str]) -> str:
-    """Why `--feed NAME` is refused, with the names to choose from (or where they are)."""
-    if not known:
-        return f"--feed {name!r}: no such feed; there are no feeds in the config or the database yet"
-    if len(known) > MAX_NAMES_SHOWN:
-        return f"--feed {name!r}: no such feed; `monitor feeds` and the config list the {len(known)} feeds"
-    return f"--feed {name!r}: no such feed; the feeds are: " + ", ".join(repr(n) for n in known)
 
 
 @cli.group(invoke_without_command=True)
