@@ -500,9 +500,8 @@ def _open_to_send(database: Path) -> tuple[Store, DatabaseInUseError | None]:
 
 def _sent_by(holder: DatabaseInUseError) -> str:
     """Who sends what `alerts replay` queued while another process holds the database."""
-    who = f"PID {holder.pid}" if holder.pid is not None else "another process"
     return (
-        f"not sent now: {who} holds the database ({holder.lock_file}), and a `monitor run` sends"
+        f"not sent now: {holder.holder} holds the database ({holder.lock_file}), and a `monitor run` sends"
         " them (the daemon within seconds, `run --once` at its next run)"
     )
 
