@@ -33,6 +33,7 @@ from monitor.query import (
     Format,
     delivery_text,
     endpoint_state,
+    entry_text,
     item_view,
     parse_since,
     render,
@@ -575,10 +576,35 @@ def notify(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
         ctx.obj["config"] = config_file
     if ctx.invoked_subcommand is not None:
         return
-    rows = _open_store(ctx, config_file).endpoints_report()
-    for row in rows:
-        row["state"] = endpoint_state(row["disabled"], row["disabled_reason"], row["removed"])
-    _print(rows, fmt, ["kind", "endpoint", "state", "pending", "dead", "delivered"], ENDPOINT_FIELDS)
+    config = _config_naming_channels(ctx, config_file)
+    with closing(Store.open(config.database, create=False)) as store:
+        stored = store.endpoints_report()
+    # Matched by id (kind and exact URL), which a display from an earlier version lacks.
+    entries = config.channel_entries()
+    rows = [_endpoint_row(row, entries.get(row["id"])) for row in stored]
+    if _fmt(fmt) == "table":
+        for row in rows:
+            unread = config.unread_notify if row["kind"] == "apprise" else ()
+            row["entry"] = entry_text(row["entry"], unread)
+    columns = ["kind", "endpoint", "entry", "state", "pending", "dead", "delivered"]
+    _print(rows, fmt, columns, ENDPOINT_FIELDS)
+
+
+def _config_naming_channels(ctx: click.Context, option: str | None) -> config_module.Config:
+    """The config with every channel URL it can know: url_env's variables read when they
+    are set, and without them (a shell lacking the daemon's environment) the config as the
+    read-only commands load it, whose url_env channels `monitor notify` cannot name."""
+    try:
+        return _load_config(ctx, option)
+    except ConfigError:  # a variable not set; any other problem is raised again just below
+        return _load_config(ctx, option, secrets=False)
+
+
+def _endpoint_row(stored: dict[str, Any], entry: str | None) -> dict[str, Any]:
+    """A channel as `monitor notify` shows it: ENDPOINT_FIELDS, in their order."""
+    state = endpoint_state(stored["disabled"], stored["disabled_reason"], stored["removed"])
+    row = {**stored, "entry": entry, "state": state}
+    return {field: row[field] for field in ENDPOINT_FIELDS}
 
 
 @notify.command("test")
