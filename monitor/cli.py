@@ -22,7 +22,7 @@ import click
 
 from monitor import __version__
 from monitor import config as config_module
-from monitor.config_edit import MAX_NAMES_SHOWN
+from monitor.config_edit import no_such_feed
 from monitor.exceptions import ConfigError, DatabaseInUseError, ForeignDatabaseError, MonitorError
 from monitor.query import (
     ALERT_FIELDS,
@@ -33,6 +33,7 @@ from monitor.query import (
     Format,
     delivery_text,
     endpoint_state,
+    entry_text,
     item_view,
     parse_since,
     render,
@@ -366,7 +367,7 @@ def items(
     # (a removed feed's items stay), and configured ones (not polled yet: truly no items).
     known = sorted({f.name for f in config.feeds} | set(store.feed_names()))
     if feed is not None and feed not in known:
-        raise UsageProblem(_unknown_feed(feed, known))
+        raise UsageProblem(f"--feed: {no_such_feed(feed, known)}")
     query = ItemFilter(search=search, feed=feed, since=when, story=story, alert=alert, limit=limit or None)
     rows = [item_view(r) for r in store.items(query)]
     columns = ["id", "published", "feed", "title", "seed", "story", "duplicate_of", "alert"]
@@ -380,15 +381,6 @@ def items(
         columns.append("versions")
         fields.append("versions")
     _print(rows, fmt, columns, fields)
-
-
-def _unknown_feed(name: str, known: Sequence[str]) -> str:
-    """Why `--feed NAME` is refused, with the names to choose from (or where they are)."""
-    if not known:
-        return f"--feed {name!r}: no such feed; there are no feeds in the config or the database yet"
-    if len(known) > MAX_NAMES_SHOWN:
-        return f"--feed {name!r}: no such feed; `monitor feeds` and the config list the {len(known)} feeds"
-    return f"--feed {name!r}: no such feed; the feeds are: " + ", ".join(repr(n) for n in known)
 
 
 @cli.group(invoke_without_command=True)
@@ -509,9 +501,8 @@ def _open_to_send(database: Path) -> tuple[Store, DatabaseInUseError | None]:
 
 def _sent_by(holder: DatabaseInUseError) -> str:
     """Who sends what `alerts replay` queued while another process holds the database."""
-    who = f"PID {holder.pid}" if holder.pid is not None else "another process"
     return (
-        f"not sent now: {who} holds the database ({holder.lock_file}), and a `monitor run` sends"
+        f"not sent now: {holder.holder} holds the database ({holder.lock_file}), and a `monitor run` sends"
         " them (the daemon within seconds, `run --once` at its next run)"
     )
 
@@ -585,10 +576,35 @@ def notify(ctx: click.Context, config_file: str | None, fmt: str | None) -> None
         ctx.obj["config"] = config_file
     if ctx.invoked_subcommand is not None:
         return
-    rows = _open_store(ctx, config_file).endpoints_report()
-    for row in rows:
-        row["state"] = endpoint_state(row["disabled"], row["disabled_reason"], row["removed"])
-    _print(rows, fmt, ["kind", "endpoint", "state", "pending", "dead", "delivered"], ENDPOINT_FIELDS)
+    config = _config_naming_channels(ctx, config_file)
+    with closing(Store.open(config.database, create=False)) as store:
+        stored = store.endpoints_report()
+    # Matched by id (kind and exact URL), which a display from an earlier version lacks.
+    entries = config.channel_entries()
+    rows = [_endpoint_row(row, entries.get(row["id"])) for row in stored]
+    if _fmt(fmt) == "table":
+        for row in rows:
+            unread = config.unread_notify if row["kind"] == "apprise" else ()
+            row["entry"] = entry_text(row["entry"], unread)
+    columns = ["kind", "endpoint", "entry", "state", "pending", "dead", "delivered"]
+    _print(rows, fmt, columns, ENDPOINT_FIELDS)
+
+
+def _config_naming_channels(ctx: click.Context, option: str | None) -> config_module.Config:
+    """The config with every channel URL it can know: url_env's variables read when they
+    are set, and without them (a shell lacking the daemon's environment) the config as the
+    read-only commands load it, whose url_env channels `monitor notify` cannot name."""
+    try:
+        return _load_config(ctx, option)
+    except ConfigError:  # a variable not set; any other problem is raised again just below
+        return _load_config(ctx, option, secrets=False)
+
+
+def _endpoint_row(stored: dict[str, Any], entry: str | None) -> dict[str, Any]:
+    """A channel as `monitor notify` shows it: ENDPOINT_FIELDS, in their order."""
+    state = endpoint_state(stored["disabled"], stored["disabled_reason"], stored["removed"])
+    row = {**stored, "entry": entry, "state": state}
+    return {field: row[field] for field in ENDPOINT_FIELDS}
 
 
 @notify.command("test")
@@ -655,10 +671,17 @@ def eval_command(ctx: click.Context, config_file: str | None, labels: Path, as_j
     """
     from monitor import evaluate  # noqa: PLC0415
 
+    # The level is put back however eval ends (a bad labels file exits 2): a process that runs
+    # more commands (click's CliRunner, in the tests) would lose their INFO lines.
+    monitor_log = logging.getLogger("monitor")
+    previous = monitor_log.level
     if logging.getLogger().level >= logging.INFO:  # the report is the output; -vv shows every poll
-        logging.getLogger("monitor").setLevel(logging.WARNING)
-    config = _load_config(ctx, config_file, secrets=False)  # its own receiver; only the watches count
-    report = evaluate.run(labels, config.watches)
+        monitor_log.setLevel(logging.WARNING)
+    try:
+        config = _load_config(ctx, config_file, secrets=False)  # its own receiver; only the watches count
+        report = evaluate.run(labels, config.watches)
+    finally:
+        monitor_log.setLevel(previous)
     click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) if as_json else report.text())
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 from monitor import deliver
@@ -68,6 +68,11 @@ class Config:
     # False when loaded with secrets=False: the variables named by secret_env and url_env
     # were not read, so this config can list and edit feeds but never deliver.
     secrets: bool = True
+    # The entry of each of `notify` ("notify[2]"; empty: their positions): with secrets=False
+    # a url_env entry is not read, so the others' positions are not their indexes.
+    notify_keys: tuple[str, ...] = ()
+    # The url_env entries not read (secrets=False): channels this config cannot name.
+    unread_notify: tuple[str, ...] = ()
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)
@@ -77,10 +82,20 @@ class Config:
         """Every place an alert goes: the webhooks, then the Apprise channels."""
         if not self.secrets:  # a programming error: a delivery must never go unsigned
             raise RuntimeError("a config loaded with secrets=False cannot deliver; load it with secrets")
+        return self._channels()
+
+    def channel_entries(self) -> dict[str, str]:
+        """The entry ("webhooks[1]") of each channel this config names, by channel id: what
+        `monitor notify` shows beside a stored channel. Needs no secret, as an id is made of
+        the URL alone; a url_env channel not read is missing (see `unread_notify`)."""
+        return {c.id: c.source for c in self._channels()}
+
+    def _channels(self) -> tuple[Channel, ...]:
         hooks = (
             channel("webhook", h.url, h.secret, source=f"webhooks[{i}]") for i, h in enumerate(self.webhooks)
         )
-        apps = (channel("apprise", url, source=f"notify[{i}]") for i, url in enumerate(self.notify))
+        keys = self.notify_keys or tuple(f"notify[{i}]" for i in range(len(self.notify)))
+        apps = (channel("apprise", url, source=key) for key, url in zip(keys, self.notify, strict=True))
         return (*hooks, *apps)
 
 
@@ -145,7 +160,17 @@ def _build(
     webhooks = _webhooks(raw.get("webhooks", []), problems, read_env=secrets)
     notify = _notify(raw.get("notify", []), problems, read_env=secrets)
     watches = _watches(raw, base, problems)
-    return Config(Path(), database, feeds, webhooks, watches, notify, secrets=secrets)
+    return Config(
+        Path(),
+        database,
+        feeds,
+        webhooks,
+        watches,
+        tuple(url for _, url in notify.read),
+        secrets=secrets,
+        notify_keys=tuple(key for key, _ in notify.read),
+        unread_notify=notify.unread,
+    )
 
 
 def _unknown_keys(
@@ -301,8 +326,14 @@ def _receiver(url: str) -> str:
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tuple[str, ...]:
-    urls: list[str] = []
+class _NotifyEntries(NamedTuple):
+    read: tuple[tuple[str, str], ...]  # (entry, URL)
+    unread: tuple[str, ...]  # entries whose url_env was not read (secrets=False)
+
+
+def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> _NotifyEntries:
+    urls: list[tuple[str, str]] = []
+    unread: list[str] = []
     first_at: dict[str, str] = {}  # URL → the key of the first entry sending there
     for where, table in _tables(value, "notify", problems):
         _unknown_keys(table, _NOTIFY_KEYS, f"{where}.", problems)
@@ -312,7 +343,10 @@ def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tup
             continue
         if url is None:
             key, env = f"{where}.url_env", table["url_env"]
-            if not _env_name(env, key, problems) or not read_env:
+            if not _env_name(env, key, problems):
+                continue
+            if not read_env:
+                unread.append(where)
                 continue
             url = os.environ.get(env)
             if url is None:
@@ -323,8 +357,8 @@ def _notify(value: Any, problems: list[ConfigProblem], *, read_env: bool) -> tup
         else:
             # url_env compared by the value it names: a URL given both ways is one channel.
             _check_same_channel(first_at, url, key, "notify", problems)
-            urls.append(url)
-    return tuple(urls)
+            urls.append((where, url))
+    return _NotifyEntries(tuple(urls), tuple(unread))
 
 
 def _watches(raw: Mapping[str, Any], base: Path, problems: list[ConfigProblem]) -> tuple[Watch, ...]:

@@ -35,9 +35,10 @@ from monitor import config as config_module
 from monitor.exceptions import ConfigError, ConfigProblem
 from monitor.types import FeedConfig
 
-__all__ = ["NewFeed", "add_feeds", "conflicts", "remove_feed", "same_url", "unique_name"]
+__all__ = ["NewFeed", "add_feeds", "conflicts", "no_such_feed", "remove_feed", "same_url", "unique_name"]
 
-# `remove_feed` lists the configured names in its error when there are at most this many.
+# `no_such_feed` lists the names to choose from when there are at most this many: a line a
+# person reads at once; beyond, it names the commands that list them.
 MAX_NAMES_SHOWN = 12
 
 _Entry = tuple[Key | None, Item]
@@ -127,10 +128,24 @@ def remove_feed(path: Path, name: str) -> FeedConfig:
     index = next((i for i, t in enumerate(tables) if str(t.get("name", "")).strip() == name), None)
     if feed is None or aot is None or index is None:
         names = [str(t.get("name", "")).strip() for t in tables]
-        raise ConfigError(str(path), [ConfigProblem("feeds", _no_such_feed(name, names))])
+        raise ConfigError(str(path), [ConfigProblem("feeds", no_such_feed(name, names))])
     _remove_table(doc, aot, index)
     _write(path, text, _dumps(doc, text))
     return feed
+
+
+def no_such_feed(name: str, known: Sequence[str]) -> str:
+    """Why a feed name is refused, in the same words for every command (`feeds remove`,
+    `items --feed`): the names it could have been (`known`, the command's own choices), or
+    the commands that list them."""
+    if not known:
+        return f"no such feed {name!r}; there are no feeds yet: `monitor feeds add URL` adds one"
+    if len(known) > MAX_NAMES_SHOWN:
+        return (
+            f"no such feed {name!r}; there are {len(known)} feeds: `monitor feeds export` lists"
+            " those in the config, `monitor feeds` those polled"
+        )
+    return f"no such feed {name!r}; the feeds are: " + ", ".join(repr(n) for n in known)
 
 
 # --- reading and writing ---------------------------------------------------------------
@@ -324,11 +339,3 @@ def _end_with_newline(table: Table) -> None:
 
 def _text(entries: Sequence[_Entry]) -> str:
     return "".join(item.as_string() for _, item in entries)
-
-
-def _no_such_feed(name: str, names: Sequence[str]) -> str:
-    if not names:
-        return f"no feed named {name!r}: the config has no feeds"
-    if len(names) > MAX_NAMES_SHOWN:
-        return f"no feed named {name!r}; `monitor feeds export` lists the {len(names)} configured feeds"
-    return f"no feed named {name!r}; the configured feeds are: " + ", ".join(repr(n) for n in names)

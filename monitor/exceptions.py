@@ -77,14 +77,16 @@ class DatabaseInUseError(StorageError):
     """Another process holds the database's lock (`store.lock_database`): it polls and
     delivers from it, and a second one would send every alert a second time.
 
-    `pid` is the holder's, as it wrote it in the lock file (None if it has not yet).
+    `pid` is the holder's, as it wrote it in the lock file (None if it has not yet);
+    `holder` words it for every message that names it (this one, `alerts replay`'s).
     """
 
     def __init__(self, database: Path, lock_file: Path, pid: int | None) -> None:
         self.database, self.lock_file, self.pid = database, lock_file, pid
-        holder = f"PID {pid}" if pid is not None else "a process that has not written its PID yet"
+        # No PID: the instant between the holder's flock and its write of the lock file.
+        self.holder = f"PID {pid}" if pid is not None else "a process that has not written its PID yet"
         super().__init__(
-            f"{database}: in use by another monitor ({holder} holds {lock_file}); stop it,"
+            f"{database}: in use by another monitor ({self.holder} holds {lock_file}); stop it,"
             " or point this config at another database"
         )
 

@@ -360,8 +360,11 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-async def _read_body(response: httpx.Response, cap: int, *, truncate: bool) -> bytes:
-    """Stream the decoded body, stopping at `cap`: cut it (`truncate`) or raise."""
+async def _read_body(
+    response: httpx.Response, cap: int, *, truncate: bool, progress: _Progress | None = None
+) -> bytes:
+    """Stream the decoded body, stopping at `cap`: cut it (`truncate`) or raise. `progress`
+    counts what was read, for the message should the connection fail before the end."""
     if response.is_stream_consumed:
         # The transport handed over a response it had already read and decoded, as
         # httpx.MockTransport does for `Response(content=...)`: only the cap is left to apply.
@@ -372,6 +375,8 @@ async def _read_body(response: httpx.Response, cap: int, *, truncate: bool) -> b
     async for chunk in response.aiter_raw():
         for piece in decoder.decode(chunk):
             body += piece
+            if progress is not None:
+                progress.received = len(body)
             if len(body) > cap:
                 return _over_cap(body, cap, truncate=truncate)
     body += decoder.flush()
@@ -460,6 +465,27 @@ class _Budget:
 
     total: float
     spent: float = 0.0
+
+
+@dataclass(slots=True)
+class _Progress:
+    """How far one exchange got: the status its response headers sent (None before they
+    came) and the body bytes read since. A failure after the headers keeps the status (a
+    reset mid-body is "200, then…"), and a failure mid-body says how much had come."""
+
+    status: int | None = None
+    received: int = 0
+
+
+def _mid_body(reason: str, received: int) -> str:
+    """`reason` for a failure after the response headers, saying how much of the body came."""
+    if received < KiB:
+        amount = f"{received} bytes"
+    elif received < MiB:
+        amount = f"{received // KiB} KiB"
+    else:
+        amount = f"{received / MiB:.1f} MiB"
+    return f"{reason} (after {amount} of the body)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -576,17 +602,19 @@ class Fetcher:
         async with self._host_slots(url.host), self._in_flight:
             started = time.monotonic()
             deadline = asyncio.timeout(budget.total - budget.spent)
+            progress = _Progress()
             try:
                 async with deadline:
-                    return await self._exchange(url, headers)
+                    return await self._exchange(url, headers, progress)
             except TimeoutError as e:
                 if deadline.expired():
-                    raise FetchError(f"no complete response within {budget.total:g} s") from e
+                    message = f"no complete response within {budget.total:g} s"
+                    raise FetchError(message, status=progress.status) from e
                 raise
             finally:
                 budget.spent += time.monotonic() - started
 
-    async def _exchange(self, url: httpx.URL, headers: dict[str, str]) -> _Hop:
+    async def _exchange(self, url: httpx.URL, headers: dict[str, str], progress: _Progress) -> _Hop:
         try:
             request = self._client.build_request("GET", url, headers=headers)
             response = await self._client.send(request, stream=True)
@@ -596,14 +624,18 @@ class Fetcher:
             # httpx prepares the next request of a redirect even when not following it,
             # and a Location such as "javascript:alert(1)" fails there.
             raise FetchError(f"invalid URL in response: {_one_line(str(e))}") from e
+        progress.status = response.status_code
         try:
-            return await self._read(response)
+            return await self._read(response, progress)
         except httpx.HTTPError as e:
-            raise FetchError(describe_transport_error(e, url.host)) from e
+            reason = _mid_body(describe_transport_error(e, url.host), progress.received)
+            raise FetchError(reason, status=progress.status) from e
+        except FetchError as e:  # the body over the cap
+            raise FetchError(str(e), status=progress.status) from e
         finally:
             await response.aclose()  # on every path, a cancelled deadline included
 
-    async def _read(self, response: httpx.Response) -> _Hop:
+    async def _read(self, response: httpx.Response, progress: _Progress) -> _Hop:
         status = response.status_code
         body = b""
         if status in REDIRECT_STATUSES or status == 304:
@@ -612,7 +644,7 @@ class Fetcher:
             body = await _read_error_body(response, self._limits.max_error_body)
         else:
             _check_declared_length(response, self._limits.max_body)
-            body = await _read_body(response, self._limits.max_body, truncate=False)
+            body = await _read_body(response, self._limits.max_body, truncate=False, progress=progress)
         return _Hop(response.url, status, dict(response.headers.items()), body)
 
     # ── redirects ──

@@ -536,7 +536,7 @@ class Poller:
         jitter = self.rng.random()
         try:
             result = await self.fetcher.fetch(state.url, state.validators)
-        except FeedError as unfetched:  # no response, or none within the limits
+        except FeedError as unfetched:  # no response, or one that broke off (its status kept)
             return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, error=unfetched))
         if refused := http_error(result):
             return PollOutcome(

@@ -26,6 +26,7 @@ __all__ = [
     "Format",
     "delivery_text",
     "endpoint_state",
+    "entry_text",
     "item_view",
     "parse_since",
     "render",
@@ -91,6 +92,7 @@ ALERT_FIELDS = (
 ENDPOINT_FIELDS = (
     "kind",
     "endpoint",
+    "entry",  # its config entry ("webhooks[1]"), as `notify test` names it; null: not in the config
     "disabled",
     "disabled_reason",
     "removed",
@@ -122,6 +124,17 @@ def endpoint_state(disabled: str | None, reason: str | None, removed: str | None
     if disabled is None:
         return "enabled"
     return f"disabled since {disabled} ({reason or 'no reason recorded'})"
+
+
+def entry_text(entry: str | None, unread: Sequence[str]) -> str:
+    """A channel's config entry for the `monitor notify` table: the entry, or why there is
+    none. A url_env channel is matched only when its variable is set, so while some are
+    not an unmatched Apprise channel may be one of them (short: the table cuts at 70)."""
+    if entry is not None:
+        return entry
+    if unread:
+        return f"not in the config, or {' or '.join(unread)} (url_env not set)"
+    return "not in the config"
 
 
 def delivery_text(delivery: Mapping[str, Any]) -> str:

@@ -1002,14 +1002,14 @@ class Store:
         return int(waiting)
 
     def endpoints_report(self) -> list[dict[str, Any]]:
-        """Every known channel (`monitor notify`): kind, redacted URL, disabled state, and its
-        deliveries counted by state."""
+        """Every known channel (`monitor notify`): id, kind, redacted URL, disabled state,
+        and its deliveries counted by state."""
         counts = ", ".join(
             f"(SELECT count(*) FROM deliveries d WHERE d.endpoint = e.id AND d.state = '{state}') AS {state}"
             for state in ("pending", "dead", "delivered")
         )
         return self._rows(
-            f"SELECT e.kind, e.display AS endpoint, e.disabled, e.disabled_reason, e.removed, {counts}"
+            f"SELECT e.id, e.kind, e.display AS endpoint, e.disabled, e.disabled_reason, e.removed, {counts}"
             " FROM endpoints e ORDER BY e.rowid"
         )
 

@@ -181,7 +181,7 @@ BAD_ARGUMENTS: dict[str, Case] = {
     "since not a time": Case(
         ("items", "--since", "last tuesday"), ("--since 'last tuesday'", "2h, 3d", "2025-11-11")
     ),
-    "unknown feed": Case(("items", "--feed", "Nope"), ("--feed 'Nope': no such feed", "the feeds are: 'A'")),
+    "unknown feed": Case(("items", "--feed", "Nope"), ("--feed: no such feed 'Nope'", "the feeds are: 'A'")),
     "story not a number": Case(("items", "--story", "abc"), ("--story", "'abc' is not a valid integer")),
     "stories limit": Case(("stories", "--limit", "x"), ("--limit", "'x' is not a valid integer")),
     "replay id not a number": Case(("alerts", "replay", "abc"), ("ALERT_ID", "'abc' is not a valid integer")),

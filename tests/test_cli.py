@@ -88,7 +88,7 @@ def test_an_unknown_feed_is_a_usage_error_naming_the_feeds(write_config: Callabl
     assert run("run", "--once", "--config", str(path)).exit_code == 0  # a database without feeds
     result = run("items", "--config", str(path), "--feed", "Reuters")
     assert result.exit_code == 2, result.output
-    assert "--feed 'Reuters': no such feed; there are no feeds in the config or the database yet" in (
+    assert "--feed: no such feed 'Reuters'; there are no feeds yet: `monitor feeds add URL` adds one" in (
         result.output
     )
     # Configured, not polled yet: a real feed with no items, not a mistake.
@@ -97,12 +97,15 @@ def test_an_unknown_feed_is_a_usage_error_naming_the_feeds(write_config: Callabl
     assert json.loads(run("items", "--config", str(path), "--feed", "a", "--json").output) == []
     result = run("items", "--config", str(path), "--feed", "A", "--json")
     assert result.exit_code == 2
-    assert "--feed 'A': no such feed; the feeds are: 'a', 'b'" in result.output
+    assert "--feed: no such feed 'A'; the feeds are: 'a', 'b'" in result.output
     assert "Usage:" in result.output  # reported as click reports every bad argument
     many = "".join(f'[[feeds]]\nname = "f{i}"\nurl = "https://f{i}.example/f"\n' for i in range(20))
     result = run("items", "--config", str(write_config(f'database = "m.db"\n{many}')), "--feed", "g")
     assert result.exit_code == 2
-    assert "--feed 'g': no such feed; `monitor feeds` and the config list the 20 feeds" in result.output
+    assert (
+        "--feed: no such feed 'g'; there are 20 feeds: `monitor feeds export` lists those in the config,"
+        " `monitor feeds` those polled"
+    ) in result.output
 
 
 def test_arguments_at_the_edges_get_a_message_not_a_traceback(
@@ -275,11 +278,6 @@ def locked_at_start(
     on; the waits shortened (busy timeout 50 ms, retries 50 ms), as tests/test_daemon.py does."""
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
     monkeypatch.setattr(pipeline, "write_retry_delay", lambda _failures: 0.05)
-    # The tests read the INFO lines of the retries; `monitor eval`, run earlier in the same
-    # process by another test, leaves the "monitor" logger at WARNING (a CLI process runs one
-    # command, so it never resets it).
-    quiet = logging.getLogger("monitor").level
-    logging.getLogger("monitor").setLevel(logging.NOTSET)
     with FeedServer() as server:
         text = 'database = "l.db"\n'
         for n in range(2):
@@ -297,7 +295,6 @@ def locked_at_start(
             if locker.in_transaction:
                 locker.rollback()
             locker.close()
-            logging.getLogger("monitor").setLevel(quiet)
 
 
 def test_run_once_waits_out_a_lock_held_as_it_starts(

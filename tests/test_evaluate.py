@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,20 @@ def test_a_binary_file_is_bad_input_not_a_crash(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["eval", str(labels)], obj={})
     assert result.exit_code == 2, result.output
     assert f"{labels}:2: not UTF-8 text (byte 0x89); expected JSON lines in UTF-8" in result.output
+
+
+@pytest.mark.parametrize("lines", [[GOOD], ["not json"]], ids=["scored", "refused"])
+def test_eval_gives_the_monitor_logger_its_level_back(tmp_path: Path, lines: list[object]) -> None:
+    """A user audit: eval quietened the "monitor" logger (its report is the output) and left
+    it at WARNING, so every later command in the same process (CliRunner) lost its INFO lines."""
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("\n".join(json.dumps(r) if isinstance(r, dict) else r for r in lines), encoding="utf-8")
+    monitor_log = logging.getLogger("monitor")
+    before = monitor_log.level
+    result = CliRunner().invoke(cli, ["eval", str(labels)], obj={})
+    assert result.exit_code == (0 if lines == [GOOD] else 2), result.output
+    assert monitor_log.level == before
+    assert monitor_log.isEnabledFor(logging.INFO)  # the level CliRunner's `cli` set on the root
 
 
 def test_a_file_wrong_on_every_line_reports_the_first_problems(tmp_path: Path) -> None:

@@ -219,11 +219,28 @@ def test_remove_keeps_comments_and_stored_items(server: FeedServer, config: Path
     assert listed["Example News"]["active"] is False
     result = run("items", "--feed", "Example Newz", "--config", str(config))
     assert result.exit_code == 2  # a typo is not a quiet feed; the removed one is listed too
-    assert "no such feed; the feeds are: 'Example News', 'Wire'" in result.output
+    assert "no such feed 'Example Newz'; the feeds are: 'Example News', 'Wire'" in result.output
 
     result = run("feeds", "remove", "Nope", "--config", str(config))
     assert result.exit_code == 2
-    assert "no feed named 'Nope'; the configured feeds are: 'Wire'" in result.output
+    assert "feeds: no such feed 'Nope'; the feeds are: 'Wire'" in result.output
+
+
+@pytest.mark.parametrize("count", [0, 1, config_edit.MAX_NAMES_SHOWN + 1])
+def test_an_unknown_name_gets_the_same_words_from_remove_and_items(
+    write_config: Callable[[str], Path], count: int
+) -> None:
+    """A user audit: `items --feed` said "no such feed" with its own hint, `feeds remove`
+    "no feed named" with another; one helper now words both."""
+    tables = "".join(f'[[feeds]]\nname = "f{n}"\nurl = "http://127.0.0.1:9/{n}.xml"\n' for n in range(count))
+    path = write_config(f'database = "m.db"\n{tables}')
+    assert run("run", "--once", "--config", str(path)).exit_code == 0  # the database `items` reads
+    said = []
+    for command in (["feeds", "remove", "Nope"], ["items", "--feed", "Nope"]):
+        result = run(*command, "--config", str(path))
+        assert result.exit_code == 2, result.output
+        said.append(re.search(r"no such feed 'Nope'.*", result.output).group())  # type: ignore[union-attr]
+    assert said[0] == said[1] == config_edit.no_such_feed("Nope", [f"f{n}" for n in range(count)])
 
 
 def test_the_listing_still_works_and_takes_its_options(server: FeedServer, config: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import struct
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -118,6 +119,35 @@ def test_silent_server_cannot_outlast_the_deadline() -> None:
     assert isinstance(outcome, FetchError)
     assert str(outcome) == "no complete response within 1.5 s"
     assert DEADLINE <= elapsed < DEADLINE + MARGIN
+
+
+@pytest.mark.parametrize("ending", ["reset", "closed"])
+def test_a_body_broken_off_after_the_headers_keeps_their_status(ending: str) -> None:
+    """A user audit: a connection lost after the response headers stored no status for the
+    poll, as if no server had answered. The error now carries the status the headers sent,
+    and says how much of the body had come."""
+
+    async def breaks_off(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n")
+        writer.write(b"Content-Length: 100000\r\n\r\n")
+        writer.write(b"x" * (12 * 1024))
+        await writer.drain()
+        await asyncio.sleep(0.1)  # the client reads the 12 KiB first
+        if ending == "reset":  # an RST, not a FIN: SO_LINGER with a zero timeout
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    async def main() -> tuple[FetchResult | FetchError, float]:
+        async with serve(breaks_off) as url:
+            return await timed_fetch(url)
+
+    outcome, _ = asyncio.run(main())
+    assert isinstance(outcome, FetchError)
+    assert outcome.status == 200
+    assert str(outcome).endswith("(after 12 KiB of the body)"), str(outcome)
+    if ending == "reset":
+        assert "Connection reset by peer" in str(outcome), str(outcome)
 
 
 def test_connection_refused_is_named() -> None:

@@ -263,6 +263,39 @@ def test_two_channels_on_one_host_are_told_apart_in_every_listing(
         ]
 
 
+def test_notify_names_each_channels_config_entry_as_notify_test_does(
+    write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user audit: `monitor notify` showed each channel's display but not its entry in the
+    config, which `notify test` and `alerts replay` name; now it does, and says when a
+    channel is no longer in the config."""
+    monkeypatch.setenv("MONITOR_TEST_NTFY", "ntfy://audit-topic")
+    hooks = [f'[[webhooks]]\nurl = "http://127.0.0.1:9/{name}"\nsecret = "{SECRET}"\n' for name in "ab"]
+    ntfy = '[[notify]]\nurl_env = "MONITOR_TEST_NTFY"\n'
+    path = write_config(f'database = "n.db"\n{hooks[0]}{hooks[1]}{ntfy}')
+
+    def cli_run(*args: str) -> str:
+        result = CliRunner().invoke(cli, [*args, "--config", str(path)], obj={})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    cli_run("run", "--once")  # the channels into the database
+    listed = json.loads(cli_run("notify", "--json"))
+    assert [(row["kind"], row["entry"]) for row in listed] == [
+        ("webhook", "webhooks[0]"),
+        ("webhook", "webhooks[1]"),
+        ("apprise", "notify[0]"),
+    ]
+    path.write_text(f'database = "n.db"\n{hooks[1]}{ntfy}', encoding="utf-8")  # "a" removed
+    entries = [row["entry"] for row in json.loads(cli_run("notify", "--json"))]
+    assert entries == [None, "webhooks[0]", "notify[0]"]
+    monkeypatch.delenv("MONITOR_TEST_NTFY")  # a shell without the daemon's environment
+    a, b, apprise = cli_run("notify").splitlines()[2:]  # the rows in the same order
+    assert "  not in the config  " in a
+    assert "  webhooks[0]  " in b
+    assert "  not in the config, or notify[0] (url_env not set)  " in apprise
+
+
 def test_an_apprise_display_keeps_its_redaction_and_gains_a_fingerprint(
     write_config: Callable[[str], Path],
 ) -> None:

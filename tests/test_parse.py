@@ -29,7 +29,15 @@ from monitor import config as config_module
 from monitor.exceptions import ParseError
 from monitor.loopback import rss
 from monitor.normalise import normalise
-from monitor.parse import ENTITIES_REFUSED, MAX_INVALID_UTF8_SHARE, _utc, parse
+from monitor.parse import (
+    ENTITIES_REFUSED,
+    MAX_INVALID_UTF8_SHARE,
+    MAX_WARNING_CHARS,
+    MAX_WARNINGS,
+    _utc,
+    capped_warnings,
+    parse,
+)
 from monitor.pipeline import Poller
 from monitor.prepare import WORKER_NICENESS, Deciders, parse_items
 from monitor.store import Store
@@ -174,6 +182,26 @@ def test_a_bozo_feed_with_entries_is_kept_with_a_warning() -> None:
     assert [entry.title for entry in feed.entries] == ["Unclosed &amp; fine"]
     assert len(feed.warnings) == 1
     assert "no element found" in feed.warnings[0]
+
+
+def test_a_huge_charset_name_gives_a_warning_shortened_to_the_cap() -> None:
+    """A user audit: feedparser quotes the Content-Type's charset in its warning, which was
+    stored whole with the feed at every poll, however long the server made it."""
+    body = rss("Wire", [{"guid": "a", "title": "Story", "link": "https://x/"}])
+    feed = parse(body, {"content-type": "application/xml; charset=" + "x" * 100_000}, URL)
+    assert [entry.title for entry in feed.entries] == ["Story"]
+    (warning,) = feed.warnings
+    assert len(warning) == MAX_WARNING_CHARS
+    assert warning.startswith("CharacterEncodingOverride: document declared as xxx")
+    assert warning.endswith("... (shortened from 100,069 characters)")
+
+
+def test_warnings_beyond_the_cap_are_counted_not_kept() -> None:
+    # parse makes at most two today; the cap holds whatever adds more.
+    many = tuple(f"note {n}" for n in range(MAX_WARNINGS + 3))
+    assert capped_warnings(many) == (*many[: MAX_WARNINGS - 1], "... and 4 more warnings, not kept")
+    assert capped_warnings(many[:MAX_WARNINGS]) == many[:MAX_WARNINGS]
+    assert capped_warnings(("y" * MAX_WARNING_CHARS,)) == ("y" * MAX_WARNING_CHARS,)
 
 
 # --- encodings: one stray byte must not garble the document -------------------------

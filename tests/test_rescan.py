@@ -261,3 +261,27 @@ def test_beside_a_running_monitor_replay_only_queues_and_rescan_is_refused(
         run("run", "--once", "--config", str(config))  # the holder's next round sends it, once
         assert [h.verified for h in receiver.hooks] == [True, True]
         assert receiver.hooks[0].webhook_id == receiver.hooks[1].webhook_id
+
+
+def test_a_holder_without_a_pid_yet_is_worded_alike_by_replay_and_the_refusal(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """A user audit: with no PID in the lock file yet, `alerts replay` said "another process"
+    and the refusal "a process that has not written its PID yet"; one place words both."""
+    with FeedServer() as server, HookRecorder(SECRET) as receiver:
+        server.put("/f.xml", rss("Wire", [STATEMENT]))
+        config = write_config(
+            f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
+            f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
+        )
+        run("run", "--once", "--config", str(config))
+        daemon = Store.open(tmp_path / "r.db", exclusive=True)
+        os.truncate(tmp_path / "r.db.lock", 0)  # as in the instant between its flock and its write
+        try:
+            replayed = run("alerts", "replay", "1", "--config", str(config))
+            refused = CliRunner().invoke(cli, ["rescan", "--config", str(config)], obj={}).output
+        finally:
+            daemon.close()
+    holder = "a process that has not written its PID yet holds"
+    assert f"not sent now: {holder} the database ({tmp_path / 'r.db.lock'})" in replayed
+    assert f"in use by another monitor ({holder} {tmp_path / 'r.db.lock'})" in refused
