@@ -6,7 +6,8 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -113,14 +114,24 @@ def test_rescan_with_alert_delivers(stored_under_another_watch: Callable[..., Pa
         assert receiver.hooks[0].payload["data"]["speaker"] == "Yann LeCun"
 
 
-def test_alerts_replay_sends_again_with_the_same_webhook_id(write_config: Callable[[str], Path]) -> None:
+@contextmanager
+def _polled_once(
+    write_config: Callable[[str], Path], item: dict[str, str]
+) -> Iterator[tuple[FeedServer, HookRecorder, Path]]:
+    """A feed holding `item`, a webhook receiver, and a config polling the one into the other
+    (database r.db), run once."""
     with FeedServer() as server, HookRecorder(SECRET) as receiver:
-        server.put("/f.xml", rss("Wire", [STATEMENT]))
+        server.put("/f.xml", rss("Wire", [item]))
         config = write_config(
             f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
             f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
         )
         run("run", "--once", "--config", str(config))
+        yield server, receiver, config
+
+
+def test_alerts_replay_sends_again_with_the_same_webhook_id(write_config: Callable[[str], Path]) -> None:
+    with _polled_once(write_config, STATEMENT) as (_server, receiver, config):
         (alert,) = json.loads(run("alerts", "--json", "--config", str(config)))
         run("alerts", "replay", str(alert["id"]), "--config", str(config))
         assert [h.verified for h in receiver.hooks] == [True, True]
@@ -198,13 +209,7 @@ def test_replay_after_the_webhook_url_changed_sends_to_the_new_one(
 def test_deliveries_to_a_removed_channel_never_starve_new_alerts(write_config: Callable[[str], Path]) -> None:
     """A user audit: 120 pending deliveries of a channel removed from the config filled the
     due query's 100 rows, were skipped, and kept every new alert from being sent."""
-    with FeedServer() as server, HookRecorder(SECRET) as receiver:
-        server.put("/f.xml", rss("Wire", [REHASH]))
-        config = write_config(
-            f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
-            f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
-        )
-        run("run", "--once", "--config", str(config))
+    with _polled_once(write_config, REHASH) as (server, receiver, config):
         with sqlite3.connect(config.parent / "r.db") as db:
             db.execute("INSERT INTO endpoints (id, kind, display) VALUES ('webhook:gone', 'webhook', 'x')")
             for n in range(120):
@@ -234,13 +239,7 @@ def test_beside_a_running_monitor_replay_only_queues_and_rescan_is_refused(
     """A user audit: beside the daemon, `alerts replay` and `rescan --alert` delivered the
     outbox as the daemon did, so a delivery could go out twice. While another process holds
     the database's lock, replay queues and leaves the sending to it; rescan is refused."""
-    with FeedServer() as server, HookRecorder(SECRET) as receiver:
-        server.put("/f.xml", rss("Wire", [STATEMENT]))
-        config = write_config(
-            f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
-            f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
-        )
-        run("run", "--once", "--config", str(config))
+    with _polled_once(write_config, STATEMENT) as (_server, receiver, config):
         assert len(receiver.hooks) == 1
         daemon = Store.open(tmp_path / "r.db", exclusive=True)  # the running monitor's lock
         try:
@@ -268,13 +267,7 @@ def test_a_holder_without_a_pid_yet_is_worded_alike_by_replay_and_the_refusal(
 ) -> None:
     """A user audit: with no PID in the lock file yet, `alerts replay` said "another process"
     and the refusal "a process that has not written its PID yet"; one place words both."""
-    with FeedServer() as server, HookRecorder(SECRET) as receiver:
-        server.put("/f.xml", rss("Wire", [STATEMENT]))
-        config = write_config(
-            f'database = "r.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n'
-            f'[[webhooks]]\nurl = "{receiver.url}"\nsecret = "{SECRET}"\n'
-        )
-        run("run", "--once", "--config", str(config))
+    with _polled_once(write_config, STATEMENT) as (_server, _receiver, config):
         daemon = Store.open(tmp_path / "r.db", exclusive=True)
         os.truncate(tmp_path / "r.db.lock", 0)  # as in the instant between its flock and its write
         try:
