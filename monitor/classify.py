@@ -24,8 +24,10 @@ step down" is not about LeCun). A clause that opens on an earlier year is histor
 trailing time clause (", days after a report on LeCun") another event, and a statement
 clause the seeds already carry is known, not news. A name inside a quotation that
 closes before the verb is quoted, not speaking ("« Je ne quitte pas Meta » : Yann LeCun
-dément"), and a negative cue survives its language's negation ("No tenemos nada que
-anunciar").
+dément"); a verb with its own subject after a comma is that subject's ("LeCun is leaving
+Meta, the Financial Times said"), unless that subject is a word for the person the clause
+opens on ("…, the Turing Award winner said"); and a negative cue survives its language's
+negation ("No tenemos nada que anunciar").
 """
 
 from __future__ import annotations
@@ -131,6 +133,19 @@ _AFTER_GAP = re.compile(
 # A cue that is itself negative keeps its meaning after the negation its language
 # requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer".
 _NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b", re.IGNORECASE)
+# The subject of a reporting verb that refers back to the person the clause opens on: "he",
+# "she", or "the" and a word for a person, after a comma. Not a word for a company: in
+# "LeCun will leave Meta, the company said" the company, not LeCun, speaks.
+_DESCRIPTOR = re.compile(
+    r",\s+(?:he|she|the\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:scientist|researcher|pioneer|winner|laureate|professor|founder|co-founder|cofounder))\s+$",
+    re.IGNORECASE,
+)
+# A verb with its own subject after a comma, a few words before it: the name before that
+# comma is not the one speaking ("LeCun will leave Meta, the newspaper said"). An
+# apposition ends on its comma ("LeCun, Meta's chief AI scientist, said") and does not count.
+_OWN_SUBJECT = re.compile(r",\s+(?:[^\s,]+\s+){1,6}$")
+_OPENING = " \t\n'\"“‘«„([-–—"
 _LAST_WORD = re.compile(r"([A-Za-z\u00c0-\u024f']+)\s+$")  # only spaces between it and the name
 # A quotation that closes between a name and the verb puts the name inside the quote:
 # "« Je ne quitte pas Meta » : Yann LeCun dément". Whole quotations in between are not
@@ -260,7 +275,11 @@ def _speaker(clause: str, m: Matchers, window: int) -> tuple[str, str] | None:
     for cue in m.speech.finditer(clause):
         if _negated(clause, cue.start()):
             continue
-        alias = _subject_before(clause, aliases, cue.start(), window) or _named_after(clause, aliases, cue)
+        alias = (
+            _subject_before(clause, aliases, cue.start(), window)
+            or _named_after(clause, aliases, cue)
+            or _described(clause, aliases, cue.start())
+        )
         if alias is not None and (party := m.party(alias.group())):
             return party, f"{alias.group()} … {cue.group().strip()}"
     return None
@@ -272,6 +291,8 @@ def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: 
         between = clause[alias.end() - 1 : at]  # from the name's last letter, for the apostrophe
         if len(_TOKEN.findall(between)) > window + 1 or _QUOTE_CLOSES.search(_QUOTED.sub("", between)):
             return None  # too far, or quoted: "« Je ne quitte pas Meta » : Yann LeCun …"
+        if _OWN_SUBJECT.search(between):
+            return None  # "LeCun is leaving Meta, the Financial Times said": the FT speaks
         if _is_subject(clause, alias):
             return alias
     return None
@@ -285,6 +306,18 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
         return False
     last = _LAST_WORD.search(before)
     return last is None or last.group(1).casefold() not in _OBJECT_WORDS
+
+
+def _described(clause: str, aliases: list[re.Match[str]], at: int) -> re.Match[str] | None:
+    """The name the clause opens on, when the verb's own subject only describes it: "LeCun
+    will leave Meta at year-end, the Turing Award winner said", "…, he wrote". Not "the
+    newspaper said" or "the person said": only `_DESCRIPTOR`'s words refer back."""
+    if not _DESCRIPTOR.search(clause, 0, at):
+        return None
+    first = next((a for a in aliases if a.end() <= at), None)
+    if first is None or clause[: first.start()].strip(_OPENING) or not _is_subject(clause, first):
+        return None  # the clause must open on the name: not "Hinton thinks LeCun will leave, he said"
+    return None if _QUOTE_CLOSES.search(_QUOTED.sub("", clause[first.end() - 1 : at])) else first
 
 
 def _modifies_another(clause: str, alias: re.Match[str]) -> bool:

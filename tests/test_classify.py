@@ -193,6 +193,14 @@ GRAMMAR_STATEMENTS = [
     # A name inside the opening quotation is not the one who said it.
     ("« Je reste chez Meta » : Yann LeCun dément les rumeurs", "", "Yann LeCun", "denies"),
     ("Yann LeCun dans « Quotidien » : « Je ne quitte pas Meta »", "", "Yann LeCun", "denies"),
+    # A word for the person the clause opens on, as the verb's subject, refers back to him.
+    (
+        "LeCun will step down in December to found a company, the 65-year-old scientist wrote",
+        "",
+        "Yann LeCun",
+        "confirms",
+    ),
+    ("Yann LeCun is not leaving Meta, he said in an interview", "", "Yann LeCun", "denies"),
     # "According to a statement" is the party on the record, not hearsay.
     ("LeCun exit confirmed, according to a statement from Meta", "", "Meta", "confirms"),
 ]
@@ -218,6 +226,11 @@ GRAMMAR_QUIET = [
     "In a new interview, LeCun explains the reasons for his departure from Bell Labs",
     "Reports of LeCun's exit were denied by sources close to Meta",  # not the agent
     "Zuckerberg: 'We will move on to build superintelligence' as LeCun exits",
+    # The verb has its own subject after the comma: the newspaper, the source speaks.
+    "LeCun is leaving Meta, the Financial Times said",
+    "LeCun will leave Meta at year-end, the person said",
+    "Hinton thinks LeCun will leave Meta, he said",  # "he" is Hinton
+    "LeCun will leave Meta, the rival firm's founder said",
 ]
 
 
