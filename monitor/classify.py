@@ -93,6 +93,11 @@ _REPORTED_REACH = 80  # characters before a cue searched for a report of others'
 _DATED = re.compile(
     r"^(?:back\s+)?(?:in|on|by|en|im|el)\s+(?:[\w.]+\s+){0,2}((?:19|20)\d\d)\b", re.IGNORECASE
 )
+# Words that put a clause in the past the item retells: "'I'm not leaving,' LeCun said at
+# the time" (of a 2018 reorganisation, named in the sentence before). Not "at the time of".
+_THEN = re.compile(
+    r"\b(?:at the time(?! of)|back then|à l'époque|damals|en (?:aquel|su|ese) momento)\b", re.IGNORECASE
+)
 # Nouns that make an alias before them a modifier of someone else, who is then the one
 # speaking: "a Zuckerberg confidant says", "Meta insiders say", "Meta engineers wrote";
 # or of something: "LeCun exit confirmed by Meta".
@@ -144,6 +149,12 @@ _DESCRIPTOR = re.compile(
 # A verb with its own subject after a comma, a few words before it: the name before that
 # comma is not the one speaking ("LeCun will leave Meta, the newspaper said"). An
 # apposition ends on its comma ("LeCun, Meta's chief AI scientist, said") and does not count.
+# ...and the words by which a company speaks, which refer back to a company the clause
+# opens on: "Meta will neither confirm nor deny the reports, a spokesperson said".
+_VOICE = re.compile(
+    r",\s+(?:it|(?:the|a|an|its)\s+(?:[\w-]+\s+){0,2}?(?:company|firm|group|spokes(?:person|woman|man)))\s+$",
+    re.IGNORECASE,
+)
 _OWN_SUBJECT = re.compile(r",\s+(?:[^\s,]+\s+){1,6}$")
 _OPENING = " \t\n'\"“‘«„([-–—"
 _LAST_WORD = re.compile(r"([A-Za-z\u00c0-\u024f']+)\s+$")  # only spaces between it and the name
@@ -193,7 +204,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
 
 def _history(clause: str, year: int) -> bool:
     dated = _DATED.match(clause)
-    return dated is not None and int(dated.group(1)) < year
+    return (dated is not None and int(dated.group(1)) < year) or _THEN.search(clause) is not None
 
 
 def _normalise(text: str) -> str:
@@ -222,7 +233,7 @@ def _clause(
     stances = _stances(clause, m)
     if not stances:
         return None
-    speaker = _speaker(clause, m, watch.speaker_window)
+    speaker = _speaker(clause, m, watch.speaker_window, watch.about)
     if speaker is None and channel is None:
         return None
     name, said = speaker or (channel or "", "")
@@ -265,7 +276,7 @@ def _reported(text: str, start: int) -> bool:
     return _REPORTED.search(text[max(0, start - _REPORTED_REACH) : start]) is not None
 
 
-def _speaker(clause: str, m: Matchers, window: int) -> tuple[str, str] | None:
+def _speaker(clause: str, m: Matchers, window: int, about: str = "") -> tuple[str, str] | None:
     """(party, "alias … speech cue") for the first speech cue with a party speaking it."""
     if m.speech is None or m.aliases is None:
         return None
@@ -278,7 +289,7 @@ def _speaker(clause: str, m: Matchers, window: int) -> tuple[str, str] | None:
         alias = (
             _subject_before(clause, aliases, cue.start(), window)
             or _named_after(clause, aliases, cue)
-            or _described(clause, aliases, cue.start())
+            or _described(clause, aliases, cue.start(), m, about)
         )
         if alias is not None and (party := m.party(alias.group())):
             return party, f"{alias.group()} … {cue.group().strip()}"
@@ -308,16 +319,23 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     return last is None or last.group(1).casefold() not in _OBJECT_WORDS
 
 
-def _described(clause: str, aliases: list[re.Match[str]], at: int) -> re.Match[str] | None:
+def _described(
+    clause: str, aliases: list[re.Match[str]], at: int, m: Matchers, about: str
+) -> re.Match[str] | None:
     """The name the clause opens on, when the verb's own subject only describes it: "LeCun
-    will leave Meta at year-end, the Turing Award winner said", "…, he wrote". Not "the
-    newspaper said" or "the person said": only `_DESCRIPTOR`'s words refer back."""
-    if not _DESCRIPTOR.search(clause, 0, at):
-        return None
+    will leave Meta at year-end, the Turing Award winner said", "…, he wrote"; and for a
+    party other than the watch's `about` one, its voice: "Meta will neither confirm nor deny
+    the reports, a spokesperson said". Not "the newspaper said" or "the person said", and
+    not "LeCun will leave Meta, the company said" (the company is not LeCun)."""
     first = next((a for a in aliases if a.end() <= at), None)
     if first is None or clause[: first.start()].strip(_OPENING) or not _is_subject(clause, first):
         return None  # the clause must open on the name: not "Hinton thinks LeCun will leave, he said"
-    return None if _QUOTE_CLOSES.search(_QUOTED.sub("", clause[first.end() - 1 : at])) else first
+    if _QUOTE_CLOSES.search(_QUOTED.sub("", clause[first.end() - 1 : at])):
+        return None
+    if _DESCRIPTOR.search(clause, 0, at):
+        return first
+    voice = _VOICE.search(clause, 0, at) is not None
+    return first if voice and m.party(first.group()) != about else None
 
 
 def _modifies_another(clause: str, alias: re.Match[str]) -> bool:

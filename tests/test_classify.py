@@ -201,6 +201,8 @@ GRAMMAR_STATEMENTS = [
         "confirms",
     ),
     ("Yann LeCun is not leaving Meta, he said in an interview", "", "Yann LeCun", "denies"),
+    # A company's voice refers back to the company the clause opens on (not to LeCun).
+    ("Meta will neither confirm nor deny LeCun exit reports, a spokesperson says", "", "Meta", "declines"),
     # "According to a statement" is the party on the record, not hearsay.
     ("LeCun exit confirmed, according to a statement from Meta", "", "Meta", "confirms"),
 ]
@@ -231,6 +233,11 @@ GRAMMAR_QUIET = [
     "LeCun will leave Meta at year-end, the person said",
     "Hinton thinks LeCun will leave Meta, he said",  # "he" is Hinton
     "LeCun will leave Meta, the rival firm's founder said",
+    "LeCun will leave Meta at year-end, the company said",  # the company is not LeCun
+    # A fifth audit's hard negatives: silence so far, and a quote from another time.
+    "LeCun exit: Meta has so far neither confirmed nor denied the report",
+    "Le départ de LeCun ? Meta n'a pour l'instant ni confirmé ni démenti",
+    "'I am not leaving Facebook,' LeCun said back then",
 ]
 
 

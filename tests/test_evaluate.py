@@ -257,3 +257,17 @@ def test_a_fifth_audits_wordings_raise_no_false_alert() -> None:
     assert report["statement_items"]["false"] == 0
     assert report["events"]["alerted"] >= 4
     assert report["statement_items"]["detected"] >= 14
+
+
+def test_a_false_alert_hunts_hard_negatives_raise_no_false_alert() -> None:
+    """76 items an audit wrote blind to every rule above to provoke false alerts (66 hard
+    negatives: others' quotes, LeCun and Meta on other subjects, reporters' silence in four
+    languages, old news retold, speculation; and 10 statements over 4 events). Held out when
+    first run: 2 false alerts, from "Meta hat den Bericht bislang weder bestätigt noch
+    dementiert" (silence so far, not a refusal given) and a 2018 quote "LeCun said at the
+    time". Tuned on since: both are gone; the events all alert once."""
+    report = evaluate.run(GOLDEN / "hard_negatives.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == report["events"]["total"] == 4
+    assert report["statement_items"] == {"detected": 9, "total": 10, "false": 0}
