@@ -262,9 +262,15 @@ def _stances(clause: str, m: Matchers) -> tuple[tuple[Stance, str], ...]:
         (stance, match.group())
         for stance, pattern in m.stances
         for match in pattern.finditer(clause)
-        if not (_negated(clause, match.start()) and not _NEGATIVE_CUE.match(match.group()))
-        and not _reported(clause, match.start())
+        if not _cancelled(clause, match)
     )
+
+
+def _cancelled(clause: str, cue: re.Match[str]) -> bool:
+    """A negation before the cue (unless the cue is itself negative), or a report of
+    others' words around it."""
+    negated = _negated(clause, cue.start()) and not _NEGATIVE_CUE.match(cue.group())
+    return negated or _reported(clause, cue.start())
 
 
 def _negated(text: str, start: int) -> bool:
@@ -276,7 +282,7 @@ def _reported(text: str, start: int) -> bool:
     return _REPORTED.search(text[max(0, start - _REPORTED_REACH) : start]) is not None
 
 
-def _speaker(clause: str, m: Matchers, window: int, about: str = "") -> tuple[str, str] | None:
+def _speaker(clause: str, m: Matchers, window: int, about: str) -> tuple[str, str] | None:
     """(party, "alias … speech cue") for the first speech cue with a party speaking it."""
     if m.speech is None or m.aliases is None:
         return None
@@ -299,8 +305,8 @@ def _speaker(clause: str, m: Matchers, window: int, about: str = "") -> tuple[st
 def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: int) -> re.Match[str] | None:
     """The nearest alias before `at` that is the subject of the clause, not an object."""
     for alias in reversed([a for a in aliases if a.end() <= at]):
-        between = clause[alias.end() - 1 : at]  # from the name's last letter, for the apostrophe
-        if len(_TOKEN.findall(between)) > window + 1 or _QUOTE_CLOSES.search(_QUOTED.sub("", between)):
+        between = clause[alias.end() : at]
+        if len(_TOKEN.findall(between)) > window or _inside_quote(clause, alias, at):
             return None  # too far, or quoted: "« Je ne quitte pas Meta » : Yann LeCun …"
         if _OWN_SUBJECT.search(between):
             return None  # "LeCun is leaving Meta, the Financial Times said": the FT speaks
@@ -319,6 +325,12 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     return last is None or last.group(1).casefold() not in _OBJECT_WORDS
 
 
+def _inside_quote(clause: str, alias: re.Match[str], at: int) -> bool:
+    """Whether a quotation that holds `alias` closes before `at` (`_QUOTE_CLOSES`); read
+    from the name's last letter, which the apostrophe's lookbehind needs."""
+    return _QUOTE_CLOSES.search(_QUOTED.sub("", clause[alias.end() - 1 : at])) is not None
+
+
 def _described(
     clause: str, aliases: list[re.Match[str]], at: int, m: Matchers, about: str
 ) -> re.Match[str] | None:
@@ -330,7 +342,7 @@ def _described(
     first = next((a for a in aliases if a.end() <= at), None)
     if first is None or clause[: first.start()].strip(_OPENING) or not _is_subject(clause, first):
         return None  # the clause must open on the name: not "Hinton thinks LeCun will leave, he said"
-    if _QUOTE_CLOSES.search(_QUOTED.sub("", clause[first.end() - 1 : at])):
+    if _inside_quote(clause, first, at):
         return None
     if _DESCRIPTOR.search(clause, 0, at):
         return first

@@ -471,10 +471,9 @@ def replay(ctx: click.Context, config_file: str | None, alert_id: int) -> None:
         from monitor.pipeline import message_ids  # noqa: PLC0415 - httpx only for the commands that send
 
         requeued = store.requeue(alert_id, now, config.channels, message_ids(store))
-        # The display ends in the channel's fingerprint, so it names one configured channel.
-        sources = {c.display: c.source for c in config.channels}
+        entries = config.channel_entries()
         for row in requeued:
-            label = _channel_label(row["display"], sources.get(row["display"], ""))
+            label = _channel_label(row["display"], entries.get(row["id"], ""))
             click.echo(f"{row['kind']:8} {label}: {_replay_note(row)}", err=True)
         queued = sum(1 for row in requeued if row["configured"] and not row["disabled"])
         if not queued:

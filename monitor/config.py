@@ -86,8 +86,9 @@ class Config:
 
     def channel_entries(self) -> dict[str, str]:
         """The entry ("webhooks[1]") of each channel this config names, by channel id: what
-        `monitor notify` shows beside a stored channel. Needs no secret, as an id is made of
-        the URL alone; a url_env channel not read is missing (see `unread_notify`)."""
+        `monitor notify` and `alerts replay` show beside a stored channel. Needs no secret,
+        as an id is made of the URL alone; a url_env channel not read is missing (see
+        `unread_notify`)."""
         return {c.id: c.source for c in self._channels()}
 
     def _channels(self) -> tuple[Channel, ...]:

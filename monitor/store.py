@@ -1029,7 +1029,7 @@ class Store:
         deliveries to them are pending from `now` with a fresh schedule (same message ids),
         and a channel with none gets one (an alert recorded silently by `rescan`, or a
         webhook whose URL changed). Deliveries to channels no longer configured are kept as
-        they are. Returns every delivery's endpoint: kind, display, disabled,
+        they are. Returns every delivery's endpoint: id, kind, display, disabled,
         disabled_reason, `configured`, and `added` for the new ones."""
         ids = [c.id for c in channels]
         with self.transaction():
@@ -1048,8 +1048,7 @@ class Store:
             [alert_id],
         )
         for row in rows:
-            endpoint = row.pop("id")
-            row["configured"], row["added"] = endpoint in ids, endpoint not in before
+            row["configured"], row["added"] = row["id"] in ids, row["id"] not in before
         return rows
 
     def queue_unsent(

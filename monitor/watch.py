@@ -191,7 +191,7 @@ def _about_names(watch: Watch) -> list[str]:
 
 
 def _is_person(alias: str) -> bool:
-    """ "Yann LeCun", "Yann Le Cun": several words, each capitalised. A company's "Meta
+    """Several words, each capitalised: "Yann LeCun", "Yann Le Cun". A company's "Meta
     Platforms" passes too; its "Meta" is then an alias already."""
     words = alias.split()
     return len(words) > 1 and all(w[:1].isupper() and w.isalpha() for w in words)

@@ -270,6 +270,20 @@ class _ReleaseAt(logging.Handler):
             self.locker.rollback()
 
 
+def _run_once_watched(path: Path, handler: _ReleaseAt) -> click.testing.Result:
+    """`run --once --all` with `handler` reading the "monitor" logger's lines."""
+    logging.getLogger("monitor").addHandler(handler)
+    try:
+        return run("run", "--once", "--all", "--config", str(path))
+    finally:
+        logging.getLogger("monitor").removeHandler(handler)
+
+
+def _start_tries(handler: _ReleaseAt) -> list[str]:
+    """The lines saying a start's writes failed and are tried again."""
+    return [line for line in handler.lines if line.startswith(START_RETRY)]
+
+
 @pytest.fixture
 def locked_at_start(
     write_config: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
@@ -305,15 +319,9 @@ def test_run_once_waits_out_a_lock_held_as_it_starts(
     writes (feeds, channels, states) are retried as a batch is."""
     path, locker = locked_at_start
     release = _ReleaseAt(locker, "(try 2)")
-    logging.getLogger("monitor").addHandler(release)
-    try:
-        result = run("run", "--once", "--all", "--config", str(path))
-    finally:
-        logging.getLogger("monitor").removeHandler(release)
+    result = _run_once_watched(path, release)
     assert result.exit_code == 0, result.output
-    tries = [
-        line for line in release.lines if line.startswith("cannot store the configured feeds and channels")
-    ]
+    tries = _start_tries(release)
     assert [line.split(" (try ")[1][:1] for line in tries] == ["1", "2"]
     assert "trying again in 0 s: " in tries[0]
     assert "cannot write: database is locked" in tries[0]
@@ -328,13 +336,9 @@ def test_run_once_gives_up_after_5_tries_of_a_lock_held_from_the_start(
 ) -> None:
     path, locker = locked_at_start
     seen = _ReleaseAt(locker, "never")
-    logging.getLogger("monitor").addHandler(seen)
-    try:
-        result = run("run", "--once", "--all", "--config", str(path))
-    finally:
-        logging.getLogger("monitor").removeHandler(seen)
+    result = _run_once_watched(path, seen)
     assert result.exit_code == 1
-    tries = [line for line in seen.lines if line.startswith(START_RETRY)]
+    tries = _start_tries(seen)
     assert [line.split(" (try ")[1][:1] for line in tries] == ["1", "2", "3", "4"]  # the 5th fails for good
     (error,) = [line for line in result.output.splitlines() if line.startswith("error: ")]
     assert "l.db: cannot write: database is locked" in error

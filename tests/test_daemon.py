@@ -45,6 +45,17 @@ def count_items(db: Path) -> int:
         return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
 
 
+def _polled_once(config: Path) -> dict[str, str]:
+    """The environment that names `config`, after a first `run --once` with it (asserted
+    to succeed): the daemon tests' common start."""
+    env = {**os.environ, "MONITOR_CONFIG": str(config)}
+    once = subprocess.run(
+        [sys.executable, "-m", "monitor", "run", "--once"], env=env, capture_output=True, check=False
+    )
+    assert once.returncode == 0, once.stderr
+    return env
+
+
 def wait_until(check: Callable[[], bool], timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -68,11 +79,7 @@ def test_daemon_polls_overdue_feeds_and_drains_on_signal(
         config = write_config(
             f'database = "d.db"\n[[feeds]]\nname = "a"\nurl = "{server.url("/a.xml")}"\ninterval = "1m"\n'
         )
-        env = {**os.environ, "MONITOR_CONFIG": str(config)}
-        once = subprocess.run(
-            [sys.executable, "-m", "monitor", "run", "--once"], env=env, capture_output=True, check=False
-        )
-        assert once.returncode == 0, once.stderr
+        env = _polled_once(config)
         assert count_items(db) == 1
         # The feed is overdue (as after a restart) and has a new item: the daemon polls it at once.
         with sqlite3.connect(db) as conn:
@@ -116,11 +123,7 @@ def test_a_poll_cut_short_by_sigterm_is_not_logged_as_an_error(
             f'database = "d.db"\n[[feeds]]\nname = "slow"\nurl = "{server.url("/slow.xml")}"\n'
             'interval = "1m"\n'
         )
-        env = {**os.environ, "MONITOR_CONFIG": str(config)}
-        once = subprocess.run(
-            [sys.executable, "-m", "monitor", "run", "--once"], env=env, capture_output=True, check=False
-        )
-        assert once.returncode == 0, once.stderr
+        env = _polled_once(config)
         overdue = "2000-01-01T00:00:00Z"
         with sqlite3.connect(tmp_path / "d.db") as conn:
             conn.execute("UPDATE feeds SET next_poll = ?", [overdue])
@@ -390,11 +393,7 @@ def test_a_writer_that_dies_stops_the_daemon_with_503_and_exit_1(
             f'database = "d.db"\n[[feeds]]\nname = "a"\nurl = "{server.url("/a.xml")}"\ninterval = "1m"\n'
             f'[[feeds]]\nname = "slow"\nurl = "{server.url("/slow.xml")}"\ninterval = "1m"\n'
         )
-        env = {**os.environ, "MONITOR_CONFIG": str(config)}
-        once = subprocess.run(
-            [sys.executable, "-m", "monitor", "run", "--once"], env=env, capture_output=True, check=False
-        )
-        assert once.returncode == 0, once.stderr
+        env = _polled_once(config)
         make_overdue(tmp_path / "d.db")
         server.put("/a.xml", feed("First story", "Second story"), delay=1.5)
         server.put("/slow.xml", feed("Slow story", "Later"), delay=DRAIN_SECONDS * 3)  # in flight
