@@ -49,16 +49,19 @@ def main() -> None:
     parser.add_argument("--phases", default="first", help="comma list of first, 304, advanced")
     args = parser.parse_args()
     walls: dict[tuple[str, str], list[float]] = defaultdict(list)
+    cpus: dict[tuple[str, str], list[float]] = defaultdict(list)
     with FarmServer(Farm(feeds=args.feeds, items=args.items, hosts=16)) as server:
         for run in range(args.repeat):
             for side in args.sides:
                 rows = _run(side, server.port, args.feeds, args.phases)
                 for row in rows:
                     walls[(side, str(row["phase"]))].append(row["wall"])
+                    cpus[(side, str(row["phase"]))].append(row["cpu"])
                 summary = ", ".join(f"{r['phase']} {r['wall']:.2f} s {r['peak_mib']:.0f} MiB" for r in rows)
                 print(f"run {run + 1} {side}: {summary}", flush=True)
     for (side, phase), values in walls.items():
-        print(f"{side} {phase}: median {statistics.median(values):.3f} s over {len(values)}")
+        wall, cpu = statistics.median(values), statistics.median(cpus[(side, phase)])
+        print(f"{side} {phase}: median {wall:.3f} s, CPU {cpu:.3f} s, over {len(values)}")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ import httpx
 from monitor import alerts, dedupe, deliver, fetch, normalise, notify, observe, schedule
 from monitor.config import Config
 from monitor.exceptions import FeedError, ParseError, StorageUnavailableError
-from monitor.prepare import Deciders, Prepared, PreparedDocument, init_worker, parse_items
+from monitor.prepare import Deciders, Prepared, PreparedDocument, Seen, init_worker, parse_items
 from monitor.store import Delivery, Store
 from monitor.types import (
     KEY_TIEBREAK,
@@ -121,8 +121,10 @@ class PollOutcome:
     """One feed's poll: its next state and the items it yielded; from the pollers to the writer."""
 
     state: FeedState
-    items: tuple[Prepared, ...] = ()
+    items: tuple[Prepared, ...] = ()  # the entries to store: those not seen the poll before
     duration: float = 0.0
+    entries: int = 0  # the entries its document held
+    seen: Seen | None = None  # what the feed's next poll may skip, once this one is stored
 
 
 @dataclass(slots=True)
@@ -490,6 +492,9 @@ class Poller:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._wake: set[str] = set()  # endpoints whose running worker must look again
         self._attempted = self._delivered = 0  # since `_take_tally` last read them
+        # Each feed's entries as of its last stored poll (`prepare.Seen`): in memory only,
+        # so a restart prepares every entry once more, and the writer keeps deciding.
+        self._seen: dict[str, Seen] = {}
 
     async def write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store call on the writer thread (one connection, one thread)."""
@@ -554,36 +559,36 @@ class Poller:
                 next_state(state, feed=feed, now=now, jitter=jitter, result=result, error=not_a_feed)
             )
         read = next_state(state, feed=feed, now=now, jitter=jitter, result=result, warnings=document.warnings)
-        return PollOutcome(read, document.items)
+        return PollOutcome(read, document.items, entries=document.entries, seen=document.seen)
 
     async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> PreparedDocument:
         loop = asyncio.get_running_loop()
-        args = (result.body, dict(result.headers), result.url, feed, now)
+        document = (result.body, dict(result.headers), result.url, feed, now)
+        parse = functools.partial(parse_items, *document, seen=self._seen.get(feed.name))
         if self._pool is None:
-            here = functools.partial(parse_items, deciders=self.processor.deciders)
-            return await loop.run_in_executor(None, here, *args)
+            here = functools.partial(parse, deciders=self.processor.deciders)
+            return await loop.run_in_executor(None, here)
         # A worker that dies (kill -9, the OOM killer) breaks the whole pool: every later
         # submit fails. The pool is replaced and the document tried once more on the new
         # one: the first death is most likely not the document's (the OOM killer picks the
         # largest process; an operator's kill); a second is blamed on it, as this feed's
         # error rather than a crash.
         try:
-            return await self._in_pool(args)
+            return await self._in_pool(parse)
         except BrokenProcessPool:
             pass
         try:
-            return await self._in_pool(args)
+            return await self._in_pool(parse)
         except BrokenProcessPool as e:
             raise ParseError(
                 "the parser process died twice on this document (killed, or out of memory?);"
                 " it is tried again at the next poll"
             ) from e
 
-    async def _in_pool(self, args: tuple[Any, ...]) -> PreparedDocument:
+    async def _in_pool(self, parse: Callable[[], PreparedDocument]) -> PreparedDocument:
         """Parse in the process pool; a broken pool is replaced before the error goes up."""
         pool = self._pool
         try:
-            parse = functools.partial(parse_items, *args)
             return await asyncio.get_running_loop().run_in_executor(pool, parse)
         except BrokenProcessPool:
             self._replace_pool(pool)
@@ -705,6 +710,8 @@ class Poller:
                     break
                 batch.append(following)
             stats = await self._store(batch, tries)
+            # Only now: an entry skipped as seen must be one the store has.
+            self._seen.update((o.state.name, o.seen) for o in batch if o.seen is not None)
             _add(total, stats, batch)
             if stats.alerts:
                 self.delivered_event.set()
@@ -1042,14 +1049,14 @@ def _log_poll(outcome: PollOutcome, new: int) -> None:
         "poll feed=%r status=%s items=%d new=%d ms=%d error=%r",
         state.name,
         state.status,
-        len(outcome.items),
+        outcome.entries,
         new,
         round(outcome.duration * 1000),
         state.last_error,
         extra={
             "feed": state.name,
             "status": state.status,
-            "items": len(outcome.items),
+            "items": outcome.entries,
             "new": new,
             "duration_ms": round(outcome.duration * 1000),
             "error": state.last_error,

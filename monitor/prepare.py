@@ -11,6 +11,7 @@ keeps each worker's memory to the parsing it does.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,16 @@ from monitor import classify, dedupe, normalise, parse
 from monitor.types import FeedConfig, Item, Statement
 from monitor.watch import Watch
 
-__all__ = ["Deciders", "Prepared", "PreparedDocument", "init_worker", "parse_items"]
+__all__ = ["Deciders", "Prepared", "PreparedDocument", "Seen", "init_worker", "parse_items"]
+
+# Bytes of an entry's digest in `Seen`: a new entry is skipped as seen only on a 64-bit
+# collision with one of its feed's last ~50 entries, about 1 in 10^17 per poll, while 10,000
+# feeds of 50 entries keep 4 MB of digests.
+SEEN_DIGEST_BYTES = 8
+# A document is prepared whole, its boilerplate computed afresh, when more than this share
+# of its entries is new: the first poll, a restart, a feed that changed its template. Else
+# the few new entries take the boilerplate computed over the last whole document.
+SEEN_REFRESH_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,37 @@ class PreparedDocument:
 
     items: tuple[Prepared, ...]
     warnings: tuple[str, ...] = ()
+    # The entries the document held (the prepared items are those not seen before) and
+    # what the next poll of its feed skips once the writer has stored this one.
+    entries: int = 0
+    seen: Seen | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A feed's last stored document: a digest of each entry's key and text, and the
+    boilerplate (`dedupe.boilerplate`) of the last document prepared whole.
+
+    An entry with the same key and text as one its feed showed last time is a no-op for the
+    writer (stored, unchanged), so a worker need not prepare it. Preparing is 0.21 ms of an
+    entry's 0.65 ms in a worker (feedparser 0.36), and each prepared entry is pickled to the
+    main process and looked up by the writer. A poll where 10 % of 300 feeds gained 3 entries
+    among 50 (`benchmarks.ab`, medians of 9): 1.41 -> 1.09 s of CPU, 0.745 -> 0.591 s.
+    In memory only (`Poller`), so `run --once` and a restarted daemon prepare everything once.
+    """
+
+    digests: bytes
+    boilerplate: frozenset[str] = frozenset()
+
+    def members(self) -> frozenset[bytes]:
+        step = SEEN_DIGEST_BYTES
+        return frozenset(self.digests[i : i + step] for i in range(0, len(self.digests), step))
+
+
+def entry_digest(item: Item) -> bytes:
+    """What identifies an entry in `Seen`: its key and its text's fingerprint."""
+    raw = f"{item.key}\n{item.fingerprint}".encode()
+    return hashlib.blake2b(raw, digest_size=SEEN_DIGEST_BYTES).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +149,28 @@ def parse_items(
     feed: FeedConfig,
     now: datetime,
     *,
+    seen: Seen | None = None,
     deciders: Deciders | None = None,
 ) -> PreparedDocument:
-    """parse, normalise and prepare one document; runs in a worker process, so module-level."""
+    """parse, normalise and prepare one document's entries, but those `seen` holds; runs in
+    a worker process, so module-level."""
     chosen = deciders or _worker_deciders
     if chosen is None:
         raise RuntimeError("parse_items needs deciders: pass them, or run in a pool made by Poller")
     parsed = parse.parse(body, headers, url)
-    items = [normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries]
-    prepared = tuple(chosen.prepare(item) for item in normalise.distinct_keys(items))
-    common = dedupe.boilerplate([p.packed.tokens for p in prepared])
+    items = normalise.distinct_keys(
+        [normalise.normalise(e, feed=feed.name, official=feed.official, now=now) for e in parsed.entries]
+    )
+    digests = [entry_digest(item) for item in items]
+    known = seen.members() if seen is not None else frozenset()
+    fresh = [item for item, digest in zip(items, digests, strict=True) if digest not in known]
+    if seen is not None and len(fresh) <= SEEN_REFRESH_SHARE * len(items):
+        common = seen.boilerplate
+        prepared = tuple(chosen.prepare(item) for item in fresh)
+    else:
+        whole = [chosen.prepare(item) for item in items]
+        common = dedupe.boilerplate([p.packed.tokens for p in whole])
+        prepared = tuple(p for p, digest in zip(whole, digests, strict=True) if digest not in known)
     if common:
         prepared = tuple(replace(p, boilerplate=common) for p in prepared)
-    return PreparedDocument(prepared, parsed.warnings)
+    return PreparedDocument(prepared, parsed.warnings, len(items), Seen(b"".join(digests), common))

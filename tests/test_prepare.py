@@ -1,0 +1,173 @@
+"""A parse worker prepares only what its feed's last stored poll did not show (`prepare.Seen`).
+
+Unit tests on `parse_items`, then the real `Poller` polling a loopback feed server into a
+real SQLite file twice, as the daemon does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor import config as config_module
+from monitor.loopback import FeedServer, rss
+from monitor.pipeline import Poller
+from monitor.prepare import SEEN_DIGEST_BYTES, Deciders, Prepared, PreparedDocument, Seen, parse_items
+from monitor.store import ItemFilter, Store
+from monitor.types import FeedConfig, Item
+from monitor.watch import shipped_watch
+
+NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
+URL = "https://example.com/feed.xml"
+FEED = FeedConfig(name="Wire", url=URL)
+DECIDERS = Deciders.build([shipped_watch()])
+# Every entry ends on the site's sign-off: its words are the document's boilerplate.
+SIGN_OFF = "Continue reading at the Harbour Gazette."
+TOPICS = [
+    "Port authority approves the new ferry terminal",
+    "Heavy rain closes the coastal road overnight",
+    "Local bakery wins the regional bread award",
+    "Council votes to extend the cycle lanes",
+    "Museum reopens its maritime history wing",
+    "Fishing fleet reports a record autumn catch",
+    "School choir heads to the national final",
+    "Lighthouse keeper retires after forty years",
+]
+
+
+def entry(i: int, *, summary: str | None = None) -> dict[str, Any]:
+    return {
+        "title": TOPICS[i % len(TOPICS)] + ("" if i < len(TOPICS) else f" ({i})"),
+        "summary": summary or f"Story {i} of the day in the harbour town. {SIGN_OFF}",
+        "link": f"https://gazette.example/{i}",
+        "guid": f"gazette-{i}",
+        "published": NOW - timedelta(hours=i),
+    }
+
+
+def prepare(entries: list[dict[str, Any]], seen: Seen | None = None) -> PreparedDocument:
+    return parse_items(rss("Gazette", entries), {}, URL, FEED, NOW, seen=seen, deciders=DECIDERS)
+
+
+def titles(document: PreparedDocument) -> list[str]:
+    return [p.item.title for p in document.items]
+
+
+def test_the_first_poll_prepares_every_entry_and_says_what_it_saw() -> None:
+    document = prepare([entry(i) for i in range(8)])
+    assert len(document.items) == document.entries == 8
+    assert document.seen is not None
+    assert len(document.seen.digests) == 8 * SEEN_DIGEST_BYTES
+    assert {"harbour", "gazett"} <= document.seen.boilerplate
+    assert all(p.boilerplate == document.seen.boilerplate for p in document.items)
+
+
+def test_the_next_poll_prepares_only_new_and_edited_entries_with_the_same_boilerplate() -> None:
+    first = prepare([entry(i) for i in range(8)])
+    edited = entry(3, summary=f"Story 3, updated: the bakery adds a second shop. {SIGN_OFF}")
+    second = prepare([entry(8), edited, *(entry(i) for i in (0, 1, 2, 4, 5, 6, 7))], first.seen)
+    assert titles(second) == [entry(8)["title"], entry(3)["title"]]
+    assert second.items[1].item.summary.startswith("Story 3, updated")
+    assert second.entries == 9
+    assert all(p.boilerplate == first.seen.boilerplate for p in second.items)  # type: ignore[union-attr]
+    # What the poll after it may skip is this document's entries, the edit's new text included.
+    assert second.seen is not None
+    assert titles(prepare([edited, entry(8)], second.seen)) == []
+
+
+def test_a_document_mostly_new_is_prepared_whole_and_its_boilerplate_computed_again() -> None:
+    first = prepare([entry(i) for i in range(8)])
+    relaunch = [entry(i, summary=f"Story {i}. Read more on the Coast Courier.") for i in range(8, 16)]
+    second = prepare([*relaunch, entry(0), entry(1)], first.seen)
+    assert len(second.items) == 8  # the two seen entries are not handed on again
+    assert second.seen is not None
+    assert {"coast", "courier"} <= second.seen.boilerplate
+    assert "gazett" not in second.seen.boilerplate
+
+
+def test_an_entry_moved_to_another_identity_is_prepared_again() -> None:
+    # Same text under a new guid: a new identity for the writer (it may be another article).
+    first = prepare([entry(i) for i in range(8)])
+    moved = {**entry(5), "guid": "gazette-5-republished"}
+    others = [entry(i) for i in range(8) if i != 5]
+    assert titles(prepare([moved, *others], first.seen)) == [entry(5)["title"]]
+
+
+# ── the real poller, twice, as the daemon polls ──────────────────────────────────────
+
+
+@pytest.fixture
+def prepared_count(monkeypatch: pytest.MonkeyPatch) -> list[Item]:
+    """Every item the in-process parse prepared (Poller(processes=0) parses in this process)."""
+    calls: list[Item] = []
+    real = Deciders.prepare
+
+    def counting(self: Deciders, item: Item) -> Prepared:
+        calls.append(item)
+        return real(self, item)
+
+    monkeypatch.setattr(Deciders, "prepare", counting)
+    return calls
+
+
+def test_the_daemons_second_poll_prepares_only_what_is_new_and_stores_everything(
+    tmp_path: Path, prepared_count: list[Item], write_config: Callable[[str], Path]
+) -> None:
+    with FeedServer() as server:
+        path = write_config(f'database = "m.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n')
+        config = config_module.load(path)
+        server.put("/f.xml", rss("Gazette", [entry(i) for i in range(8)]))
+        edited = entry(2, summary=f"Story 2, updated: a third award. {SIGN_OFF}")
+        store = Store.open(config.database)
+
+        async def twice() -> tuple[int, int]:
+            poller = Poller(store, config, processes=0)
+            try:
+                first = await poller.poll_once()
+                later = [entry(8), edited, *(entry(i) for i in range(8) if i != 2)]
+                server.put("/f.xml", rss("Gazette", later))
+                second = await poller.poll_once()
+                return first.items_new, second.items_new + second.items_updated
+            finally:
+                await poller.aclose()
+
+        try:
+            assert asyncio.run(twice()) == (8, 2)
+            assert [item.title for item in prepared_count[8:]] == [entry(8)["title"], entry(2)["title"]]
+            stored = {row["title"]: row["summary"] for row in store.items(ItemFilter(limit=None))}
+        finally:
+            store.close()
+    assert len(stored) == 9
+    assert stored[entry(2)["title"]].startswith("Story 2, updated")
+
+
+def test_a_poll_never_stored_lets_nothing_be_skipped(
+    tmp_path: Path, prepared_count: list[Item], write_config: Callable[[str], Path]
+) -> None:
+    # Skipping is only for entries the store has: an outcome the writer has not committed
+    # (queued, or its batch failing) tells the next poll nothing.
+    with FeedServer() as server:
+        path = write_config(f'database = "m.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n')
+        config = config_module.load(path)
+        server.put("/f.xml", rss("Gazette", [entry(i) for i in range(8)]))
+        store = Store.open(config.database)
+
+        async def unstored_then_stored() -> int:
+            poller = Poller(store, config, processes=0)
+            try:
+                states = await poller.sync(NOW, tries=1)
+                await poller.poll(config.feeds[0], states["Wire"])  # an outcome nobody stores
+                return (await poller.poll_once()).items_new
+            finally:
+                await poller.aclose()
+
+        try:
+            assert asyncio.run(unstored_then_stored()) == 8
+        finally:
+            store.close()
+    assert len(prepared_count) == 16
