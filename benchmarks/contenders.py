@@ -6,7 +6,9 @@
 
 Each runs the phases against the running farm, in order, on a fresh database:
 `first` (every feed new), `304` (nothing changed: all conditional GETs answer 304),
-`advanced` (the farm is told to give 10 % of feeds 3 new items, then a poll). It prints
+`advanced` (the farm is told to give 10 % of feeds 3 new items, then a poll), `unchanged`
+(nothing changed, and every feed answers 200 with its whole body: a site that ignores
+conditional GET). It prints
 one JSON object per measured row on stdout.
 """
 
@@ -51,6 +53,8 @@ def emit(contender: str, phase: str, row: str, m: Measure, **extra: Any) -> None
 def before_phase(args: argparse.Namespace, phase: str) -> None:
     if phase == "advanced":
         farm_mod.control(args.base, "advance", **ADVANCE)
+    # `unchanged`: nothing changed, but the farm ignores conditional GET, as many sites do.
+    farm_mod.control(args.base, "validators", on=int(phase != "unchanged"))
 
 
 # ── the monitor ──────────────────────────────────────────────────────────────────────────

@@ -613,6 +613,9 @@ class _App:
         self.latency = 0.0
         self.requests = 0
         self.not_modified = 0
+        # False: the farm answers as a site that ignores conditional GET: no validators,
+        # every GET a 200 with the whole (unchanged) body.
+        self.validators = True
 
     def answer(self, method: str, target: str, headers: dict[str, str]) -> bytes:
         url = urlsplit(target)
@@ -627,7 +630,9 @@ class _App:
         except (ValueError, IndexError):
             return _head("404 Not Found", {"Content-Length": "0"})
         validators = {"ETag": doc.etag, "Last-Modified": format_datetime(doc.modified, usegmt=True)}
-        if _fresh(headers, doc):
+        if not self.validators:
+            validators = {}
+        elif _fresh(headers, doc):
             self.not_modified += 1
             return _head("304 Not Modified", validators)
         gz = "gzip" in headers.get("accept-encoding", "")
@@ -644,6 +649,9 @@ class _App:
         if command == "reset":
             self.farm.reset()
             self.latency = 0.0
+            self.validators = True
+        elif command == "validators":
+            self.validators = arg.get("on", "1") == "1"
         elif command == "latency":
             self.latency = float(arg.get("seconds", 0))
         elif command == "advance":

@@ -89,9 +89,11 @@ class _Loopback:
 class FeedServer(_Loopback):
     """Serves `Document`s by path; conditional GET answered with 304 as a real site would."""
 
-    def __init__(self, *, latency: float = 0.0, host: str = "127.0.0.1") -> None:
+    def __init__(self, *, latency: float = 0.0, host: str = "127.0.0.1", conditional: bool = True) -> None:
         self.documents: dict[str, Document] = {}
         self.latency = latency
+        # False: a site that sends no validators and answers every GET with the whole body.
+        self.conditional = conditional
         self.requests = 0
         self.not_modified = 0
         self._lock = threading.Lock()
@@ -137,7 +139,9 @@ class FeedServer(_Loopback):
                     self._send(404, b"not found", "text/plain", {})
                     return
                 validators = {"ETag": doc.etag, "Last-Modified": format_datetime(doc.modified, usegmt=True)}
-                if self.headers.get("If-None-Match") == doc.etag:
+                if not server.conditional:
+                    validators = {}
+                elif self.headers.get("If-None-Match") == doc.etag:
                     with server._lock:
                         server.not_modified += 1
                     self._send(304, b"", doc.content_type, validators)

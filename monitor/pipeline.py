@@ -40,7 +40,15 @@ import httpx
 from monitor import alerts, dedupe, deliver, fetch, normalise, notify, observe, schedule
 from monitor.config import Config
 from monitor.exceptions import FeedError, ParseError, StorageUnavailableError
-from monitor.prepare import Deciders, Prepared, PreparedDocument, Seen, init_worker, parse_items
+from monitor.prepare import (
+    Deciders,
+    Prepared,
+    PreparedDocument,
+    Seen,
+    document_digest,
+    init_worker,
+    parse_items,
+)
 from monitor.store import Delivery, Store
 from monitor.types import (
     KEY_TIEBREAK,
@@ -549,6 +557,12 @@ class Poller:
             )
         if result.not_modified:
             return PollOutcome(next_state(state, feed=feed, now=now, jitter=jitter, result=result))
+        digest = document_digest(result.body, result.headers.get("content-type", ""))
+        seen = self._seen.get(feed.name)
+        if seen is not None and seen.document == digest:  # a 200 with the bytes last stored
+            kept = state.warnings  # the same document's
+            same = next_state(state, feed=feed, now=now, jitter=jitter, result=result, warnings=kept)
+            return PollOutcome(same, entries=seen.entries, seen=seen)
         try:
             document = await self._parse(result, feed, now)
         except FeedError as not_a_feed:
@@ -559,7 +573,8 @@ class Poller:
                 next_state(state, feed=feed, now=now, jitter=jitter, result=result, error=not_a_feed)
             )
         read = next_state(state, feed=feed, now=now, jitter=jitter, result=result, warnings=document.warnings)
-        return PollOutcome(read, document.items, entries=document.entries, seen=document.seen)
+        seen = replace(document.seen, document=digest) if document.seen is not None else None
+        return PollOutcome(read, document.items, entries=document.entries, seen=seen)
 
     async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> PreparedDocument:
         loop = asyncio.get_running_loop()

@@ -22,7 +22,15 @@ from monitor import classify, dedupe, normalise, parse
 from monitor.types import FeedConfig, Item, Statement
 from monitor.watch import Watch
 
-__all__ = ["Deciders", "Prepared", "PreparedDocument", "Seen", "init_worker", "parse_items"]
+__all__ = [
+    "Deciders",
+    "Prepared",
+    "PreparedDocument",
+    "Seen",
+    "document_digest",
+    "init_worker",
+    "parse_items",
+]
 
 # Bytes of an entry's digest in `Seen`: a new entry is skipped as seen only on a 64-bit
 # collision with one of its feed's last ~50 entries, about 1 in 10^17 per poll, while 10,000
@@ -79,10 +87,25 @@ class Seen:
 
     digests: bytes
     boilerplate: frozenset[str] = frozenset()
+    # The document's own digest (`document_digest`), set by the poller: the same bytes
+    # again, from a server that ignores conditional GET, need no parse at all.
+    document: bytes = b""
+
+    @property
+    def entries(self) -> int:
+        return len(self.digests) // SEEN_DIGEST_BYTES
 
     def members(self) -> frozenset[bytes]:
         step = SEEN_DIGEST_BYTES
         return frozenset(self.digests[i : i + step] for i in range(0, len(self.digests), step))
+
+
+def document_digest(body: bytes, content_type: str) -> bytes:
+    """What identifies a fetched document in `Seen`: its bytes, and the media type and
+    charset they are read with."""
+    digest = hashlib.blake2b(content_type.encode() + b"\n", digest_size=16)
+    digest.update(body)
+    return digest.digest()
 
 
 def entry_digest(item: Item) -> bytes:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from monitor import config as config_module
+from monitor import pipeline
 from monitor.loopback import FeedServer, rss
 from monitor.pipeline import Poller
 from monitor.prepare import SEEN_DIGEST_BYTES, Deciders, Prepared, PreparedDocument, Seen, parse_items
@@ -171,3 +172,75 @@ def test_a_poll_never_stored_lets_nothing_be_skipped(
         finally:
             store.close()
     assert len(prepared_count) == 16
+
+
+# ── a server that ignores conditional GET ────────────────────────────────────────────
+
+
+def test_the_same_bytes_again_from_a_site_without_validators_are_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_config: Callable[[str], Path]
+) -> None:
+    parsed: list[bytes] = []
+    real = pipeline.parse_items
+
+    def counting(body: bytes, *args: Any, **kwargs: Any) -> PreparedDocument:
+        parsed.append(body)
+        return real(body, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "parse_items", counting)
+    first_body = rss("Gazette", [entry(i) for i in range(8)])
+    with FeedServer(conditional=False) as server:
+        path = write_config(f'database = "m.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n')
+        config = config_module.load(path)
+        server.put("/f.xml", first_body)
+        store = Store.open(config.database)
+
+        async def three_polls() -> list[int]:
+            poller = Poller(store, config, processes=0)
+            try:
+                new = [(await poller.poll_once()).items_new, (await poller.poll_once()).items_new]
+                server.put("/f.xml", rss("Gazette", [entry(i) for i in range(9)]))
+                return [*new, (await poller.poll_once()).items_new]
+            finally:
+                await poller.aclose()
+
+        try:
+            assert asyncio.run(three_polls()) == [8, 0, 1]
+            state = store.feed_states()["Wire"]
+        finally:
+            store.close()
+    assert server.requests == 3
+    assert server.not_modified == 0
+    assert parsed == [first_body, rss("Gazette", [entry(i) for i in range(9)])]
+    assert (state.status, state.last_error, state.failures) == (200, None, 0)
+
+
+def test_a_skipped_document_keeps_the_warnings_it_was_read_with(
+    tmp_path: Path, write_config: Callable[[str], Path]
+) -> None:
+    body = rss("Gazette", [entry(i) for i in range(8)]).replace(b"Lighthouse", b"Lighth\xe9use")
+    with FeedServer(conditional=False) as server:
+        path = write_config(f'database = "m.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n')
+        config = config_module.load(path)
+        server.put("/f.xml", body)
+        store = Store.open(config.database)
+
+        async def twice() -> list[tuple[str, ...]]:
+            poller = Poller(store, config, processes=0)
+            warnings = []
+            try:
+                for _ in range(2):
+                    await poller.poll_once()
+                    warnings.append(store.feed_states()["Wire"].warnings)
+                return warnings
+            finally:
+                await poller.aclose()
+
+        try:
+            first, second = asyncio.run(twice())
+        finally:
+            store.close()
+    assert server.requests == 2
+    assert len(first) == 1
+    assert "windows-1252" in first[0]
+    assert second == first
