@@ -1,6 +1,6 @@
 """The contenders, each run in its own process by `benchmarks.run` (so peak RSS is its own).
 
-    python -m benchmarks.contenders monitor --port P --feeds N --hosts H [--phases first,304,advanced]
+    python -m benchmarks.contenders monitor --port P --feeds N --hosts H [--phases first,304,…]
     python -m benchmarks.contenders reader  ... --workers W
     python -m benchmarks.contenders floor   ...
 
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--hosts", type=int, default=16)
-    parser.add_argument("--phases", default="first,304,advanced")
+    parser.add_argument("--phases", default="first,304,advanced,unchanged")
     parser.add_argument("--workers", type=int, default=4, help="reader's update_feeds workers")
     parser.add_argument("--fetch-only", action="store_true", help="floor: skip the parse-only rows")
     args = parser.parse_args(argv)
