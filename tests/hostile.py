@@ -50,6 +50,7 @@ BOMB_INFLATED = 1024 * MiB
 BIG_BODY = 50 * 1000 * 1000
 CHAIN_HOPS = 30
 HOLD_LIMIT = 30.0  # no handler holds a connection longer than this
+LONG_QUERY = "pad=" + "x" * 20_000  # a redirect target as long as a hostile server likes
 
 GOOD_FEED = rss(
     "Good",
@@ -222,6 +223,9 @@ def _handler(server: HostileServer) -> type[BaseHTTPRequestHandler]:
                 server.closing.wait(HOLD_LIMIT)
             elif path in ("/loop-a", "/loop-b"):
                 self._redirect("/loop-b" if path == "/loop-a" else "/loop-a")
+            elif path.startswith("/long-loop"):  # a loop whose every address is 20,000 characters
+                other = "/long-loop-b?" if path.startswith("/long-loop-a") else "/long-loop-a?"
+                self._redirect(other + LONG_QUERY)
             elif path.startswith("/chain/"):
                 hop = int(path.rsplit("/", 1)[1])
                 if hop < CHAIN_HOPS:

@@ -32,6 +32,7 @@ import pytest
 
 from monitor import config as config_module
 from monitor import schedule
+from monitor.exceptions import MAX_FEED_ERROR_CHARS
 from monitor.loopback import FeedServer, rss
 from monitor.parse import ENTITIES_REFUSED
 from monitor.pipeline import Deciders, Poller, RunStats, parse_items
@@ -68,6 +69,7 @@ CASES: dict[str, tuple[str, str, str]] = {
     "silent": ("/silent.xml", "127.0.0.1", f"no complete response within {DEADLINE:g} s"),
     "redirect-loop": ("/loop-a", "127.0.0.1", "redirect loop at http://127.0.0.1:"),
     "redirect-chain": ("/chain/0", "127.0.0.1", "too many redirects (more than 5)"),
+    "long-loop": ("/long-loop-a", "127.0.0.1", "redirect loop at http://127.0.0.1:"),
     "to-loopback": ("/to-loopback", "localhost", "redirect to private address 127.0.0.1 refused"),
     "to-private": ("/to-private", "localhost", "redirect to private address 10.1.2.3 refused"),
     "to-metadata": ("/to-metadata", "localhost", "redirect to private address 169.254.169.254 refused"),
@@ -224,6 +226,8 @@ def test_every_hostile_feed_gets_a_clear_error_and_the_poll_goes_on(
         if not errors[name].startswith(expected)
     }
     assert wrong == {}
+    assert max(len(error) for error in errors.values()) == MAX_FEED_ERROR_CHARS
+    assert errors["long-loop"].endswith("characters)")  # the note that it was shortened
     assert all(feeds[name]["failures"] == 1 and feeds[name]["items"] == 0 for name in CASES)
     assert report["stats"]["failed"] == len(CASES)
 
