@@ -398,10 +398,11 @@ async def _drain(response: httpx.Response) -> None:
 
 
 async def _read_error_body(response: httpx.Response, cap: int) -> bytes:
-    """The start of an error body, for a message; an undecodable one is not worth failing on."""
+    """The start of an error body, for a message: an undecodable one, or one that breaks
+    off, is not worth failing on; the status (and its Retry-After) is the answer."""
     try:
         return await _read_body(response, cap, truncate=True)
-    except FetchError:
+    except (FetchError, httpx.HTTPError):
         return b""
 
 

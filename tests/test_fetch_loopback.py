@@ -21,6 +21,7 @@ import pytest
 
 from monitor.exceptions import FetchError
 from monitor.fetch import Fetcher, FetchLimits
+from monitor.pipeline import http_error
 from monitor.types import FetchResult, Validators
 
 ConnectionHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -148,6 +149,32 @@ def test_a_body_broken_off_after_the_headers_keeps_their_status(ending: str) -> 
     assert str(outcome).endswith("(after 12 KiB of the body)"), str(outcome)
     if ending == "reset":
         assert "Connection reset by peer" in str(outcome), str(outcome)
+
+
+@pytest.mark.parametrize("ending", ["reset", "closed"])
+def test_an_error_response_whose_body_breaks_off_is_still_that_error(ending: str) -> None:
+    """Its body is read only for a message: losing it must not turn "HTTP 503" (and its
+    Retry-After) into a transport error, which would back off on the wrong schedule."""
+
+    async def breaks_off(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7200\r\n")
+        writer.write(b"Content-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
+        writer.write(b"<html>" + b"x" * 1024)
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        if ending == "reset":
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    async def main() -> tuple[FetchResult | FetchError, float]:
+        async with serve(breaks_off) as url:
+            return await timed_fetch(url)
+
+    outcome, _ = asyncio.run(main())
+    assert isinstance(outcome, FetchResult), str(outcome)
+    assert (outcome.status, outcome.headers["retry-after"]) == (503, "7200")
+    assert str(http_error(outcome)) == "HTTP 503 Service Unavailable"
 
 
 def test_connection_refused_is_named() -> None:
