@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from tabulate import tabulate
 
+from monitor.channels import FINGERPRINT_DIGITS
 from monitor.config import parse_duration
 
 __all__ = [
@@ -106,6 +108,8 @@ ENDPOINT_FIELDS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Width the table gives long text columns before cutting them with an ellipsis.
 TABLE_TEXT_WIDTH = 70
+# The end of a channel's display (`channels.display`): "…#1a2b3c".
+_FINGERPRINT_END = re.compile(rf"#[0-9a-f]{{{FINGERPRINT_DIGITS}}}$")
 
 
 def item_view(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -219,5 +223,7 @@ def _cell(value: Any, *, width: int | None) -> str:
         value = json.dumps(value, ensure_ascii=False)
     text = " ".join(str(value).split())
     if width and len(text) > width:
-        return text[: width - 1] + "…"
+        # A channel's fingerprint is what tells two channels on one host apart: it stays.
+        kept = fingerprint.group() if (fingerprint := _FINGERPRINT_END.search(text)) else ""
+        return text[: width - 1 - len(kept)] + "…" + kept
     return text

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.query import item_view, parse_since, render
+from monitor.query import TABLE_TEXT_WIDTH, item_view, parse_since, render
 from tests.conftest import NOW
 
 ROWS = [
@@ -83,3 +83,15 @@ def test_item_view_decodes_the_statement() -> None:
     view = item_view({"id": 1, "statement": '{"speaker": "Meta"}', "fingerprint": "x"})
     assert view["statement"] == {"speaker": "Meta"}
     assert "fingerprint" not in view
+
+
+def test_a_long_channel_display_is_cut_in_the_middle_keeping_its_fingerprint() -> None:
+    # Two Apprise channels on one host differ only in the fingerprint at the end.
+    long = "mailtos://user:****@smtp.example.com/?to=" + "a-long-list-of-recipients," * 4 + "#1a2b3c"
+    row = {"id": 1, "channel": long}
+    cell = render([row], "table", ["id", "channel"]).splitlines()[2].split(None, 1)[1]
+    assert len(cell) == TABLE_TEXT_WIDTH
+    assert cell.endswith("…#1a2b3c")
+    assert cell.startswith("mailtos://user:****@smtp.example.com/?to=")
+    title = {"id": 2, "channel": "x" * 100}  # any other long text ends on the ellipsis
+    assert render([title], "table", ["id", "channel"]).splitlines()[2].endswith("x…")
