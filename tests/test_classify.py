@@ -241,6 +241,64 @@ GRAMMAR_QUIET = [
 ]
 
 
+# A fact about the `about` party's new company, told on the record by a watched party, takes
+# the departure as given: no stance word is needed. The company is the watch's `venture`
+# nouns, owned by him: "his", "my" when he speaks, or his name's possessive for anyone.
+VENTURE_STATEMENTS = [
+    ("LeCun says his startup will open offices in New York and Montreal", "", "Yann LeCun", "confirms"),
+    (
+        "Yann LeCun said his world-model venture would hire its first 40 researchers",
+        "",
+        "Yann LeCun",
+        "confirms",
+    ),
+    ("Meta says it will license Llama to LeCun's new company", "", "Meta", "confirms"),
+    ("Meta to invest in Yann LeCun's new AI startup, Zuckerberg says", "", "Meta", "confirms"),
+    ("Yann LeCun : « Ma start-up recrutera d'abord à Paris »", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun sagt, sein neues Unternehmen werde in Paris sitzen", "", "Yann LeCun", "confirms"),
+    ("杨立昆表示，他的新公司将在巴黎设立总部", "", "Yann LeCun", "confirms"),
+    # "his" passes over a title-case headline's verb and an apposition's company.
+    ("LeCun Says His Startup Will Hire In Montreal", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun, Meta's chief AI scientist, said his startup would stay open", "", "Yann LeCun", "confirms"),
+    # The item names the company once by its noun; a later clause by its name alone.
+    (
+        "Yann LeCun's startup Orbis names its chief executive",
+        "LeCun said Orbis will be run day to day by a former Nabla executive.",
+        "Yann LeCun",
+        "confirms",
+    ),
+]
+VENTURE_QUIET = [
+    "LeCun says a startup will beat the big labs to human-level AI",  # no owner
+    "Hinton says LeCun's startup will be worth billions",  # not a watched party speaking
+    "Zuckerberg says his startup years taught him to move fast",  # his, not LeCun's
+    "LeCun says his startup advice to students is to build on open models",  # a modifier
+    "LeCun says his former student's startup is one to watch",  # the student's
+    "LeCun backs Fei-Fei Li's World Labs, says her startup is on the right track",  # Li's
+    "LeCun says reports of his new company are premature",  # what others report
+    "Yann LeCun says his startups in the 1990s taught him patience",  # plural: not the one
+    "LeCun declined to comment on his startup",  # an absence
+    # A name the item does not give his company is not his company.
+    "LeCun said Orbis will be run by a former Nabla executive",
+    # Title case: what follows the noun is not a name to look for.
+    "LeCun's New Startup Will Hire In Paris. Meta Said Will Be Quiet",
+    # A party's name after the noun is not the company's.
+    "LeCun's startup, Meta's partner on Llama research, draws investors. Meta says it is proud of FAIR",
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), VENTURE_STATEMENTS)
+def test_a_fact_about_his_new_company_confirms(title: str, summary: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", VENTURE_QUIET)
+def test_a_company_not_his_or_not_told_by_a_party_is_quiet(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
 @pytest.mark.parametrize(("title", "summary", "speaker", "stance"), HELD_OUT_STATEMENTS + GRAMMAR_STATEMENTS)
 def test_held_out_statements(title: str, summary: str, speaker: str, stance: str) -> None:
     statement = classify(make_item(title, summary), WATCH)
