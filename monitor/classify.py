@@ -10,6 +10,7 @@ this module only knows grammar that holds for any story:
                  or after one ("…,' said Meta", the passive's "confirmed on Monday by
                  Meta"), or the official feed's own party
         stance   confirms / denies / declines cues that are not negated ("could not confirm"),
+                 a denial bounded by a date confirming ("will stay through year-end"),
                  or the `about` party's new company named as his ("his startup will hire",
                  "LeCun's new company"): a fact about it takes the departure as given
         subject  a subject term in the clause or in the headline
@@ -89,6 +90,25 @@ _REPORTED = re.compile(
     re.IGNORECASE,
 )
 _REPORTED_REACH = 80  # characters before a cue searched for a report of others' words
+# A denial bounded by a date is a departure after it, not a denial: "will stay at the
+# company through the end of 2025", "is not leaving until December", "reste chez Meta
+# jusqu'à la fin de l'année". Not "through at least 2027" (a floor, not an end), nor
+# "until he has something to announce" (no date). A few words may sit between the cue and
+# the bound ("will remain at the company until…"), within the clause.
+_BOUND_REACH = 40  # characters between a denial cue and its "until"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    "januar|februar|märz|juni|juli|oktober|dezember|"
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+)
+_UNTIL_DATE = re.compile(
+    rf"[^.;!?]{{0,{_BOUND_REACH}}}?\b(?:until|till|through|thru|jusqu'(?:à|au|en)|bis(?:\s+zum)?|hasta)\s+"
+    r"(?:(?:the|la|l'|el)\s*)?(?:\d{1,2}(?:st|nd|rd|th|er)?\s+)?"
+    rf"(?:end|year[- ]end|fin|ende|jahresende|finales|(?:19|20)\d\d|{_MONTHS})\b"
+    r"|[^。；]{0,20}?(?:直到|到|至)(?:年底|年末|\d{1,2}月|明年)",
+    re.IGNORECASE,
+)
 # A clause that opens on an earlier year tells history, not news: a career recap's "In
 # January 2018 Facebook confirmed that LeCun would step down as head of FAIR" is not a
 # statement on the departure of 2025. Only at the clause's start: "LeCun, who joined
@@ -409,11 +429,16 @@ def _stances(clause: str, m: Matchers) -> _Stances:
     """Every stance cue in the clause that no negation cancels and no one else is reported
     to have said."""
     return tuple(
-        (stance, match.group())
+        (_bounded(stance, clause, match), match.group())
         for stance, pattern in m.stances
         for match in pattern.finditer(clause)
         if not _cancelled(clause, match)
     )
+
+
+def _bounded(stance: Stance, clause: str, cue: re.Match[str]) -> Stance:
+    """A denial with a date it holds until is a departure after that date (_UNTIL_DATE)."""
+    return "confirms" if stance == "denies" and _UNTIL_DATE.match(clause, cue.end()) else stance
 
 
 def _cancelled(clause: str, cue: re.Match[str]) -> bool:

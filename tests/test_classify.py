@@ -287,6 +287,32 @@ VENTURE_QUIET = [
 ]
 
 
+# Staying until a date is leaving after it: a departure, not a denial of one. Unbounded or
+# bounded by no date ("through at least 2027", "until further notice"), it stays a denial.
+BOUNDED_STAYS = [
+    ("Meta says LeCun will remain at the company until the end of 2025", "", "Meta", "confirms"),
+    ("Yann LeCun says he is staying at Meta through year-end", "", "Yann LeCun", "confirms"),
+    ("LeCun is not leaving until December, Meta says", "", "Meta", "confirms"),
+    ("Meta affirme que Yann LeCun reste chez Meta jusqu'à la fin de l'année", "", "Meta", "confirms"),
+    (
+        "Meta confirms LeCun's departure",
+        "A Meta spokesperson said LeCun will stay at Meta through the end of the year.",
+        "Meta",
+        "confirms",
+    ),
+    ("Meta says LeCun will stay at the company through at least 2027", "", "Meta", "denies"),
+    ("Meta says LeCun remains at Meta until further notice of nothing", "", "Meta", "denies"),
+    ("Yann LeCun says he is staying at Meta", "", "Yann LeCun", "denies"),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), BOUNDED_STAYS)
+def test_staying_until_a_date_is_a_departure(title: str, summary: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
 @pytest.mark.parametrize(("title", "summary", "speaker", "stance"), VENTURE_STATEMENTS)
 def test_a_fact_about_his_new_company_confirms(title: str, summary: str, speaker: str, stance: str) -> None:
     statement = classify(make_item(title, summary), WATCH)

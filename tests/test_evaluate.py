@@ -251,10 +251,11 @@ def test_a_fifth_audits_wordings_raise_no_false_alert() -> None:
     the end of 2025" reads as a denial). The same figures before and after the third and
     fourth audits' rules: they neither helped nor hurt here. The rule for facts about his new
     company ("his startup will…"), written from the README's description of the misses with
-    wordings of our own, found 18 of 19. Guards precision, and recall from falling below it."""
+    wordings of our own, found 18 of 19; reading a stay until a date as the departure it
+    implies took the duplicate away. Guards precision, and recall from falling below it."""
     report = evaluate.run(GOLDEN / "other_wordings_5.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] <= 1
+    assert report["duplicate_alerts"] == 0
     assert report["statement_items"]["false"] == 0
     assert report["events"]["alerted"] >= 4
     assert report["statement_items"]["detected"] >= 18
