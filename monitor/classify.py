@@ -8,7 +8,8 @@ this module only knows grammar that holds for any story:
         void?    an absence cue (hearsay, "declined to comment") or an off-subject cue
         speaker  a party alias just before a speech cue ("Meta confirms", "LeCun: 'I…'"),
                  or after one ("…,' said Meta", the passive's "confirmed on Monday by
-                 Meta"), or the official feed's own party
+                 Meta"; a verb-second clause's "Das bestätigte ein Meta-Sprecher"), or the
+                 official feed's own party
         stance   confirms / denies / declines cues that are not negated ("could not confirm"),
                  a denial bounded by a date confirming ("will stay through year-end"),
                  or the `about` party's new company named as his ("his startup will hire",
@@ -158,6 +159,22 @@ _AGENT_GAP_WORDS = 8
 _AFTER_GAP = re.compile(
     rf"\s*(?:(?:[\w'-]+\s+){{0,{_AGENT_GAP_WORDS}}}?((?i:by|from|par|por|von|durch)\s+)(?:[A-Z][\w.'-]*\s+){{0,4}})?"
 )
+# The subject after the verb, in a language that puts its verb second: a German clause that
+# opens on something else has its subject right after the verb ("Das bestätigte ein
+# Meta-Sprecher am Mittwoch", "Am Mittwoch bestätigte LeCun seinen Abschied", "…, teilte
+# Meta am Mittwoch mit"). Between verb and name only a nominative article and capitalised
+# titles ("bestätigte Konzernchef Mark Zuckerberg"); then the article, or after the name
+# the clause's end or a word that follows a German subject (am, mit, dem, seinen…), shows
+# the order. English puts a name after a verb as its object ("told Meta on Monday") or as
+# the subject of what is reported ("confirmed Meta will…"): not so marked, and a verb of
+# telling ("told", "tells") has its hearer there, never its speaker.
+_V2_GAP = re.compile(r"\s+(?:(ein|eine|einer|der|die)\s+)?(?:[A-ZÄÖÜ][\w.-]*\s+){0,3}")
+_V2_AFTER = re.compile(
+    r"\s*(?:$|[.,;:]|(?:am|im|beim|vom|zum|zur|mit|gegenüber|auf|bei|nach|dem|den|der|des|einem|einer|"
+    r"sein|seine[mnrs]?|ihr|ihre[mnrs]?|bereits|schon|nun|jetzt|heute|gestern|zudem|außerdem|ebenfalls|"
+    r"auch|lediglich|nur|kürzlich|offiziell|inzwischen|zuletzt|noch|dazu|dabei|selbst)\b)"
+)
+_TELLING = frozenset({"told", "tells", "tell", "telling"})
 # A cue that is itself negative keeps its meaning after the negation its language
 # requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer".
 _NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b", re.IGNORECASE)
@@ -468,7 +485,8 @@ def _speaker(clause: str, m: Matchers, window: int, about: str) -> tuple[str, st
         if _negated(clause, cue.start()):
             continue
         alias = (
-            _subject_before(clause, aliases, cue.start(), window)
+            _inverted(clause, aliases, cue)
+            or _subject_before(clause, aliases, cue.start(), window)
             or _named_after(clause, aliases, cue)
             or _described(clause, aliases, cue.start(), m, about)
         )
@@ -530,6 +548,19 @@ def _modifies_another(clause: str, alias: re.Match[str]) -> bool:
     unless the alias is a spokesperson's), "a Zuckerberg confidant"."""
     possessive = _POSSESSIVE.match(clause, alias.end()) is not None and not _ROLE.search(alias.group())
     return possessive or _PROXY.match(clause, alias.end()) is not None
+
+
+def _inverted(clause: str, aliases: list[re.Match[str]], cue: re.Match[str]) -> re.Match[str] | None:
+    """The subject a verb-second clause puts right after its verb (_V2_GAP, _V2_AFTER):
+    "Das bestätigte ein Meta-Sprecher", "…, teilte Meta am Mittwoch mit". It comes before
+    a name earlier in the clause, which is then another verb's ("LeCun verlässt Meta, …")."""
+    after = next((a for a in aliases if a.start() >= cue.end()), None)
+    gap = _V2_GAP.fullmatch(clause, cue.end(), after.start()) if after else None
+    if after is None or gap is None or cue.group().casefold() in _TELLING:
+        return None
+    if not (gap.group(1) or _V2_AFTER.match(clause, after.end())):
+        return None
+    return None if _modifies_another(clause, after) else after
 
 
 def _named_after(clause: str, aliases: list[re.Match[str]], cue: re.Match[str]) -> re.Match[str] | None:

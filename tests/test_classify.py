@@ -287,6 +287,48 @@ VENTURE_QUIET = [
 ]
 
 
+# German puts the verb second: a clause that opens on something else has its subject right
+# after the verb. English puts a name there as an object or a reported clause's subject.
+VERB_SECOND = [
+    ("LeCun gründet ein Start-up", "Dies bestätigte eine Meta-Sprecherin am Dienstag.", "Meta", "confirms"),
+    (
+        "Wirbel um Yann LeCun",
+        "„Die Berichte über seinen Abschied sind unzutreffend“, erklärte ein Meta-Sprecher am Montag.",
+        "Meta",
+        "denies",
+    ),
+    # The name before the verb is the object of another verb: the company says it.
+    ("Yann LeCun verlässt Meta zum Jahresende, teilte Meta am Mittwoch mit", "", "Meta", "confirms"),
+    ("Abschied von Yann LeCun", "Am Mittwoch bestätigte LeCun seinen Abschied.", "Yann LeCun", "confirms"),
+    (
+        "Abschied von Yann LeCun",
+        "Den Abgang zum Jahresende bestätigte Konzernchef Mark Zuckerberg am Mittwoch.",
+        "Meta",
+        "confirms",
+    ),
+]
+VERB_SECOND_QUIET = [
+    "Reuters confirmed Meta will partner with LeCun on a startup",  # a reported clause's subject
+    "Hinton told Meta on Monday that LeCun is leaving",  # the one told
+    "Hinton told Meta: LeCun is leaving",
+    "LeCun is leaving, Hinton told Meta.",
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), VERB_SECOND)
+def test_a_verb_second_clause_has_its_speaker_after_the_verb(
+    title: str, summary: str, speaker: str, stance: str
+) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", VERB_SECOND_QUIET)
+def test_a_name_after_an_english_verb_is_not_its_speaker(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
 # Staying until a date is leaving after it: a departure, not a denial of one. Unbounded or
 # bounded by no date ("through at least 2027", "until further notice"), it stays a denial.
 BOUNDED_STAYS = [

@@ -235,13 +235,14 @@ def test_a_fourth_audits_wordings_meet_the_targets_too() -> None:
     false or duplicate alert. Tuned on since: the passive's agent a few words on ("confirmed
     in a note to staff from Chief AI Officer Alexandr Wang"), "according to a statement",
     quote-colon-name headlines, negative concord ("No tenemos nada que anunciar"), "…, the
-    Turing Award winner said". Left: its podcast event has the speaker and stance of its
-    LinkedIn event, so it joins that alert; German verb-second order."""
+    Turing Award winner said", German verb-second order ("erklärte ein Meta-Sprecher").
+    Left: its podcast event has the speaker and stance of its LinkedIn event, so it joins
+    that alert."""
     report = evaluate.run(GOLDEN / "other_wordings_4.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == 4
-    assert report["statement_items"] == {"detected": 14, "total": 19, "false": 0}
+    assert report["statement_items"] == {"detected": 15, "total": 19, "false": 0}
 
 
 def test_a_fifth_audits_wordings_raise_no_false_alert() -> None:
