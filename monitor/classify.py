@@ -14,7 +14,8 @@ this module only knows grammar that holds for any story:
                  a denial bounded by a date confirming ("will stay through year-end"),
                  or the `about` party's new company named as his ("his startup will hire",
                  "LeCun's new company"): a fact about it takes the departure as given
-        subject  a subject term in the clause or in the headline
+        subject  a subject term in the clause or in the headline; on a party's own channel,
+                 a first-person refusal that names nothing else ("I have nothing to announce.")
         score    1 for the speaker + 1 per stance cue; a statement clause reaches the threshold
     statement clauses ──▶ stance with the most cues (ties: STANCE_PRECEDENCE), first speaker
 
@@ -175,6 +176,16 @@ _V2_AFTER = re.compile(
     r"auch|lediglich|nur|kürzlich|offiziell|inzwischen|zuletzt|noch|dazu|dabei|selbst)\b)"
 )
 _TELLING = frozenset({"told", "tells", "tell", "telling"})
+# A party's own channel speaks as the party, in the first person: what it is asked there
+# is the watched question, so a refusal that names nothing else ("I have nothing to
+# announce.", the cue at the clause's end) is on the subject with no subject term. With an
+# object ("I'm not going to discuss the Llama 4 benchmarks") the object says what is refused.
+_FIRST_PERSON = re.compile(
+    r"(?<![\w'])(?:(?-i:I)(?:'[a-z]+)?|me|my|we|our|je|moi|nous|ich|mich|mir|wir|yo|nosotros)(?![\w'])"
+    r"|(?<![\w'])j'(?=\w)|我",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[\s.!?…'\"”»)]*$")
 # A cue that is itself negative keeps its meaning after the negation its language
 # requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer".
 _NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b", re.IGNORECASE)
@@ -330,10 +341,19 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
     # His new company is on the subject by itself.
     names = context.venture_names
     venture = context.ventures and (_found(m.venture, clause) or bool(names and names.search(clause)))
-    if not (context.title_on_subject or venture or _found(m.subject, clause)):
+    on_subject = context.title_on_subject or venture or _found(m.subject, clause)
+    if not (on_subject or _own_refusal(clause, m, context.channel)):
         return None
     stances = _stances(clause, m)
     return _finding(clause, m, watch, context, stances, venture=venture) if stances or venture else None
+
+
+def _own_refusal(clause: str, m: Matchers, channel: str | None) -> bool:
+    """A first-person refusal with no object, on the party's own channel (_FIRST_PERSON)."""
+    if channel is None or not _FIRST_PERSON.search(clause):
+        return False
+    cues = dict(m.stances).get("declines")
+    return any(_CLAUSE_END.match(clause, cue.end()) for cue in cues.finditer(clause)) if cues else False
 
 
 def _finding(

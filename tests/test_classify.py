@@ -394,6 +394,27 @@ def test_first_party_posts_speak_for_their_party() -> None:
     assert classify(newsroom, WATCH) is None
 
 
+def test_a_first_person_refusal_on_the_partys_own_channel_needs_no_subject_term() -> None:
+    """What a party is asked on its own channel is the watched question: "I have nothing to
+    announce." there refuses it. Not with an object ("…to discuss the benchmarks"), not in
+    the third person, not from another feed, not the other party's unnamed refusal."""
+    threads, newsroom = "Yann LeCun (Threads)", "Meta Newsroom"
+    for title, summary, feed in (
+        ("To those asking: I have nothing to announce.", "Back to the lab.", threads),
+        ("À ceux qui me le demandent : je n'ai rien à annoncer.", "", "Yann LeCun (LinkedIn)"),
+    ):
+        statement = classify(make_item(title, summary, feed=feed, official=True), WATCH)
+        assert statement is not None, title
+        assert (statement.speaker, statement.stance) == ("Yann LeCun", "declines")
+    for title, feed, official in (
+        ("To those asking: I have nothing to announce.", "Tech Wire", False),
+        ("I'm not going to discuss the Llama 4 benchmarks.", threads, True),
+        ("Meta has nothing to announce.", threads, True),
+        ("We have nothing to announce.", newsroom, True),
+    ):
+        assert classify(make_item(title, feed=feed, official=official), WATCH) is None, title
+
+
 def test_a_watch_without_cues_finds_nothing() -> None:
     bare = Watch("bare", (), WATCH.parties, WATCH.subject)
     assert classify(make_item("Meta confirms Yann LeCun will leave"), bare) is None

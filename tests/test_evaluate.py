@@ -268,9 +268,12 @@ def test_a_false_alert_hunts_hard_negatives_raise_no_false_alert() -> None:
     languages, old news retold, speculation; and 10 statements over 4 events). Held out when
     first run: 2 false alerts, from "Meta hat den Bericht bislang weder bestätigt noch
     dementiert" (silence so far, not a refusal given) and a 2018 quote "LeCun said at the
-    time". Tuned on since: both are gone; the events all alert once."""
+    time". Tuned on since: both are gone; the events all alert once. Its last missed item,
+    LeCun's own post "I have nothing to announce. I'm at FAIR…" with no subject term, is
+    found since a first-person refusal with no object on a party's own channel is on the
+    subject."""
     report = evaluate.run(GOLDEN / "hard_negatives.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 4
-    assert report["statement_items"] == {"detected": 9, "total": 10, "false": 0}
+    assert report["statement_items"] == {"detected": 10, "total": 10, "false": 0}
