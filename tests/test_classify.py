@@ -329,6 +329,33 @@ def test_a_name_after_an_english_verb_is_not_its_speaker(title: str) -> None:
     assert classify(make_item(title), WATCH) is None
 
 
+# Why he leaves takes the leaving as given only when what he leaves is the company or his
+# role, or is not said: leaving a social network or academia is not the departure.
+WHY_LEAVING = [
+    ("Yann LeCun: why I decided to leave Meta", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun explains why he left Facebook for a startup", "", "Yann LeCun", "confirms"),
+    ("LeCun: why I'm leaving, and what comes next", "", "Yann LeCun", "confirms"),
+]
+WHY_LEAVING_QUIET = [
+    "Yann LeCun: why I'm leaving X for Bluesky",
+    "LeCun explains why he quit Twitter",
+    "Yann LeCun: why I left academia for industry",
+    "LeCun says Musk's antics pushed him to quit X",
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), WHY_LEAVING)
+def test_why_he_leaves_the_company_confirms(title: str, summary: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", WHY_LEAVING_QUIET)
+def test_why_he_leaves_something_else_is_quiet(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
 # Staying until a date is leaving after it: a departure, not a denial of one. Unbounded or
 # bounded by no date ("through at least 2027", "until further notice"), it stays a denial.
 BOUNDED_STAYS = [
