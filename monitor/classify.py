@@ -364,8 +364,9 @@ def _finding(
     if speaker is None and context.channel is None:
         return None
     name, said = speaker or (context.channel or "", "")
-    if venture and (owned := _owned_venture(clause, m, name == watch.about, context.venture_names)):
-        stances += (("confirms", owned),)
+    if venture and not stances:  # a stance word speaks for itself: "nothing to say about his startup"
+        owned = _owned_venture(clause, m, name == watch.about, context.venture_names)
+        stances = (("confirms", owned),) if owned else ()
     evidence = tuple(dict.fromkeys(e for e in (said, *(phrase for _, phrase in stances)) if e))
     score = SPEAKER_WEIGHT + STANCE_WEIGHT * len(stances)
     if not stances or score < watch.threshold or _in_seeds(clause, m):

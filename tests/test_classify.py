@@ -260,6 +260,9 @@ VENTURE_STATEMENTS = [
     # "his" passes over a title-case headline's verb and an apposition's company.
     ("LeCun Says His Startup Will Hire In Montreal", "", "Yann LeCun", "confirms"),
     ("Yann LeCun, Meta's chief AI scientist, said his startup would stay open", "", "Yann LeCun", "confirms"),
+    # With a stance word, the stance word speaks: a refusal about the company is a refusal.
+    ("Meta has nothing to say about LeCun's new company, a spokesperson said", "", "Meta", "declines"),
+    ("Yann LeCun denies his startup will be based in London", "", "Yann LeCun", "denies"),
     # The item names the company once by its noun; a later clause by its name alone.
     (
         "Yann LeCun's startup Orbis names its chief executive",
