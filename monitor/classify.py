@@ -177,15 +177,19 @@ _V2_AFTER = re.compile(
 )
 _TELLING = frozenset({"told", "tells", "tell", "telling"})
 # A party's own channel speaks as the party, in the first person: what it is asked there
-# is the watched question, so a refusal that names nothing else ("I have nothing to
-# announce.", the cue at the clause's end) is on the subject with no subject term. With an
-# object ("I'm not going to discuss the Llama 4 benchmarks") the object says what is refused.
+# is the watched question, so "I have nothing to announce." (its own news: the cue says
+# there is nothing, and ends the clause) is on the subject with no subject term. With an
+# object ("I'm not going to discuss the Llama 4 benchmarks") or a topic elsewhere in the
+# clause ("No comment on Llama 5, I have nothing to announce.") it is about that; "I won't
+# speculate." may be about anything.
 _FIRST_PERSON = re.compile(
     r"(?<![\w'])(?:(?-i:I)(?:'[a-z]+)?|me|my|we|our|je|moi|nous|ich|mich|mir|wir|yo|nosotros)(?![\w'])"
     r"|(?<![\w'])j'(?=\w)|我",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[\s.!?…'\"”»)]*$")
+_NOTHING = re.compile(r"(?:nothing|rien|nada|nichts)\b", re.IGNORECASE)
+_TOPIC = re.compile(r"\b(?:on|about|regarding|concerning|sur|über|sobre|zu|zum|zur)\s", re.IGNORECASE)
 # A cue that is itself negative keeps its meaning after the negation its language
 # requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer".
 _NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b", re.IGNORECASE)
@@ -349,11 +353,13 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
 
 
 def _own_refusal(clause: str, m: Matchers, channel: str | None) -> bool:
-    """A first-person refusal with no object, on the party's own channel (_FIRST_PERSON)."""
-    if channel is None or not _FIRST_PERSON.search(clause):
+    """On the party's own channel, "nothing to announce" in the first person and on no
+    topic (_FIRST_PERSON, _NOTHING, _TOPIC)."""
+    if channel is None or not _FIRST_PERSON.search(clause) or _TOPIC.search(clause):
         return False
     cues = dict(m.stances).get("declines")
-    return any(_CLAUSE_END.match(clause, cue.end()) for cue in cues.finditer(clause)) if cues else False
+    found = cues.finditer(clause) if cues else ()
+    return any(_NOTHING.match(cue.group()) and _CLAUSE_END.match(clause, cue.end()) for cue in found)
 
 
 def _finding(

@@ -426,8 +426,9 @@ def test_first_party_posts_speak_for_their_party() -> None:
 
 def test_a_first_person_refusal_on_the_partys_own_channel_needs_no_subject_term() -> None:
     """What a party is asked on its own channel is the watched question: "I have nothing to
-    announce." there refuses it. Not with an object ("…to discuss the benchmarks"), not in
-    the third person, not from another feed, not the other party's unnamed refusal."""
+    announce." there refuses it. Not with an object ("…to discuss the benchmarks") or a
+    topic elsewhere in the clause, not a refusal to speculate (on anything), not in the
+    third person, not from another feed, not the other party's unnamed refusal."""
     threads, newsroom = "Yann LeCun (Threads)", "Meta Newsroom"
     for title, summary, feed in (
         ("To those asking: I have nothing to announce.", "Back to the lab.", threads),
@@ -439,6 +440,10 @@ def test_a_first_person_refusal_on_the_partys_own_channel_needs_no_subject_term(
     for title, feed, official in (
         ("To those asking: I have nothing to announce.", "Tech Wire", False),
         ("I'm not going to discuss the Llama 4 benchmarks.", threads, True),
+        # Only "nothing to announce": a refusal to speculate may be about anything.
+        ("I won't speculate.", threads, True),
+        # Named in another part of the clause, the topic is that one.
+        ("No comment on Llama 5, I have nothing to announce.", threads, True),
         ("Meta has nothing to announce.", threads, True),
         ("We have nothing to announce.", newsroom, True),
     ):
