@@ -164,16 +164,17 @@ _AFTER_GAP = re.compile(
 # opens on something else has its subject right after the verb ("Das bestätigte ein
 # Meta-Sprecher am Mittwoch", "Am Mittwoch bestätigte LeCun seinen Abschied", "…, teilte
 # Meta am Mittwoch mit"). Between verb and name only a nominative article and capitalised
-# titles ("bestätigte Konzernchef Mark Zuckerberg"); then the article, or after the name
-# the clause's end or a word that follows a German subject (am, mit, dem, seinen…), shows
-# the order. English puts a name after a verb as its object ("told Meta on Monday") or as
-# the subject of what is reported ("confirmed Meta will…"): not so marked, and a verb of
-# telling ("told", "tells") has its hearer there, never its speaker.
+# titles ("bestätigte Konzernchef Mark Zuckerberg"); then the article, or after the name a
+# word that follows a German subject (am, mit, dem, seinen…), shows the order. English puts
+# a name after a verb as its object ("told Meta on Monday", "confirmed Meta.") or as the
+# subject of what is reported ("confirmed Meta will…", "confirmed LeCun, not Sutskever,
+# will…"), so a comma or the clause's end shows nothing; and a verb of telling ("told")
+# has its hearer there.
 _V2_GAP = re.compile(r"\s+(?:(ein|eine|einer|der|die)\s+)?(?:[A-ZÄÖÜ][\w.-]*\s+){0,3}")
 _V2_AFTER = re.compile(
-    r"\s*(?:$|[.,;:]|(?:am|im|beim|vom|zum|zur|mit|gegenüber|auf|bei|nach|dem|den|der|des|einem|einer|"
+    r"\s+(?:am|im|beim|vom|zum|zur|mit|gegenüber|auf|bei|nach|dem|den|der|des|einem|einer|"
     r"sein|seine[mnrs]?|ihr|ihre[mnrs]?|bereits|schon|nun|jetzt|heute|gestern|zudem|außerdem|ebenfalls|"
-    r"auch|lediglich|nur|kürzlich|offiziell|inzwischen|zuletzt|noch|dazu|dabei|selbst)\b)"
+    r"auch|lediglich|nur|kürzlich|offiziell|inzwischen|zuletzt|noch|dazu|dabei|selbst)\b"
 )
 _TELLING = frozenset({"told", "tells", "tell", "telling"})
 # A party's own channel speaks as the party, in the first person: what it is asked there

@@ -315,6 +315,8 @@ VERB_SECOND_QUIET = [
     "Hinton told Meta on Monday that LeCun is leaving",  # the one told
     "Hinton told Meta: LeCun is leaving",
     "LeCun is leaving, Hinton told Meta.",
+    "Hinton confirmed LeCun, not Sutskever, will leave Meta",  # a comma is no mark
+    "Hinton confirmed Meta. LeCun will leave Meta",  # nor is a full stop
 ]
 
 
