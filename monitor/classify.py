@@ -252,6 +252,17 @@ _NOT_A_COMPANY = re.compile(
     r"advice|investments?|bets?|portfolio|scene|world|ecosystem|culture|capital|into|projets?|pläne)\b",
     re.IGNORECASE,
 )
+# A company qualified as past is not the new one: "his former startup Element Inc.".
+_PAST = re.compile(
+    r"\b(?:former|old|first|previous|earlier|past|defunct|ancien(?:ne)?|premi(?:er|ère)|"
+    r"ehemalig\w*|früher\w*|erste[mnrs]?|antigu[oa]|primer[oa]?)\b",
+    re.IGNORECASE,
+)
+# Its existence is no fact in a hypothesis ("if he ever left, his startup would…", "…, if he
+# ever starts one"), nor where the speaker says there is nothing to it ("knows nothing of
+# LeCun's new company"): anywhere in the clause for the one, before the company for the other.
+_HYPOTHESIS = re.compile(r"\b(?:if|unless|whether|suppose|supposing|si|wenn|falls|ob)\b", re.IGNORECASE)
+_NOTHING_OF = re.compile(r"\b(?:nothing|rien|nichts|nada)\b", re.IGNORECASE)
 # The name an item gives his new company, right after an owned venture noun: "LeCun's
 # startup AMI", "his new company, Advanced Machine Intelligence,". Capitalised words, at
 # most four; in a title-case headline that is a run of words no other clause repeats.
@@ -387,8 +398,11 @@ def _owned_venture(
     """The phrase naming the `about` party's new company ("his startup", "LeCun's new
     company", or a name the item gave it): that it exists, said by a party, takes his
     departure as given."""
+    if _HYPOTHESIS.search(clause):
+        return None
     for noun, owner in _owned_nouns(clause, m, about_speaks):
-        if not (_negated(clause, owner) or _reported(clause, owner)):
+        doubted = _NOTHING_OF.search(clause, 0, min(owner, noun.start())) is not None
+        if not (doubted or _negated(clause, owner) or _reported(clause, owner)):
             return clause[owner : noun.end()] if owner < noun.start() else clause[noun.start() : owner]
     named = names.search(clause) if names else None
     return named.group() if named and not _cancelled(clause, named) else None
@@ -429,10 +443,12 @@ def _owner(clause: str, noun: re.Match[str], m: Matchers, about_speaks: bool) ->
     start = max(0, noun.start() - _OWNER_REACH)
     before = clause[start : noun.start()]
     word = _OWNER_WORD.search(before) if about_speaks else None
+    if word and _PAST.search(word.group()):
+        return None
     if word and (word.group(1) or word.group(2) or _refers_to_about(clause[: start + word.start()], m)):
         return start + word.start()
     mark = _OWNER_MARK.search(before)
-    name = _about_ending(before[: mark.start()], m) if mark else None
+    name = _about_ending(before[: mark.start()], m) if mark and not _PAST.search(mark.group()) else None
     if name is not None:
         return start + name
     after = _OWNER_AFTER.match(clause, noun.end())

@@ -281,6 +281,12 @@ VENTURE_QUIET = [
     "LeCun says reports of his new company are premature",  # what others report
     "Yann LeCun says his startups in the 1990s taught him patience",  # plural: not the one
     "LeCun declined to comment on his startup",  # an absence
+    # A hypothesis, an old company, an academic lab, a denial of knowing: no new company.
+    "LeCun says if he ever left, his startup would be in Paris",
+    "Zuckerberg says LeCun's startup would be welcome to use Llama, if he ever starts one",
+    "LeCun says his former startup Element Inc. was sold in 2000",
+    "LeCun says his new lab at NYU will hire",
+    "Meta says it knows nothing of LeCun's new company",
     # A name the item does not give his company is not his company.
     "LeCun said Orbis will be run by a former Nabla executive",
     # Title case: what follows the noun is not a name to look for.
