@@ -95,7 +95,8 @@ _REPORTED_REACH = 80  # characters before a cue searched for a report of others'
 # A denial bounded by a date is a departure after it, not a denial: "will stay at the
 # company through the end of 2025", "is not leaving until December", "reste chez Meta
 # jusqu'à la fin de l'année". Not "through at least 2027" (a floor, not an end), nor
-# "until he has something to announce" (no date). A few words may sit between the cue and
+# "until he has something to announce" (no date), nor "through 2025's reorganisation" (an
+# event the year names). A few words may sit between the cue and
 # the bound ("will remain at the company until…"), within the clause.
 _BOUND_REACH = 40  # characters between a denial cue and its "until"
 _MONTHS = (
@@ -107,7 +108,7 @@ _MONTHS = (
 _UNTIL_DATE = re.compile(
     rf"[^.;!?]{{0,{_BOUND_REACH}}}?\b(?:until|till|through|thru|jusqu'(?:à|au|en)|bis(?:\s+zum)?|hasta)\s+"
     r"(?:(?:the|la|l'|el)\s*)?(?:\d{1,2}(?:st|nd|rd|th|er)?\s+)?"
-    rf"(?:end|year[- ]end|fin|ende|jahresende|finales|(?:19|20)\d\d|{_MONTHS})\b"
+    rf"(?:end|year[- ]end|fin|ende|jahresende|finales|(?:19|20)\d\d|{_MONTHS})\b(?!'s)"
     r"|[^。；]{0,20}?(?:直到|到|至)(?:年底|年末|\d{1,2}月|明年)",
     re.IGNORECASE,
 )

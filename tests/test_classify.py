@@ -383,6 +383,7 @@ BOUNDED_STAYS = [
     ("Meta says LeCun will stay at the company through at least 2027", "", "Meta", "denies"),
     ("Meta says LeCun remains at Meta until further notice of nothing", "", "Meta", "denies"),
     ("Yann LeCun says he is staying at Meta", "", "Yann LeCun", "denies"),
+    ("Meta says LeCun remains at Meta through 2025's reorganisation", "", "Meta", "denies"),  # an event
 ]
 
 
