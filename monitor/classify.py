@@ -8,9 +8,14 @@ this module only knows grammar that holds for any story:
         void?    an absence cue (hearsay, "declined to comment") or an off-subject cue
         speaker  a party alias just before a speech cue ("Meta confirms", "LeCun: 'I…'"),
                  or after one ("…,' said Meta", the passive's "confirmed on Monday by
-                 Meta"), or the official feed's own party
-        stance   confirms / denies / declines cues that are not negated ("could not confirm")
-        subject  a subject term in the clause or in the headline
+                 Meta"; a verb-second clause's "Das bestätigte ein Meta-Sprecher"), or the
+                 official feed's own party
+        stance   confirms / denies / declines cues that are not negated ("could not confirm"),
+                 a denial bounded by a date confirming ("will stay through year-end"),
+                 or the `about` party's new company named as his ("his startup will hire",
+                 "LeCun's new company"): a fact about it takes the departure as given
+        subject  a subject term in the clause or in the headline; on a party's own channel,
+                 a first-person refusal that names nothing else ("I have nothing to announce.")
         score    1 for the speaker + 1 per stance cue; a statement clause reaches the threshold
     statement clauses ──▶ stance with the most cues (ties: STANCE_PRECEDENCE), first speaker
 
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -86,6 +92,26 @@ _REPORTED = re.compile(
     re.IGNORECASE,
 )
 _REPORTED_REACH = 80  # characters before a cue searched for a report of others' words
+# A denial bounded by a date is a departure after it, not a denial: "will stay at the
+# company through the end of 2025", "is not leaving until December", "reste chez Meta
+# jusqu'à la fin de l'année". Not "through at least 2027" (a floor, not an end), nor
+# "until he has something to announce" (no date), nor "through 2025's reorganisation" (an
+# event the year names). A few words may sit between the cue and
+# the bound ("will remain at the company until…"), within the clause.
+_BOUND_REACH = 40  # characters between a denial cue and its "until"
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    "januar|februar|märz|juni|juli|oktober|dezember|"
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+)
+_UNTIL_DATE = re.compile(
+    rf"[^.;!?]{{0,{_BOUND_REACH}}}?\b(?:until|till|through|thru|jusqu'(?:à|au|en)|bis(?:\s+zum)?|hasta)\s+"
+    r"(?:(?:the|la|l'|el)\s*)?(?:\d{1,2}(?:st|nd|rd|th|er)?\s+)?"
+    rf"(?:end|year[- ]end|fin|ende|jahresende|finales|(?:19|20)\d\d|{_MONTHS})\b(?!'s)"
+    r"|[^。；]{0,20}?(?:直到|到|至)(?:年底|年末|\d{1,2}月|明年)",
+    re.IGNORECASE,
+)
 # A clause that opens on an earlier year tells history, not news: a career recap's "In
 # January 2018 Facebook confirmed that LeCun would step down as head of FAIR" is not a
 # statement on the departure of 2025. Only at the clause's start: "LeCun, who joined
@@ -135,6 +161,37 @@ _AGENT_GAP_WORDS = 8
 _AFTER_GAP = re.compile(
     rf"\s*(?:(?:[\w'-]+\s+){{0,{_AGENT_GAP_WORDS}}}?((?i:by|from|par|por|von|durch)\s+)(?:[A-Z][\w.'-]*\s+){{0,4}})?"
 )
+# The subject after the verb, in a language that puts its verb second: a German clause that
+# opens on something else has its subject right after the verb ("Das bestätigte ein
+# Meta-Sprecher am Mittwoch", "Am Mittwoch bestätigte LeCun seinen Abschied", "…, teilte
+# Meta am Mittwoch mit"). Between verb and name only a nominative article and capitalised
+# titles ("bestätigte Konzernchef Mark Zuckerberg"); then the article, or after the name a
+# word that follows a German subject (am, mit, dem, seinen…), shows the order. English puts
+# a name after a verb as its object ("told Meta on Monday", "confirmed Meta.") or as the
+# subject of what is reported ("confirmed Meta will…", "confirmed LeCun, not Sutskever,
+# will…"), so a comma or the clause's end shows nothing; and a verb of telling ("told")
+# has its hearer there.
+_V2_GAP = re.compile(r"\s+(?:(ein|eine|einer|der|die)\s+)?(?:[A-ZÄÖÜ][\w.-]*\s+){0,3}")
+_V2_AFTER = re.compile(
+    r"\s+(?:am|im|beim|vom|zum|zur|mit|gegenüber|auf|bei|nach|dem|den|der|des|einem|einer|"
+    r"sein|seine[mnrs]?|ihr|ihre[mnrs]?|bereits|schon|nun|jetzt|heute|gestern|zudem|außerdem|ebenfalls|"
+    r"auch|lediglich|nur|kürzlich|offiziell|inzwischen|zuletzt|noch|dazu|dabei|selbst)\b"
+)
+_TELLING = frozenset({"told", "tells", "tell", "telling"})
+# A party's own channel speaks as the party, in the first person: what it is asked there
+# is the watched question, so "I have nothing to announce." (its own news: the cue says
+# there is nothing, and ends the clause) is on the subject with no subject term. With an
+# object ("I'm not going to discuss the Llama 4 benchmarks") or a topic elsewhere in the
+# clause ("No comment on Llama 5, I have nothing to announce.") it is about that; "I won't
+# speculate." may be about anything.
+_FIRST_PERSON = re.compile(
+    r"(?<![\w'])(?:(?-i:I)(?:'[a-z]+)?|me|my|we|our|je|moi|nous|ich|mich|mir|wir|yo|nosotros)(?![\w'])"
+    r"|(?<![\w'])j'(?=\w)|我",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[\s.!?…'\"”»)]*$")
+_NOTHING = re.compile(r"(?:nothing|rien|nada|nichts)\b", re.IGNORECASE)
+_TOPIC = re.compile(r"\b(?:on|about|regarding|concerning|sur|über|sobre|zu|zum|zur)\s", re.IGNORECASE)
 # A cue that is itself negative keeps its meaning after the negation its language
 # requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer".
 _NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b", re.IGNORECASE)
@@ -165,6 +222,67 @@ _LAST_WORD = re.compile(r"([A-Za-z\u00c0-\u024f']+)\s+$")  # only spaces between
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“]*“|\"[^\"]*\"")
 _QUOTE_CLOSES = re.compile(r"[»”“\"]|(?<![s\s])'(?![A-Za-z])")
 _QUOTE_END = re.compile(r"[,'\"”“’»]\s*$")  # “ closes a German quote
+# Who owns the new company a `venture` noun names. The `about` party's name, possessive,
+# for any speaker: "LeCun's new company", "杨立昆的新公司", "la start-up de Yann LeCun". A
+# possessive determiner only when he speaks: the first person's is the speaker's ("ma
+# start-up", "mein Startup"); the third person's ("his startup", "sein neues Unternehmen",
+# "他的新公司") refers back to the name before it, which must be his (_refers_to_about).
+# Up to three words may qualify the noun ("his world-model startup"); a possessive among
+# them owns it instead ("his former student's startup").
+_OWNER_REACH = 60  # characters before a venture noun searched for its owner
+_QUALIFIERS = r"(?:[\w-]+\s+){0,3}$|(?<=的)[\u4e00-\u9fff]{0,4}$"
+_OWNER_WORD = re.compile(
+    r"(?:(?<![\w'])(?:(my|ma|mon|mein|meine[mnrs]?|mi)|his|her|sa|son|sein|seine[mnrs]?|ihr|ihre[mnrs]?|su)\s+"
+    rf"|(我)的|[他她]的)(?:{_QUALIFIERS})",
+    re.IGNORECASE,
+)
+# The capitalised words a third-person possessive may refer back to: the nearest one
+# counts, passing over all-capitals words ("AI", "NYU"), speech verbs ("LeCun Says His…"
+# in a title-case headline) and a party's possessive ("LeCun, Meta's chief AI scientist,
+# said his…"). In "LeCun backs Fei-Fei Li's lab, says her startup…" the startup is Li's.
+_CAPITALISED = re.compile(r"(?<![\w'-])[A-Z][\w'-]*")
+_OWNER_MARK = re.compile(rf"(?:'s?|的)\s*(?:{_QUALIFIERS})")
+_OWNER_AFTER = re.compile(r"\s+(?:de|d'|von|of)\s*", re.IGNORECASE)
+# A venture noun that qualifies the next word names no company: "his startup plans" (plans
+# are not a company, nor a fact about one), "startup advice", "venture capital", "his
+# venture into robotics". In the labelled sets these words follow a venture noun only in
+# talk of the rumour ("Won't Address Startup Talk", "report of startup plans"), never in a
+# fact about the company.
+_NOT_A_COMPANY = re.compile(
+    r"\s*(?:plans?|rumou?rs?|reports?|talk|speculation|ambitions?|ideas?|hopes?|dreams?|days|years|"
+    r"advice|investments?|bets?|portfolio|scene|world|ecosystem|culture|capital|into|projets?|pläne)\b",
+    re.IGNORECASE,
+)
+# A company qualified as past is not the new one: "his former startup Element Inc.".
+_PAST = re.compile(
+    r"\b(?:former|old|first|previous|earlier|past|defunct|ancien(?:ne)?|premi(?:er|ère)|"
+    r"ehemalig\w*|früher\w*|erste[mnrs]?|antigu[oa]|primer[oa]?)\b",
+    re.IGNORECASE,
+)
+# Its existence is no fact in a hypothesis ("if he ever left, his startup would…", "…, if he
+# ever starts one"), nor where the speaker says there is nothing to it ("knows nothing of
+# LeCun's new company"): anywhere in the clause for the one, before the company for the other.
+_HYPOTHESIS = re.compile(r"\b(?:if|unless|whether|suppose|supposing|si|wenn|falls|ob)\b", re.IGNORECASE)
+_NOTHING_OF = re.compile(r"\b(?:nothing|rien|nichts|nada)\b", re.IGNORECASE)
+# The name an item gives his new company, right after an owned venture noun: "LeCun's
+# startup AMI", "his new company, Advanced Machine Intelligence,". Capitalised words, at
+# most four; in a title-case headline that is a run of words no other clause repeats.
+_VENTURE_NAME = re.compile(r",?\s+([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})(?![\w-])")
+
+
+_Stances = tuple[tuple[Stance, str], ...]  # each stance cue found, with the phrase
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What one item gives each of its clauses: the party its official feed speaks for,
+    whether its headline is on the subject, whether it names a new company that may be
+    his, and the names it gives that company."""
+
+    channel: str | None
+    title_on_subject: bool
+    ventures: bool
+    venture_names: re.Pattern[str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,18 +306,29 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     text = f"{title}\n{summary}"
     if channel is None and not m.aliases.search(text):
         return None
-    if m.any_stance is None or not m.any_stance.search(text):
-        return None  # the second cheap test: no stance cue anywhere
-    title_on_subject = bool(m.subject and m.subject.search(title))
+    stance_cue = _found(m.any_stance, text)
+    if not (stance_cue or _found(m.venture, text)):
+        return None  # the second cheap test: no stance cue, no new company anywhere
+    clauses = [*_clauses(title), *_clauses(summary)]
+    context = _context(clauses, channel, _found(m.subject, title), m)
+    if not (stance_cue or context.ventures):
+        return None  # new companies, none of them his
     title_names_about = m.about is None or m.about.search(_AFTER_TIME_CLAUSE.sub("", title)) is not None
     findings = [
         finding
-        for clause in (*_clauses(title), *_clauses(summary))
+        for clause in clauses
         if not _history(clause, item.published.year)
-        and (finding := _clause(clause, m, watch, channel, title_on_subject)) is not None
+        and (finding := _clause(clause, m, watch, context)) is not None
         and (title_names_about or finding.speaker == watch.about or _found(m.about, clause))
     ]
     return _statement(watch.name, findings) if findings else None
+
+
+def _context(clauses: list[str], channel: str | None, title_on_subject: bool, m: Matchers) -> _Context:
+    # Whether a clause may own a venture noun, the speaker aside (so, at most): when none
+    # may, no clause needs looking at for one, nor the item for names it gives one.
+    ventures = any(next(_owned_nouns(c, m, about_speaks=True), None) for c in clauses)
+    return _Context(channel, title_on_subject, ventures, _venture_names(clauses, m) if ventures else None)
 
 
 def _history(clause: str, year: int) -> bool:
@@ -223,25 +352,128 @@ def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
 
 
-def _clause(
-    clause: str, m: Matchers, watch: Watch, channel: str | None, title_on_subject: bool
-) -> _Finding | None:
+def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Finding | None:
     if _found(m.absence, clause) or _found(m.off_subject, clause):
         return None
-    if not (title_on_subject or _found(m.subject, clause)):
+    # His new company is on the subject by itself.
+    names = context.venture_names
+    venture = context.ventures and (_found(m.venture, clause) or bool(names and names.search(clause)))
+    on_subject = context.title_on_subject or venture or _found(m.subject, clause)
+    if not (on_subject or _own_refusal(clause, m, context.channel)):
         return None
     stances = _stances(clause, m)
-    if not stances:
-        return None
+    return _finding(clause, m, watch, context, stances, venture=venture) if stances or venture else None
+
+
+def _own_refusal(clause: str, m: Matchers, channel: str | None) -> bool:
+    """On the party's own channel, "nothing to announce" in the first person and on no
+    topic (_FIRST_PERSON, _NOTHING, _TOPIC)."""
+    if channel is None or not _FIRST_PERSON.search(clause) or _TOPIC.search(clause):
+        return False
+    cues = dict(m.stances).get("declines")
+    found = cues.finditer(clause) if cues else ()
+    return any(_NOTHING.match(cue.group()) and _CLAUSE_END.match(clause, cue.end()) for cue in found)
+
+
+def _finding(
+    clause: str, m: Matchers, watch: Watch, context: _Context, stances: _Stances, *, venture: bool
+) -> _Finding | None:
+    """Who takes the clause's stances, with the new company the speaker's words take as given."""
     speaker = _speaker(clause, m, watch.speaker_window, watch.about)
-    if speaker is None and channel is None:
+    if speaker is None and context.channel is None:
         return None
-    name, said = speaker or (channel or "", "")
+    name, said = speaker or (context.channel or "", "")
+    if venture and not stances:  # a stance word speaks for itself: "nothing to say about his startup"
+        owned = _owned_venture(clause, m, name == watch.about, context.venture_names)
+        stances = (("confirms", owned),) if owned else ()
     evidence = tuple(dict.fromkeys(e for e in (said, *(phrase for _, phrase in stances)) if e))
     score = SPEAKER_WEIGHT + STANCE_WEIGHT * len(stances)
-    if score < watch.threshold or _in_seeds(clause, m):
+    if not stances or score < watch.threshold or _in_seeds(clause, m):
         return None
     return _Finding(name, stances, evidence, score)
+
+
+def _owned_venture(
+    clause: str, m: Matchers, about_speaks: bool, names: re.Pattern[str] | None = None
+) -> str | None:
+    """The phrase naming the `about` party's new company ("his startup", "LeCun's new
+    company", or a name the item gave it): that it exists, said by a party, takes his
+    departure as given."""
+    if _HYPOTHESIS.search(clause):
+        return None
+    for noun, owner in _owned_nouns(clause, m, about_speaks):
+        doubted = _NOTHING_OF.search(clause, 0, min(owner, noun.start())) is not None
+        if not (doubted or _negated(clause, owner) or _reported(clause, owner)):
+            return clause[owner : noun.end()] if owner < noun.start() else clause[noun.start() : owner]
+    named = names.search(clause) if names else None
+    return named.group() if named and not _cancelled(clause, named) else None
+
+
+def _venture_names(clauses: list[str], m: Matchers) -> re.Pattern[str] | None:
+    """The names the item gives his new company ("his startup AMI"), as one pattern; not
+    a party's name ("his startup, Meta's partner, …" does not make "Meta" the startup)."""
+    names = set()
+    for clause in clauses:
+        for noun in m.venture.finditer(clause) if m.venture else ():
+            name = _VENTURE_NAME.match(clause, noun.end())  # the cheap test first
+            if name and not _found(m.aliases, name.group(1)) and _is_his(clause, noun, m):
+                names.add(re.escape(name.group(1)))
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(sorted(names))})(?![\w-])") if names else None
+
+
+def _is_his(clause: str, noun: re.Match[str], m: Matchers) -> bool:
+    """Whether `noun` names his company, whoever speaks (he may, if the clause names him)."""
+    about_speaks = _found(m.about, clause)
+    return not _NOT_A_COMPANY.match(clause, noun.end()) and _owner(clause, noun, m, about_speaks) is not None
+
+
+def _owned_nouns(clause: str, m: Matchers, about_speaks: bool) -> Iterator[tuple[re.Match[str], int]]:
+    """Each venture noun in the clause that names a company of the `about` party's, with
+    where its owner is named."""
+    for noun in m.venture.finditer(clause) if m.venture else ():
+        if (
+            not _NOT_A_COMPANY.match(clause, noun.end())
+            and (owner := _owner(clause, noun, m, about_speaks)) is not None
+        ):
+            yield noun, owner
+
+
+def _owner(clause: str, noun: re.Match[str], m: Matchers, about_speaks: bool) -> int | None:
+    """Where the owner of `noun` is named, when the owner is the `about` party: before the
+    noun ("his", "LeCun's"), or the end of "… de Yann LeCun" after it."""
+    start = max(0, noun.start() - _OWNER_REACH)
+    before = clause[start : noun.start()]
+    word = _OWNER_WORD.search(before) if about_speaks else None
+    if word and _PAST.search(word.group()):
+        return None
+    if word and (word.group(1) or word.group(2) or _refers_to_about(clause[: start + word.start()], m)):
+        return start + word.start()
+    mark = _OWNER_MARK.search(before)
+    name = _about_ending(before[: mark.start()], m) if mark and not _PAST.search(mark.group()) else None
+    if name is not None:
+        return start + name
+    after = _OWNER_AFTER.match(clause, noun.end())
+    if after is None or m.about is None:
+        return None
+    named = m.about.search(clause[after.end() :])
+    return after.end() + named.end() if named and named.start() == 0 else None
+
+
+def _refers_to_about(before: str, m: Matchers) -> bool:
+    """Whether a third-person possessive after `before` refers back to the `about` party:
+    the nearest capitalised word (see _CAPITALISED), or in Chinese the nearest party named."""
+    for word in reversed(_CAPITALISED.findall(before)):
+        owner = word.removesuffix("'s")
+        if not (word.isupper() or _found(m.speech, word) or (owner != word and m.party(owner))):
+            return _found(m.about, word)
+    named = list(m.aliases.finditer(before)) if m.aliases else []
+    return bool(named) and _found(m.about, named[-1].group())
+
+
+def _about_ending(text: str, m: Matchers) -> int | None:
+    """Where a name of the `about` party that ends `text` begins."""
+    names = list(m.about.finditer(text)) if m.about else []
+    return names[-1].start() if names and names[-1].end() == len(text) else None
 
 
 def _in_seeds(clause: str, m: Matchers) -> bool:
@@ -255,15 +487,20 @@ def _found(pattern: CuePattern | None, text: str) -> bool:
     return pattern is not None and pattern.search(text) is not None
 
 
-def _stances(clause: str, m: Matchers) -> tuple[tuple[Stance, str], ...]:
+def _stances(clause: str, m: Matchers) -> _Stances:
     """Every stance cue in the clause that no negation cancels and no one else is reported
     to have said."""
     return tuple(
-        (stance, match.group())
+        (_bounded(stance, clause, match), match.group())
         for stance, pattern in m.stances
         for match in pattern.finditer(clause)
         if not _cancelled(clause, match)
     )
+
+
+def _bounded(stance: Stance, clause: str, cue: re.Match[str]) -> Stance:
+    """A denial with a date it holds until is a departure after that date (_UNTIL_DATE)."""
+    return "confirms" if stance == "denies" and _UNTIL_DATE.match(clause, cue.end()) else stance
 
 
 def _cancelled(clause: str, cue: re.Match[str]) -> bool:
@@ -293,7 +530,8 @@ def _speaker(clause: str, m: Matchers, window: int, about: str) -> tuple[str, st
         if _negated(clause, cue.start()):
             continue
         alias = (
-            _subject_before(clause, aliases, cue.start(), window)
+            _inverted(clause, aliases, cue)
+            or _subject_before(clause, aliases, cue.start(), window)
             or _named_after(clause, aliases, cue)
             or _described(clause, aliases, cue.start(), m, about)
         )
@@ -355,6 +593,19 @@ def _modifies_another(clause: str, alias: re.Match[str]) -> bool:
     unless the alias is a spokesperson's), "a Zuckerberg confidant"."""
     possessive = _POSSESSIVE.match(clause, alias.end()) is not None and not _ROLE.search(alias.group())
     return possessive or _PROXY.match(clause, alias.end()) is not None
+
+
+def _inverted(clause: str, aliases: list[re.Match[str]], cue: re.Match[str]) -> re.Match[str] | None:
+    """The subject a verb-second clause puts right after its verb (_V2_GAP, _V2_AFTER):
+    "Das bestätigte ein Meta-Sprecher", "…, teilte Meta am Mittwoch mit". It comes before
+    a name earlier in the clause, which is then another verb's ("LeCun verlässt Meta, …")."""
+    after = next((a for a in aliases if a.start() >= cue.end()), None)
+    gap = _V2_GAP.fullmatch(clause, cue.end(), after.start()) if after else None
+    if after is None or gap is None or cue.group().casefold() in _TELLING:
+        return None
+    if not (gap.group(1) or _V2_AFTER.match(clause, after.end())):
+        return None
+    return None if _modifies_another(clause, after) else after
 
 
 def _named_after(clause: str, aliases: list[re.Match[str]], cue: re.Match[str]) -> re.Match[str] | None:

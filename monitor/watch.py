@@ -70,6 +70,7 @@ _WATCH_KEYS = {
     "cues",
     "absence",
     "off_subject",
+    "venture",
     "threshold",
     "speaker_window",
 }
@@ -116,6 +117,7 @@ class Matchers:
     any_stance: CuePattern | None  # every stance cue at once: the cheap second filter
     absence: CuePattern | None
     off_subject: CuePattern | None
+    venture: CuePattern | None  # nouns for the `about` party's new company (see Watch)
     # The `about` party's names, if the watch has one: its aliases, and the given name of a
     # person's ("Yann" of "Yann LeCun"), which a company uses of its own people: "Meta
     # dément : « Yann n'a aucun projet de départ »". Not when another capitalised name
@@ -146,6 +148,10 @@ class Watch:
     declines: tuple[str, ...] = ()
     absence: tuple[str, ...] = ()
     off_subject: tuple[str, ...] = ()
+    # Nouns for the new company the `about` party leaves to found ("startup", "new
+    # company"): a fact about it, owned by him and told by a party, confirms (see classify).
+    # Nouns, not its name: a story's watch is written before the name is known.
+    venture: tuple[str, ...] = ()
     threshold: float = DEFAULT_THRESHOLD
     speaker_window: int = DEFAULT_SPEAKER_WINDOW
     matchers: Matchers = field(init=False, repr=False, compare=False)
@@ -180,6 +186,7 @@ def _matchers(watch: Watch) -> Matchers:
         any_stance=compile_cues(c for s in STANCES for c in watch.stance_cues(s)),
         absence=compile_cues(watch.absence),
         off_subject=compile_cues(watch.off_subject),
+        venture=compile_cues(watch.venture),
         about=compile_cues(_about_names(watch), alias=True),
         seed_texts=tuple(f"{s.title}\n{s.text}".replace("’", "'").casefold() for s in watch.seeds),
     )
@@ -369,6 +376,7 @@ def load_watch(
     cues = _cues(table.get("cues"), check)
     absence = check.phrases(table.get("absence"), "absence", required=False)
     off_subject = check.phrases(table.get("off_subject"), "off_subject", required=False)
+    venture = check.phrases(table.get("venture"), "venture", required=False)
     threshold = check.number(table, "threshold", DEFAULT_THRESHOLD, integer=False)
     window = int(check.number(table, "speaker_window", DEFAULT_SPEAKER_WINDOW, integer=True))
     seeds = _watch_seeds(table.get("seeds"), base_dir, check)
@@ -383,6 +391,7 @@ def load_watch(
         about=about,
         absence=absence,
         off_subject=off_subject,
+        venture=venture,
         threshold=float(threshold),
         speaker_window=window,
         **cues,

@@ -241,6 +241,171 @@ GRAMMAR_QUIET = [
 ]
 
 
+# A fact about the `about` party's new company, told on the record by a watched party, takes
+# the departure as given: no stance word is needed. The company is the watch's `venture`
+# nouns, owned by him: "his", "my" when he speaks, or his name's possessive for anyone.
+VENTURE_STATEMENTS = [
+    ("LeCun says his startup will open offices in New York and Montreal", "", "Yann LeCun", "confirms"),
+    (
+        "Yann LeCun said his world-model venture would hire its first 40 researchers",
+        "",
+        "Yann LeCun",
+        "confirms",
+    ),
+    ("Meta says it will license Llama to LeCun's new company", "", "Meta", "confirms"),
+    ("Meta to invest in Yann LeCun's new AI startup, Zuckerberg says", "", "Meta", "confirms"),
+    ("Yann LeCun : « Ma start-up recrutera d'abord à Paris »", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun sagt, sein neues Unternehmen werde in Paris sitzen", "", "Yann LeCun", "confirms"),
+    ("杨立昆表示，他的新公司将在巴黎设立总部", "", "Yann LeCun", "confirms"),
+    # "his" passes over a title-case headline's verb and an apposition's company.
+    ("LeCun Says His Startup Will Hire In Montreal", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun, Meta's chief AI scientist, said his startup would stay open", "", "Yann LeCun", "confirms"),
+    # With a stance word, the stance word speaks: a refusal about the company is a refusal.
+    ("Meta has nothing to say about LeCun's new company, a spokesperson said", "", "Meta", "declines"),
+    ("Yann LeCun denies his startup will be based in London", "", "Yann LeCun", "denies"),
+    # The item names the company once by its noun; a later clause by its name alone.
+    (
+        "Yann LeCun's startup Orbis names its chief executive",
+        "LeCun said Orbis will be run day to day by a former Nabla executive.",
+        "Yann LeCun",
+        "confirms",
+    ),
+]
+VENTURE_QUIET = [
+    "LeCun says a startup will beat the big labs to human-level AI",  # no owner
+    "Hinton says LeCun's startup will be worth billions",  # not a watched party speaking
+    "Zuckerberg says his startup years taught him to move fast",  # his, not LeCun's
+    "LeCun says his startup advice to students is to build on open models",  # a modifier
+    "LeCun says his former student's startup is one to watch",  # the student's
+    "LeCun backs Fei-Fei Li's World Labs, says her startup is on the right track",  # Li's
+    "LeCun says reports of his new company are premature",  # what others report
+    "Yann LeCun says his startups in the 1990s taught him patience",  # plural: not the one
+    "LeCun declined to comment on his startup",  # an absence
+    # A hypothesis, an old company, an academic lab, a denial of knowing: no new company.
+    "LeCun says if he ever left, his startup would be in Paris",
+    "Zuckerberg says LeCun's startup would be welcome to use Llama, if he ever starts one",
+    "LeCun says his former startup Element Inc. was sold in 2000",
+    "LeCun says his new lab at NYU will hire",
+    "Meta says it knows nothing of LeCun's new company",
+    # A name the item does not give his company is not his company.
+    "LeCun said Orbis will be run by a former Nabla executive",
+    # Title case: what follows the noun is not a name to look for.
+    "LeCun's New Startup Will Hire In Paris. Meta Said Will Be Quiet",
+    # A party's name after the noun is not the company's.
+    "LeCun's startup, Meta's partner on Llama research, draws investors. Meta says it is proud of FAIR",
+]
+
+
+# German puts the verb second: a clause that opens on something else has its subject right
+# after the verb. English puts a name there as an object or a reported clause's subject.
+VERB_SECOND = [
+    ("LeCun gründet ein Start-up", "Dies bestätigte eine Meta-Sprecherin am Dienstag.", "Meta", "confirms"),
+    (
+        "Wirbel um Yann LeCun",
+        "„Die Berichte über seinen Abschied sind unzutreffend“, erklärte ein Meta-Sprecher am Montag.",
+        "Meta",
+        "denies",
+    ),
+    # The name before the verb is the object of another verb: the company says it.
+    ("Yann LeCun verlässt Meta zum Jahresende, teilte Meta am Mittwoch mit", "", "Meta", "confirms"),
+    ("Abschied von Yann LeCun", "Am Mittwoch bestätigte LeCun seinen Abschied.", "Yann LeCun", "confirms"),
+    (
+        "Abschied von Yann LeCun",
+        "Den Abgang zum Jahresende bestätigte Konzernchef Mark Zuckerberg am Mittwoch.",
+        "Meta",
+        "confirms",
+    ),
+]
+VERB_SECOND_QUIET = [
+    "Reuters confirmed Meta will partner with LeCun on a startup",  # a reported clause's subject
+    "Hinton told Meta on Monday that LeCun is leaving",  # the one told
+    "Hinton told Meta: LeCun is leaving",
+    "LeCun is leaving, Hinton told Meta.",
+    "Hinton confirmed LeCun, not Sutskever, will leave Meta",  # a comma is no mark
+    "Hinton confirmed Meta. LeCun will leave Meta",  # nor is a full stop
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), VERB_SECOND)
+def test_a_verb_second_clause_has_its_speaker_after_the_verb(
+    title: str, summary: str, speaker: str, stance: str
+) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", VERB_SECOND_QUIET)
+def test_a_name_after_an_english_verb_is_not_its_speaker(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
+# Why he leaves takes the leaving as given only when what he leaves is the company or his
+# role, or is not said: leaving a social network or academia is not the departure.
+WHY_LEAVING = [
+    ("Yann LeCun: why I decided to leave Meta", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun explains why he left Facebook for a startup", "", "Yann LeCun", "confirms"),
+    ("LeCun: why I'm leaving, and what comes next", "", "Yann LeCun", "confirms"),
+]
+WHY_LEAVING_QUIET = [
+    "Yann LeCun: why I'm leaving X for Bluesky",
+    "LeCun explains why he quit Twitter",
+    "Yann LeCun: why I left academia for industry",
+    "LeCun says Musk's antics pushed him to quit X",
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), WHY_LEAVING)
+def test_why_he_leaves_the_company_confirms(title: str, summary: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", WHY_LEAVING_QUIET)
+def test_why_he_leaves_something_else_is_quiet(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
+# Staying until a date is leaving after it: a departure, not a denial of one. Unbounded or
+# bounded by no date ("through at least 2027", "until further notice"), it stays a denial.
+BOUNDED_STAYS = [
+    ("Meta says LeCun will remain at the company until the end of 2025", "", "Meta", "confirms"),
+    ("Yann LeCun says he is staying at Meta through year-end", "", "Yann LeCun", "confirms"),
+    ("LeCun is not leaving until December, Meta says", "", "Meta", "confirms"),
+    ("Meta affirme que Yann LeCun reste chez Meta jusqu'à la fin de l'année", "", "Meta", "confirms"),
+    (
+        "Meta confirms LeCun's departure",
+        "A Meta spokesperson said LeCun will stay at Meta through the end of the year.",
+        "Meta",
+        "confirms",
+    ),
+    ("Meta says LeCun will stay at the company through at least 2027", "", "Meta", "denies"),
+    ("Meta says LeCun remains at Meta until further notice of nothing", "", "Meta", "denies"),
+    ("Yann LeCun says he is staying at Meta", "", "Yann LeCun", "denies"),
+    ("Meta says LeCun remains at Meta through 2025's reorganisation", "", "Meta", "denies"),  # an event
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), BOUNDED_STAYS)
+def test_staying_until_a_date_is_a_departure(title: str, summary: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), VENTURE_STATEMENTS)
+def test_a_fact_about_his_new_company_confirms(title: str, summary: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", VENTURE_QUIET)
+def test_a_company_not_his_or_not_told_by_a_party_is_quiet(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
 @pytest.mark.parametrize(("title", "summary", "speaker", "stance"), HELD_OUT_STATEMENTS + GRAMMAR_STATEMENTS)
 def test_held_out_statements(title: str, summary: str, speaker: str, stance: str) -> None:
     statement = classify(make_item(title, summary), WATCH)
@@ -266,6 +431,32 @@ def test_first_party_posts_speak_for_their_party() -> None:
         "Introducing SAM 3", "We're releasing new models today.", feed="Meta Newsroom", official=True
     )
     assert classify(newsroom, WATCH) is None
+
+
+def test_a_first_person_refusal_on_the_partys_own_channel_needs_no_subject_term() -> None:
+    """What a party is asked on its own channel is the watched question: "I have nothing to
+    announce." there refuses it. Not with an object ("…to discuss the benchmarks") or a
+    topic elsewhere in the clause, not a refusal to speculate (on anything), not in the
+    third person, not from another feed, not the other party's unnamed refusal."""
+    threads, newsroom = "Yann LeCun (Threads)", "Meta Newsroom"
+    for title, summary, feed in (
+        ("To those asking: I have nothing to announce.", "Back to the lab.", threads),
+        ("À ceux qui me le demandent : je n'ai rien à annoncer.", "", "Yann LeCun (LinkedIn)"),
+    ):
+        statement = classify(make_item(title, summary, feed=feed, official=True), WATCH)
+        assert statement is not None, title
+        assert (statement.speaker, statement.stance) == ("Yann LeCun", "declines")
+    for title, feed, official in (
+        ("To those asking: I have nothing to announce.", "Tech Wire", False),
+        ("I'm not going to discuss the Llama 4 benchmarks.", threads, True),
+        # Only "nothing to announce": a refusal to speculate may be about anything.
+        ("I won't speculate.", threads, True),
+        # Named in another part of the clause, the topic is that one.
+        ("No comment on Llama 5, I have nothing to announce.", threads, True),
+        ("Meta has nothing to announce.", threads, True),
+        ("We have nothing to announce.", newsroom, True),
+    ):
+        assert classify(make_item(title, feed=feed, official=official), WATCH) is None, title
 
 
 def test_a_watch_without_cues_finds_nothing() -> None:

@@ -122,6 +122,7 @@ def test_every_problem_is_reported_at_once_with_its_key_path(tmp_path: Path) -> 
         "seeds": "no-such-folder",
         "subject": "leave",
         "threshold": "high",
+        "venture": ["startup", "re:(unclosed"],
         "parties": [
             {"name": "Jane Doe", "aliases": ["Jane Doe"]},
             {"name": "Acme", "aliases": []},
@@ -136,6 +137,7 @@ def test_every_problem_is_reported_at_once_with_its_key_path(tmp_path: Path) -> 
         "watches[0].seeds",
         "watches[0].subject",
         "watches[0].threshold",
+        "watches[0].venture[1]",
         "watches[0].parties[1].aliases",
         "watches[0].parties[2].aliases[1]",
         "watches[0].parties[2].role",
