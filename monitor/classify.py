@@ -76,7 +76,9 @@ _AFTER_TIME_CLAUSE = re.compile(f"{_TIME_CLAUSE}.*$", re.DOTALL)
 # A negation right before a cue cancels it ("could not confirm", "n'a pas confirmé",
 # "均未回应"); one word may sit in between ("did not immediately respond").
 _NEGATION = re.compile(
-    r"(?:\b(?:not|no|never|neither|nor|without|cannot|pas|ne|ni|non|sans|jamais|nunca|nicht|kein)|n't)"
+    r"(?:\b(?:not|no|never|neither|nor|without|cannot|pas|ne|ni|non|sans|jamais|nunca|nicht|kein)|n't"
+    # French elides "ne" before a vowel: "ni LeCun ni Meta n'ont confirmé" (ni … ni, no "pas").
+    r"|\bn'[^\W\d_]+)"
     r"\s+(?:[\w']+\s+)?$"
     r"|\b(?:declined|declines|refused|refuses|refuse|unable|failed|fails)\s+(?:to|de)\s+$"
     r"|[未不没無无][\u4e00-\u9fff]{0,2}$",

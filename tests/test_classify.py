@@ -205,8 +205,18 @@ GRAMMAR_STATEMENTS = [
     ("Meta will neither confirm nor deny LeCun exit reports, a spokesperson says", "", "Meta", "declines"),
     # "According to a statement" is the party on the record, not hearsay.
     ("LeCun exit confirmed, according to a statement from Meta", "", "Meta", "confirms"),
+    # One rumour or one speculation, not only the plural.
+    ("Meta says it won't comment on rumor about its AI chief Yann LeCun", "", "Meta", "declines"),
+    ("Yann LeCun: 'I'm staying at Meta, full stop'", "", "Yann LeCun", "denies"),
+    ("Yann LeCun rules out a departure from Meta this year", "", "Yann LeCun", "denies"),
+    # German interviews quote with »…«, and the first person stays: "ich bleibe bei".
+    ("Yann LeCun: »Ich bleibe bei Meta, daran ändert sich nichts«", "", "Yann LeCun", "denies"),
 ]
 GRAMMAR_QUIET = [
+    # French elides "ne": "ni … ni … n'ont confirmé" is nobody confirming.
+    "Départ de Yann LeCun : ni le chercheur ni Meta n'ont confirmé l'information",
+    "Yann LeCun n'a jamais confirmé son départ de Meta",
+    "Yann LeCun rules out AGI from language models alone",  # ruling out something else
     "A Zuckerberg confidant says LeCun is leaving",  # the confidant speaks, not Meta
     "Meta engineers say LeCun will leave",
     "Meta confirms its head of EU public policy will step down",  # not LeCun's departure

@@ -277,3 +277,21 @@ def test_a_false_alert_hunts_hard_negatives_raise_no_false_alert() -> None:
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 4
     assert report["statement_items"] == {"detected": 10, "total": 10, "false": 0}
+
+
+def test_a_sixth_audits_wordings_raise_no_false_alert() -> None:
+    """60 items a sixth audit wrote blind to every rule and every other set: 21 statements
+    over 6 events (facts about the new company with no stance word, speakers named only by
+    title, posts that never name their author, French, German and Spanish), 39 traps.
+    Held out when first run, at 88157cd: 3 of 6 events, 5 of 21 statements, 1 false alert
+    and 1 duplicate; after the fifth audit's rules (merged without seeing it): 3 of 6, 6 of
+    21, the false alert still there ("ni l'intéressé ni Meta n'ont confirmé", French negation
+    without "pas"). Tuned on since: that negation, a singular "rumor", "I'm staying at",
+    "rules out", German »…« quotes and "ich bleibe bei"; 4 of 6 events, 10 of 21. Its misses
+    (the rest of the new company's facts, a speaker named only as "Meta's chief AI
+    scientist", German compounds such as "LeCun-Abgang") are listed in the README."""
+    report = evaluate.run(GOLDEN / "other_wordings_6.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == 4
+    assert report["statement_items"] == {"detected": 10, "total": 21, "false": 0}
