@@ -122,25 +122,32 @@ def test_silent_server_cannot_outlast_the_deadline() -> None:
     assert DEADLINE <= elapsed < DEADLINE + MARGIN
 
 
+def breaking_off(head: bytes, part: bytes, ending: str) -> Callable[..., Awaitable[None]]:
+    """A server that sends `head` and `part` of a longer body, then resets ("reset") or
+    closes ("closed") the connection."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        writer.write(head + part)
+        await writer.drain()
+        await asyncio.sleep(0.1)  # the client reads what came first
+        if ending == "reset":  # an RST, not a FIN: SO_LINGER with a zero timeout
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    return handler
+
+
 @pytest.mark.parametrize("ending", ["reset", "closed"])
 def test_a_body_broken_off_after_the_headers_keeps_their_status(ending: str) -> None:
     """A user audit: a connection lost after the response headers stored no status for the
     poll, as if no server had answered. The error now carries the status the headers sent,
     and says how much of the body had come."""
 
-    async def breaks_off(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n")
-        writer.write(b"Content-Length: 100000\r\n\r\n")
-        writer.write(b"x" * (12 * 1024))
-        await writer.drain()
-        await asyncio.sleep(0.1)  # the client reads the 12 KiB first
-        if ending == "reset":  # an RST, not a FIN: SO_LINGER with a zero timeout
-            sock = writer.get_extra_info("socket")
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
 
     async def main() -> tuple[FetchResult | FetchError, float]:
-        async with serve(breaks_off) as url:
+        async with serve(breaking_off(head, b"x" * (12 * 1024), ending)) as url:
             return await timed_fetch(url)
 
     outcome, _ = asyncio.run(main())
@@ -156,19 +163,11 @@ def test_an_error_response_whose_body_breaks_off_is_still_that_error(ending: str
     """Its body is read only for a message: losing it must not turn "HTTP 503" (and its
     Retry-After) into a transport error, which would back off on the wrong schedule."""
 
-    async def breaks_off(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader)
-        writer.write(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7200\r\n")
-        writer.write(b"Content-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
-        writer.write(b"<html>" + b"x" * 1024)
-        await writer.drain()
-        await asyncio.sleep(0.1)
-        if ending == "reset":
-            sock = writer.get_extra_info("socket")
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    head = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7200\r\nContent-Type: text/html\r\n"
+    head += b"Content-Length: 100000\r\n\r\n"
 
     async def main() -> tuple[FetchResult | FetchError, float]:
-        async with serve(breaks_off) as url:
+        async with serve(breaking_off(head, b"<html>" + b"x" * 1024, ending)) as url:
             return await timed_fetch(url)
 
     outcome, _ = asyncio.run(main())

@@ -7,10 +7,11 @@ real SQLite file twice, as the daemon does.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -23,6 +24,7 @@ from monitor.store import ItemFilter, Store
 from monitor.types import FeedConfig, Item
 from monitor.watch import shipped_watch
 
+T = TypeVar("T")
 NOW = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
 URL = "https://example.com/feed.xml"
 FEED = FeedConfig(name="Wire", url=URL)
@@ -116,61 +118,67 @@ def prepared_count(monkeypatch: pytest.MonkeyPatch) -> list[Item]:
     return calls
 
 
-def test_the_daemons_second_poll_prepares_only_what_is_new_and_stores_everything(
-    tmp_path: Path, prepared_count: list[Item], write_config: Callable[[str], Path]
-) -> None:
-    with FeedServer() as server:
+@contextlib.contextmanager
+def wire(
+    write_config: Callable[[str], Path], body: bytes, *, conditional: bool = True
+) -> Iterator[tuple[FeedServer, config_module.Config, Store]]:
+    """One feed, "Wire", serving `body` from a loopback server, and its real store."""
+    with FeedServer(conditional=conditional) as server:
         path = write_config(f'database = "m.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n')
         config = config_module.load(path)
-        server.put("/f.xml", rss("Gazette", [entry(i) for i in range(8)]))
-        edited = entry(2, summary=f"Story 2, updated: a third award. {SIGN_OFF}")
+        server.put("/f.xml", body)
         store = Store.open(config.database)
-
-        async def twice() -> tuple[int, int]:
-            poller = Poller(store, config, processes=0)
-            try:
-                first = await poller.poll_once()
-                later = [entry(8), edited, *(entry(i) for i in range(8) if i != 2)]
-                server.put("/f.xml", rss("Gazette", later))
-                second = await poller.poll_once()
-                return first.items_new, second.items_new + second.items_updated
-            finally:
-                await poller.aclose()
-
         try:
-            assert asyncio.run(twice()) == (8, 2)
-            assert [item.title for item in prepared_count[8:]] == [entry(8)["title"], entry(2)["title"]]
-            stored = {row["title"]: row["summary"] for row in store.items(ItemFilter(limit=None))}
+            yield server, config, store
         finally:
             store.close()
+
+
+def polled(store: Store, config: config_module.Config, steps: Callable[[Poller], Awaitable[T]]) -> T:
+    """`steps` on one Poller, as a daemon keeps one across its polls."""
+
+    async def run() -> T:
+        poller = Poller(store, config, processes=0)
+        try:
+            return await steps(poller)
+        finally:
+            await poller.aclose()
+
+    return asyncio.run(run())
+
+
+def test_the_daemons_second_poll_prepares_only_what_is_new_and_stores_everything(
+    prepared_count: list[Item], write_config: Callable[[str], Path]
+) -> None:
+    edited = entry(2, summary=f"Story 2, updated: a third award. {SIGN_OFF}")
+    with wire(write_config, rss("Gazette", [entry(i) for i in range(8)])) as (server, config, store):
+
+        async def twice(poller: Poller) -> tuple[int, int]:
+            first = await poller.poll_once()
+            server.put("/f.xml", rss("Gazette", [entry(8), edited, *(entry(i) for i in range(8) if i != 2)]))
+            second = await poller.poll_once()
+            return first.items_new, second.items_new + second.items_updated
+
+        assert polled(store, config, twice) == (8, 2)
+        stored = {row["title"]: row["summary"] for row in store.items(ItemFilter(limit=None))}
+    assert [item.title for item in prepared_count[8:]] == [entry(8)["title"], entry(2)["title"]]
     assert len(stored) == 9
     assert stored[entry(2)["title"]].startswith("Story 2, updated")
 
 
 def test_a_poll_never_stored_lets_nothing_be_skipped(
-    tmp_path: Path, prepared_count: list[Item], write_config: Callable[[str], Path]
+    prepared_count: list[Item], write_config: Callable[[str], Path]
 ) -> None:
     # Skipping is only for entries the store has: an outcome the writer has not committed
     # (queued, or its batch failing) tells the next poll nothing.
-    with FeedServer() as server:
-        path = write_config(f'database = "m.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n')
-        config = config_module.load(path)
-        server.put("/f.xml", rss("Gazette", [entry(i) for i in range(8)]))
-        store = Store.open(config.database)
+    with wire(write_config, rss("Gazette", [entry(i) for i in range(8)])) as (_, config, store):
 
-        async def unstored_then_stored() -> int:
-            poller = Poller(store, config, processes=0)
-            try:
-                states = await poller.sync(NOW, tries=1)
-                await poller.poll(config.feeds[0], states["Wire"])  # an outcome nobody stores
-                return (await poller.poll_once()).items_new
-            finally:
-                await poller.aclose()
+        async def unstored_then_stored(poller: Poller) -> int:
+            states = await poller.sync(NOW, tries=1)
+            await poller.poll(config.feeds[0], states["Wire"])  # an outcome nobody stores
+            return (await poller.poll_once()).items_new
 
-        try:
-            assert asyncio.run(unstored_then_stored()) == 8
-        finally:
-            store.close()
+        assert polled(store, config, unstored_then_stored) == 8
     assert len(prepared_count) == 16
 
 
@@ -178,7 +186,7 @@ def test_a_poll_never_stored_lets_nothing_be_skipped(
 
 
 def test_the_same_bytes_again_from_a_site_without_validators_are_not_parsed_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_config: Callable[[str], Path]
+    monkeypatch: pytest.MonkeyPatch, write_config: Callable[[str], Path]
 ) -> None:
     parsed: list[bytes] = []
     real = pipeline.parse_items
@@ -189,57 +197,33 @@ def test_the_same_bytes_again_from_a_site_without_validators_are_not_parsed_agai
 
     monkeypatch.setattr(pipeline, "parse_items", counting)
     first_body = rss("Gazette", [entry(i) for i in range(8)])
-    with FeedServer(conditional=False) as server:
-        path = write_config(f'database = "m.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n')
-        config = config_module.load(path)
-        server.put("/f.xml", first_body)
-        store = Store.open(config.database)
+    with wire(write_config, first_body, conditional=False) as (server, config, store):
 
-        async def three_polls() -> list[int]:
-            poller = Poller(store, config, processes=0)
-            try:
-                new = [(await poller.poll_once()).items_new, (await poller.poll_once()).items_new]
-                server.put("/f.xml", rss("Gazette", [entry(i) for i in range(9)]))
-                return [*new, (await poller.poll_once()).items_new]
-            finally:
-                await poller.aclose()
+        async def three_polls(poller: Poller) -> list[int]:
+            new = [(await poller.poll_once()).items_new, (await poller.poll_once()).items_new]
+            server.put("/f.xml", rss("Gazette", [entry(i) for i in range(9)]))
+            return [*new, (await poller.poll_once()).items_new]
 
-        try:
-            assert asyncio.run(three_polls()) == [8, 0, 1]
-            state = store.feed_states()["Wire"]
-        finally:
-            store.close()
+        assert polled(store, config, three_polls) == [8, 0, 1]
+        state = store.feed_states()["Wire"]
     assert server.requests == 3
     assert server.not_modified == 0
     assert parsed == [first_body, rss("Gazette", [entry(i) for i in range(9)])]
     assert (state.status, state.last_error, state.failures) == (200, None, 0)
 
 
-def test_a_skipped_document_keeps_the_warnings_it_was_read_with(
-    tmp_path: Path, write_config: Callable[[str], Path]
-) -> None:
+def test_a_skipped_document_keeps_the_warnings_it_was_read_with(write_config: Callable[[str], Path]) -> None:
     body = rss("Gazette", [entry(i) for i in range(8)]).replace(b"Lighthouse", b"Lighth\xe9use")
-    with FeedServer(conditional=False) as server:
-        path = write_config(f'database = "m.db"\n[[feeds]]\nname = "Wire"\nurl = "{server.url("/f.xml")}"\n')
-        config = config_module.load(path)
-        server.put("/f.xml", body)
-        store = Store.open(config.database)
+    with wire(write_config, body, conditional=False) as (server, config, store):
 
-        async def twice() -> list[tuple[str, ...]]:
-            poller = Poller(store, config, processes=0)
+        async def twice(poller: Poller) -> list[tuple[str, ...]]:
             warnings = []
-            try:
-                for _ in range(2):
-                    await poller.poll_once()
-                    warnings.append(store.feed_states()["Wire"].warnings)
-                return warnings
-            finally:
-                await poller.aclose()
+            for _ in range(2):
+                await poller.poll_once()
+                warnings.append(store.feed_states()["Wire"].warnings)
+            return warnings
 
-        try:
-            first, second = asyncio.run(twice())
-        finally:
-            store.close()
+        first, second = polled(store, config, twice)
     assert server.requests == 2
     assert len(first) == 1
     assert "windows-1252" in first[0]
