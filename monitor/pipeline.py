@@ -131,8 +131,12 @@ class PollOutcome:
     state: FeedState
     items: tuple[Prepared, ...] = ()  # the entries to store: those not seen the poll before
     duration: float = 0.0
-    entries: int = 0  # the entries its document held
     seen: Seen | None = None  # what the feed's next poll may skip, once this one is stored
+
+    @property
+    def entries(self) -> int:
+        """The entries its document held (none without a document: a 304, an error)."""
+        return self.seen.entries if self.seen is not None else 0
 
 
 @dataclass(slots=True)
@@ -562,7 +566,7 @@ class Poller:
         if seen is not None and seen.document == digest:  # a 200 with the bytes last stored
             kept = state.warnings  # the same document's
             same = next_state(state, feed=feed, now=now, jitter=jitter, result=result, warnings=kept)
-            return PollOutcome(same, entries=seen.entries, seen=seen)
+            return PollOutcome(same, seen=seen)
         try:
             document = await self._parse(result, feed, now)
         except FeedError as not_a_feed:
@@ -574,7 +578,7 @@ class Poller:
             )
         read = next_state(state, feed=feed, now=now, jitter=jitter, result=result, warnings=document.warnings)
         seen = replace(document.seen, document=digest) if document.seen is not None else None
-        return PollOutcome(read, document.items, entries=document.entries, seen=seen)
+        return PollOutcome(read, document.items, seen=seen)
 
     async def _parse(self, result: FetchResult, feed: FeedConfig, now: datetime) -> PreparedDocument:
         loop = asyncio.get_running_loop()

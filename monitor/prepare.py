@@ -66,10 +66,13 @@ class PreparedDocument:
 
     items: tuple[Prepared, ...]
     warnings: tuple[str, ...] = ()
-    # The entries the document held (the prepared items are those not seen before) and
-    # what the next poll of its feed skips once the writer has stored this one.
-    entries: int = 0
+    # The document's entries (the prepared items are those not seen before): what the next
+    # poll of its feed skips once the writer has stored this one.
     seen: Seen | None = None
+
+    @property
+    def entries(self) -> int:
+        return self.seen.entries if self.seen is not None else len(self.items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,4 +199,4 @@ def parse_items(
         prepared = tuple(p for p, digest in zip(whole, digests, strict=True) if digest not in known)
     if common:
         prepared = tuple(replace(p, boilerplate=common) for p in prepared)
-    return PreparedDocument(prepared, parsed.warnings, len(items), Seen(b"".join(digests), common))
+    return PreparedDocument(prepared, parsed.warnings, Seen(b"".join(digests), common))

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -236,6 +236,23 @@ async def eventually(check: Callable[[], bool], timeout: float) -> None:
         await asyncio.sleep(0.02)
 
 
+@contextlib.contextmanager
+def other_writer(
+    database: Path, *, locked: bool = True, timeout: float = 5.0
+) -> Iterator[sqlite3.Connection]:
+    """Another process's connection to `database`, holding its write lock from the start if
+    `locked`; whatever it holds is released, and it is closed, at the end."""
+    locker = sqlite3.connect(database, isolation_level=None, timeout=timeout)
+    try:
+        if locked:
+            locker.execute("BEGIN IMMEDIATE")
+        yield locker
+    finally:
+        if locker.in_transaction:
+            locker.rollback()
+        locker.close()
+
+
 def test_a_batch_the_writer_cannot_commit_is_kept_and_retried(
     write_config: Callable[[str], Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -255,17 +272,12 @@ def test_a_batch_the_writer_cannot_commit_is_kept_and_retried(
             for f in config.feeds:
                 await queue.put(await poller.poll(f, states[f.name]))
             await queue.put(None)
-            locker = sqlite3.connect(config.database, isolation_level=None)
-            locker.execute("BEGIN IMMEDIATE")
-            writer = asyncio.create_task(poller.drain(queue))
-            try:
+            with other_writer(config.database):
+                writer = asyncio.create_task(poller.drain(queue))
                 await eventually(lambda: "(try 3)" in caplog.text, timeout=10)
                 assert poller.write_failure is not None
                 assert "database is locked; another process holds the write lock" in poller.write_failure
                 assert not writer.done()
-            finally:
-                locker.rollback()
-                locker.close()
             stats = await asyncio.wait_for(writer, 10)
             assert poller.write_failure is None
             await poller.aclose()
@@ -353,7 +365,6 @@ def test_sigterm_while_the_writer_cannot_commit_is_bounded_and_says_what_was_los
         poller = Poller(store, config, processes=0)
         poller.retry_delay = lambda _failures: 0.05
         daemon = Daemon(store, config, poller)
-        locker = sqlite3.connect(config.database, isolation_level=None, timeout=10)
 
         async def scenario() -> float:
             run = asyncio.create_task(daemon.run())
@@ -371,10 +382,9 @@ def test_sigterm_while_the_writer_cannot_commit_is_bounded_and_says_what_was_los
             return time.monotonic() - started
 
         try:
-            took = asyncio.run(scenario())
+            with other_writer(config.database, locked=False, timeout=10) as locker:
+                took = asyncio.run(scenario())
         finally:
-            locker.rollback()
-            locker.close()
             store.close()
     assert took < DRAIN_SECONDS * 3
     with sqlite3.connect(tmp_path / "d.db") as conn:  # not stored, so polled again at the next start
@@ -525,8 +535,6 @@ def test_a_lock_held_as_the_daemon_starts_is_waited_out_with_503_meanwhile(
         poller = Poller(store, config, processes=0)
         poller.retry_delay = lambda _failures: 0.05
         daemon = Daemon(store, config, poller)
-        locker = sqlite3.connect(config.database, isolation_level=None)
-        locker.execute("BEGIN IMMEDIATE")
 
         async def scenario() -> None:
             run = asyncio.create_task(daemon.run())
@@ -546,11 +554,9 @@ def test_a_lock_held_as_the_daemon_starts_is_waited_out_with_503_meanwhile(
 
         with caplog.at_level(logging.INFO, logger="monitor.poll"):
             try:
-                asyncio.run(scenario())
+                with other_writer(config.database) as locker:
+                    asyncio.run(scenario())
             finally:
-                if locker.in_transaction:
-                    locker.rollback()
-                locker.close()
                 store.close()
     assert "stored the configured feeds and channels after" in caplog.text
 
@@ -566,8 +572,6 @@ def test_a_stop_while_the_start_waits_for_the_lock_ends_the_run_with_the_reason(
         poller = Poller(store, config, processes=0)
         poller.retry_delay = lambda _failures: 60.0  # the stop must not wait this out
         daemon = Daemon(store, config, poller)
-        locker = sqlite3.connect(config.database, isolation_level=None)
-        locker.execute("BEGIN IMMEDIATE")
 
         async def scenario() -> float:
             run = asyncio.create_task(daemon.run())
@@ -579,9 +583,8 @@ def test_a_stop_while_the_start_waits_for_the_lock_ends_the_run_with_the_reason(
             return time.monotonic() - started
 
         try:
-            took = asyncio.run(scenario())
+            with other_writer(config.database):
+                took = asyncio.run(scenario())
         finally:
-            locker.rollback()
-            locker.close()
             store.close()
     assert took < 2
