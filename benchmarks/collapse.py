@@ -27,8 +27,8 @@ def summarise(path: str, top: int = 25, *, prefix: str = "") -> str:
     inclusive: collections.Counter[str] = collections.Counter()
     own: collections.Counter[str] = collections.Counter()
     total = 0
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().splitlines()
+    with open(path, encoding="utf-8") as file:
+        lines = file.read().splitlines()
     for line in lines:
         stack, _, count = line.rstrip("\n").rpartition(" ")
         if not count.isdigit():

@@ -20,7 +20,6 @@ import concurrent.futures
 import io
 import json
 import multiprocessing
-import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -222,4 +221,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -34,15 +34,18 @@ import json
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmarks import farm as farm_mod
 from benchmarks.contenders import write_config
+
+if TYPE_CHECKING:
+    from monitor.types import FetchResult, Validators
 
 ITEMS_PER_DAY = 30_000
 FEEDS = 1000
@@ -98,7 +101,8 @@ def build(db: Path, n: int) -> None:
     conn = store.conn
     conn.execute("PRAGMA synchronous = OFF")
     for start in range(0, n, CHUNK):
-        rows, keys = [], []
+        rows: list[tuple[Any, ...]] = []
+        keys: list[tuple[str, int, str]] = []
         for i in range(start, min(n, start + CHUNK)):
             item, title_key, blocking, saved = pool[i % len(pool)]
             published = format_time(now - span * (n - i) / n)
@@ -256,13 +260,13 @@ def latency(feeds: int, items: int, repeat: int, hosts: int) -> None:
             poller = Poller(store, config)
             await poller.poll_once()  # the quiet farm is known: from now on every feed answers 304
             target = feeds // 2
-            url = server.urls[target]
+            watched = server.urls[target]
             fetched: dict[str, float] = {}
             original = poller.fetcher.fetch
 
-            async def fetch(u: str, validators: Any) -> Any:
-                result = await original(u, validators)
-                if u == url:
+            async def fetch(url: str, validators: Validators) -> FetchResult:
+                result = await original(url, validators)
+                if url == watched:
                     fetched["t"] = time.perf_counter()
                 return result
 
@@ -280,7 +284,7 @@ def latency(feeds: int, items: int, repeat: int, hosts: int) -> None:
                 before = len(hooks.hooks)
                 await (poller.poll_once() if mode == "run --once" else _daemon_round(poller, store, config))
                 with hooks.arrived:
-                    hooks.arrived.wait_for(lambda n=before: len(hooks.hooks) > n, timeout=10)
+                    hooks.arrived.wait_for(partial(_more_than, hooks.hooks, before), timeout=10)
                 if len(hooks.hooks) > before:
                     results[mode].append((hooks.hooks[-1].received - fetched["t"]) * 1000)
             await poller.aclose()
@@ -292,6 +296,10 @@ def latency(feeds: int, items: int, repeat: int, hosts: int) -> None:
         for mode, v in results.items()
     }
     print(json.dumps({"latency": out, "feeds": feeds}), flush=True)
+
+
+def _more_than(hooks: list[Any], n: int) -> bool:
+    return len(hooks) > n
 
 
 def _clear_alerts(store: Any) -> None:
@@ -344,4 +352,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

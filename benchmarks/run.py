@@ -34,6 +34,8 @@ from benchmarks.farm import Farm, FarmServer
 from monitor.store import MIGRATIONS
 
 PHASES = ("first", "304", "advanced", "unchanged")
+# Each (phase, latency) table: contender name -> its medians (None where it did not run).
+Summary = dict[tuple[str, float], Any]
 TITLES = {
     "first": "first poll",
     "304": "all-304 poll",
@@ -161,7 +163,7 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("MET" if ok else "MISSED")
 
 
-def targets_polls(t: dict[str, Any]) -> None:
+def targets_polls(t: Summary) -> None:
     first, n304 = t.get(("first", 0.0)), t.get(("304", 0.0))
     if first and first["monitor"] and first["reader"]:
         m, r, f = first["monitor"], first["reader"], first["floor"]
@@ -183,7 +185,7 @@ def targets_polls(t: dict[str, Any]) -> None:
         print(f"target all-304 >= 1.5 x reader: {ratio:.2f} x -> {verdict(ratio >= 1.5)}")
 
 
-def capacity(t: dict[str, Any], args: argparse.Namespace) -> None:
+def capacity(t: Summary, args: argparse.Namespace) -> None:
     """Feeds one 2-core machine handles, from the CPU of the steady-state poll (scenario 3)."""
     adv = t.get(("advanced", 0.0))
     if not adv or not adv["monitor"]:
@@ -350,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     raw: list[dict[str, Any]] = []
-    summary: dict[tuple[str, float], Any] = {}
+    summary: Summary = {}
     if scenarios & {1, 2, 3, 4}:
         with FarmServer(Farm(feeds=args.feeds, items=args.items, hosts=args.hosts)) as server:
             latencies = ([0.0] if scenarios & {1, 2, 3} else []) + ([args.latency] if 4 in scenarios else [])

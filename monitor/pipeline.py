@@ -499,7 +499,7 @@ class Poller:
         self.slots = asyncio.Semaphore(POLL_SLOTS)
         # Why the writer cannot commit right now, while it retries (/healthz); else None.
         self.write_failure: str | None = None
-        self.retry_delay = write_retry_delay  # a seam: tests retry without waiting
+        self.retry_delay: Callable[[int], float] = write_retry_delay  # a seam: tests retry without waiting
         # One delivery worker per endpoint with something due (see `start_deliveries`).
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._wake: set[str] = set()  # endpoints whose running worker must look again

@@ -29,8 +29,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
+
+from monitor import deliver
 
 __all__ = ["HANG", "Received", "Receiver", "Reply"]
 
@@ -186,6 +189,15 @@ class Receiver:
     def _pause(self, seconds: float) -> bool:
         """Sleep, unless closing; True when the receiver is closing."""
         return self._closing.wait(seconds)
+
+
+def give_up_after(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Make each delivery attempt time out after `seconds` (`DELIVERY_TIMEOUT`), so a test
+    with a hanging receiver does not wait that long for each one."""
+    defaults = deliver.attempt.__kwdefaults__
+    assert defaults is not None
+    assert "timeout" in defaults
+    monkeypatch.setitem(defaults, "timeout", seconds)
 
 
 def _reply(entry: int | Reply) -> Reply:

@@ -371,7 +371,7 @@ def _monitor_database(path: Path) -> None:
 
 
 # What `check-config` finds at the database path: what it must say (None: ok, exit 0).
-DATABASE_PATHS: dict[str, tuple[Callable[[Path], None] | None, str | None]] = {
+DATABASE_PATHS: dict[str, tuple[Callable[[Path], object] | None, str | None]] = {
     "a folder": (Path.mkdir, "is a folder, not a database file; fix `database` in the config"),
     "a text file": (
         lambda path: path.write_text("notes\n"),

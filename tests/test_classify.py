@@ -504,7 +504,7 @@ def test_a_statement_the_seeds_already_report_is_no_news() -> None:
         " official statement; the company said it does not comment on market rumours.",
     )
     parties = (Party("Helga Brandt", ("Brandt",)), Party("Nordlys Energy", ("Nordlys",)))
-    cues = {
+    cues: dict[str, Any] = {
         "speech": ("said", "says", "confirms"),
         "confirms": ("confirms", "will step down"),
         "declines": ("re:(?:do|does|did) not comment on (?:market )?rumou?rs",),

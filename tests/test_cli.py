@@ -220,8 +220,8 @@ def test_reading_and_editing_need_no_secret_but_polling_does(
     removed = run("feeds", "remove", "Wire", "--config", str(path))
     assert removed.exit_code == 0, removed.output
     assert "Wire" not in path.read_text()
-    for command in (("run", "--once"), ("check-config",)):
-        result = run(*command, "--config", str(path))
+    for invocation in (("run", "--once"), ("check-config",)):
+        result = run(*invocation, "--config", str(path))
         assert result.exit_code == 2
         assert "environment variable MONITOR_TEST_HOOK_SECRET is not set" in result.output
 
@@ -262,7 +262,8 @@ class _ReleaseAt(logging.Handler):
 
     def __init__(self, locker: sqlite3.Connection, marker: str) -> None:
         super().__init__()
-        self.locker, self.marker, self.lines = locker, marker, []
+        self.locker, self.marker = locker, marker
+        self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(record.getMessage())

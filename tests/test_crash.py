@@ -49,7 +49,7 @@ from typing import Any
 import pytest
 
 from monitor import config as config_module
-from monitor import deliver, pipeline
+from monitor import pipeline
 from monitor.daemon import DRAIN_SECONDS
 from monitor.loopback import FeedServer, rss
 from monitor.pipeline import Deciders, Poller, PollOutcome
@@ -57,7 +57,7 @@ from monitor.store import Store
 from monitor.types import FeedState
 from monitor.watch import shipped_watch
 from tests.conftest import SECRET
-from tests.receiver import HANG, Receiver, Reply
+from tests.receiver import HANG, Receiver, Reply, give_up_after
 
 DECIDERS = Deciders.build([shipped_watch()])  # what a poll decides with, as in the daemon
 
@@ -225,6 +225,10 @@ class Farm:
         path.write_text(f'database = "cycle{self.cycle}.db"\n{feeds}{hooks}', encoding="utf-8")
         return path
 
+    def asked_more_than(self, requests: int) -> Callable[[], bool]:
+        """A trigger: true once the feeds have answered more than `requests` requests."""
+        return lambda: self.feeds.requests > requests
+
 
 @dataclass
 class State:
@@ -308,7 +312,7 @@ def test_kill_9_while_storing_and_queueing_loses_nothing(forker: Forker, farm: F
     # fetch, parse, store 180 items with 2 alerts and their 4 outbox rows, deliver.
     config = farm.new_cycle()
     asked = farm.feeds.requests
-    span = calibrate(forker, config, farm.folder / "calibrate.log", lambda: farm.feeds.requests > asked)
+    span = calibrate(forker, config, farm.folder / "calibrate.log", farm.asked_more_than(asked))
     rng = random.Random(5)
     landed: Counter[str] = Counter()
     kills = 0
@@ -322,7 +326,7 @@ def test_kill_9_while_storing_and_queueing_loses_nothing(forker: Forker, farm: F
             run = forker.run(
                 config,
                 log,
-                trigger=lambda asked=asked: farm.feeds.requests > asked,
+                trigger=farm.asked_more_than(asked),
                 delay=rng.uniform(0, span),
             )
             state = inspect(database)
@@ -609,7 +613,7 @@ def test_receivers_answering_anything_through_the_real_delivery_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A hanging receiver would cost 15 s per attempt; the deadline is the same code path.
-    monkeypatch.setitem(deliver.attempt.__kwdefaults__, "timeout", 0.3)
+    give_up_after(monkeypatch, 0.3)
     receivers = {
         name: Receiver(SECRET, then=answer, strict_timestamp=False, hang_limit=5)
         for name, answer in ANSWERS.items()

@@ -307,13 +307,13 @@ def test_a_batch_rolled_back_at_commit_is_logged_and_counted_once(
         poller = Poller(store, config, processes=0)
         poller.retry_delay = lambda _failures: 0.05
         index_new = store._index_new
-        failures = []
+        failures: list[int] = []
 
         def disk_full_once() -> None:  # as SQLite fails when the disk fills up at commit
             if not failures:
                 failures.append(1)
                 full = sqlite3.OperationalError("database or disk is full")
-                full.sqlite_errorcode = sqlite3.SQLITE_FULL  # type: ignore[misc]
+                full.sqlite_errorcode = sqlite3.SQLITE_FULL
                 raise full
             index_new()
 

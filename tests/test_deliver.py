@@ -31,7 +31,7 @@ from monitor.pipeline import Poller, PollOutcome, parse_items
 from monitor.store import Delivery, Store
 from monitor.types import FeedConfig, FeedState, Sameness, Statement, WebhookConfig
 from tests.conftest import text_item
-from tests.receiver import HANG, Receiver, Reply
+from tests.receiver import HANG, Receiver, Reply, give_up_after
 
 T = TypeVar("T")
 
@@ -498,7 +498,7 @@ def test_a_hanging_endpoint_never_delays_another_through_the_daemon(
     """A user audit: webhook A hung, B answered at once, yet B got an alert 13.5 s after it
     was raised, because each delivery round waited for A's timeout. Alert 1 starts A
     hanging; alert 2, raised while it hangs, must reach B at once."""
-    monkeypatch.setitem(deliver.attempt.__kwdefaults__, "timeout", 5.0)  # the bug's wait: ~5 s
+    give_up_after(monkeypatch, 5.0)  # the bug's wait: ~5 s
     with Receiver(SECRET, then=HANG, hang_limit=10) as slow, Receiver(SECRET) as fast:
         path = tmp_path / "monitor.toml"
         path.write_text(
@@ -576,7 +576,7 @@ def test_run_once_tries_a_failing_endpoint_once_per_round_not_once_per_alert(
     """A user audit: a receiver that hung kept `run --once` busy 15 s per queued alert
     (25 minutes for 100). The first timeout (or 5xx) ends that endpoint's round; its other
     alerts wait, on schedule, while the other endpoint gets all of its own."""
-    monkeypatch.setitem(deliver.attempt.__kwdefaults__, "timeout", 1.0)
+    give_up_after(monkeypatch, 1.0)
     with Receiver(SECRET, then=reply, hang_limit=5) as bad, Receiver(SECRET) as good:
         config = Config(
             source=tmp_path / "m.toml",

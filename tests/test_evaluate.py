@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -155,7 +156,9 @@ def test_a_binary_file_is_bad_input_not_a_crash(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("lines", [[GOOD], ["not json"]], ids=["scored", "refused"])
-def test_eval_gives_the_monitor_logger_its_level_back(tmp_path: Path, lines: list[object]) -> None:
+def test_eval_gives_the_monitor_logger_its_level_back(
+    tmp_path: Path, lines: list[dict[str, Any] | str]
+) -> None:
     """A user audit: eval quietened the "monitor" logger (its report is the output) and left
     it at WARNING, so every later command in the same process (CliRunner) lost its INFO lines."""
     labels = tmp_path / "labels.jsonl"

@@ -129,9 +129,9 @@ class Farm:
                 path, host, *_ = {**CASES, **ACCEPTED}[name]
                 url = self.hostile.url(path, host)
             tables.append(f'[[feeds]]\nname = "{name}"\nurl = "{url}"\n')
-        path = self.folder / f"{database}.toml"
-        path.write_text(f'database = "{database}.db"\n' + "\n".join(tables), encoding="utf-8")
-        return path
+        config = self.folder / f"{database}.toml"
+        config.write_text(f'database = "{database}.db"\n' + "\n".join(tables), encoding="utf-8")
+        return config
 
 
 @pytest.fixture(scope="module")

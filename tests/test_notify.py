@@ -50,7 +50,7 @@ def poll(config: config_module.Config, clock: Callable[[], datetime] | None = No
     store = Store.open(config.database)
 
     async def run() -> None:
-        poller = Poller(store, config, **({"clock": clock} if clock else {}))
+        poller = Poller(store, config, clock=clock) if clock else Poller(store, config)
         try:
             await poller.poll_once()
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ def test_formats() -> None:
 
 def test_csv_neutralises_formulas_in_text_cells_only() -> None:
     """A feed's title must not become a live formula in the user's spreadsheet (OWASP CSV injection)."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": -3, "score": -0.5, "title": '=HYPERLINK("http://evil","x")'},
         {"id": 2, "score": 1.0, "title": "+cmd|' /C calc'!A0"},
         {"id": 3, "score": None, "title": "-3 dead"},

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -56,7 +57,7 @@ def stored_under_another_watch(tmp_path: Path, write_config: Callable[[str], Pat
     return configure
 
 
-def items(config: Path) -> dict[str, dict[str, object]]:
+def items(config: Path) -> dict[str, dict[str, Any]]:
     return {i["guid"]: i for i in json.loads(run("items", "--json", "--config", str(config)))}
 
 
@@ -116,7 +117,7 @@ def test_rescan_with_alert_delivers(stored_under_another_watch: Callable[..., Pa
 
 @contextmanager
 def _polled_once(
-    write_config: Callable[[str], Path], item: dict[str, str]
+    write_config: Callable[[str], Path], item: dict[str, object]
 ) -> Iterator[tuple[FeedServer, HookRecorder, Path]]:
     """A feed holding `item`, a webhook receiver, and a config polling the one into the other
     (database r.db), run once."""
