@@ -73,6 +73,22 @@ _CLAUSE_BREAK = re.compile(
     rf"|{_TIME_CLAUSE}"
 )
 _AFTER_TIME_CLAUSE = re.compile(f"{_TIME_CLAUSE}.*$", re.DOTALL)
+# A statement placed in the past by the clause that reports it: "Last week LeCun said on
+# Threads that he does not comment on rumors". Still a statement (a reader may first hear
+# of it there), but an earlier one: it joins that statement's alert however late it comes
+# (alerts.STATEMENT_QUIET_GAP). Not "this week": a new statement is often said this week.
+_RECALLED = re.compile(
+    r"\b(?:last|past|previous) (?:week|weekend|month|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b"
+    r"|\bearlier (?:this|that|last) (?:week|month)\b"
+    r"|\b(?:a|one|two|three|several|a few) (?:weeks?|months?) ago\b"
+    r"|\bla semaine (?:dernière|passée)|\ble mois dernier|\bil y a (?:une|deux|trois|quelques) semaines"
+    r"|\b(?:letzte|vergangene|vorige)n? Woche|\bla semana pasada|\bel mes pasado|\bla settimana scorsa"
+    r"|\bna semana passada|上周|上个月|先週|先月",
+    re.IGNORECASE,
+)
+# A question asks, it does not state: "Will Yann LeCun confirm? Five open questions" (a
+# user audit's false alert: the question's "confirm" made LeCun confirm).
+_QUESTION = re.compile(r"\?[\s'\"”’»)]*$")
 # A negation right before a cue cancels it ("could not confirm", "n'a pas confirmé",
 # "均未回应"); one word may sit in between ("did not immediately respond").
 _NEGATION = re.compile(
@@ -145,12 +161,19 @@ _OBJECT_WORDS = frozenset(
         *("exiting", "depart", "departs", "join", "joins", "joined", "joining"),
         *("at", "of", "to", "in", "from", "with", "for", "on", "about", "into", "over", "than"),
         *("within", "inside", "by", "as"),
+        # Verbs whose object he is: "Wang credited LeCun with building FAIR and said …".
+        *("credited", "credits", "thanked", "thanks", "praised", "praises", "hailed", "lauded"),
+        *("congratulated", "remercie", "remercié", "dankte", "dankt", "agradece", "agradeceu"),
+        *("ringrazia", "ringraziato"),
         *("de", "du", "des", "chez", "à", "sur", "pour", "avec", "dans", "par", "quitter", "quitte"),
         *("zu", "zum", "zur", "von", "vom", "bei", "beim", "über", "für", "mit", "nach", "aus"),
         *("sobre", "con", "en", "para", "por", "desde", "dejar"),
     }
 )
 _OBJECT_CJK = ("离开", "加入", "仍在", "在", "对", "与", "和", "及", "向")
+# Japanese marks a name's role after it: "Metaを" (object), "Metaの" (possessive), "に",
+# "へ", "で", "と", "から"; the subject takes "は" or "が". An honorific may come between.
+_OBJECT_JA = re.compile(r"(?:氏|さん)?(?:[をのにへでと]|から)")
 _POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
 _ROLE = re.compile(r"spokes|porte-parole|发言人", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f']+|[\u3400-\u9fff]")
@@ -295,6 +318,7 @@ class _Finding:
     stances: tuple[tuple[Stance, str], ...]
     evidence: tuple[str, ...]
     score: float
+    recalled: bool = False
 
 
 def classify(item: Item, watch: Watch) -> Statement | None:
@@ -355,7 +379,7 @@ def _clauses(text: str) -> list[str]:
 
 
 def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Finding | None:
-    if _found(m.absence, clause) or _found(m.off_subject, clause):
+    if _QUESTION.search(clause) or _found(m.absence, clause) or _found(m.off_subject, clause):
         return None
     # His new company is on the subject by itself.
     names = context.venture_names
@@ -392,7 +416,7 @@ def _finding(
     score = SPEAKER_WEIGHT + STANCE_WEIGHT * len(stances)
     if not stances or score < watch.threshold or _in_seeds(clause, m):
         return None
-    return _Finding(name, stances, evidence, score)
+    return _Finding(name, stances, evidence, score, _RECALLED.search(clause) is not None)
 
 
 def _owned_venture(
@@ -559,7 +583,7 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     if _modifies_another(clause, alias):
         return False
     before = clause[: alias.start()]
-    if before.endswith(_OBJECT_CJK):
+    if before.endswith(_OBJECT_CJK) or _OBJECT_JA.match(clause, alias.end()):
         return False
     last = _LAST_WORD.search(before)
     return last is None or last.group(1).casefold() not in _OBJECT_WORDS
@@ -629,4 +653,5 @@ def _statement(watch: str, findings: list[_Finding]) -> Statement:
     stance = next(s for s in STANCE_PRECEDENCE if counts[s] == best)
     speaker = next(f.speaker for f in findings if any(s == stance for s, _ in f.stances))
     evidence = tuple(dict.fromkeys(e for f in findings for e in f.evidence))
-    return Statement(watch, speaker, stance, evidence, sum(f.score for f in findings))
+    recalled = all(f.recalled for f in findings if any(s == stance for s, _ in f.stances))
+    return Statement(watch, speaker, stance, evidence, sum(f.score for f in findings), recalled)

@@ -45,6 +45,7 @@ from monitor.exceptions import (
 )
 from monitor.types import (
     KEY_TIEBREAK,
+    AlertSpan,
     Candidate,
     Channel,
     FeedConfig,
@@ -881,13 +882,16 @@ class Store:
 
     # -- alerts and the outbox ---------------------------------------------------
 
-    def alert_for(self, statement: Statement) -> int | None:
-        """The alert already raised for this statement (same watch, speaker, stance), if any."""
-        row = self.conn.execute(
-            "SELECT id FROM alerts WHERE watch = ? AND speaker = ? AND stance = ? ORDER BY id LIMIT 1",
+    def alerts_for(self, statement: Statement) -> list[AlertSpan]:
+        """The alerts raised for this statement's key (same watch, speaker, stance), oldest
+        first, each with the publication dates of the first and newest items that joined it."""
+        rows = self.conn.execute(
+            "SELECT a.id, MIN(i.published), MAX(i.published)"
+            " FROM alerts a LEFT JOIN items i ON i.alert = a.id"
+            " WHERE a.watch = ? AND a.speaker = ? AND a.stance = ? GROUP BY a.id ORDER BY a.id",
             list(statement.key),
-        ).fetchone()
-        return int(row[0]) if row else None
+        ).fetchall()
+        return [AlertSpan(int(r[0]), parse_time(r[1]), parse_time(r[2])) for r in rows]
 
     def create_alert(
         self,

@@ -17,6 +17,7 @@ from typing import Literal
 __all__ = [
     "KEY_TIEBREAK",
     "AlertDecision",
+    "AlertSpan",
     "Candidate",
     "Channel",
     "FeedConfig",
@@ -224,7 +225,9 @@ class Statement:
     """An on-the-record statement by a watched party, found in an item; from classify.
 
     `speaker` is the party's name as the watch defines it ("Yann LeCun", "Meta");
-    `evidence` holds the phrases that decided it, verbatim from the item.
+    `evidence` holds the phrases that decided it, verbatim from the item; `recalled` is
+    true when the item places the statement in the past ("last week LeCun said"), a
+    report of an earlier statement rather than news of a new one.
     """
 
     watch: str
@@ -232,11 +235,22 @@ class Statement:
     stance: Stance
     evidence: tuple[str, ...]
     score: float
+    recalled: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:
         """Items with the same key report the same statement and share one alert."""
         return (self.watch, self.speaker, self.stance)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSpan:
+    """An alert raised for a statement, and when the items that joined it were published
+    (None: none has joined yet); from the store, for alerts.decide."""
+
+    id: int
+    first: datetime | None
+    last: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -522,3 +522,46 @@ def test_a_statement_the_seeds_already_report_is_no_news() -> None:
     # Without the seed, the rewrite's refusal is a statement: the seed is what made it known.
     unseeded = Watch("nordlys", (), parties, watch.subject, **cues)
     assert classify(rewrite, unseeded) is not None
+
+
+# A seventh audit's lessons, in wordings of our own: a question states nothing; the one a
+# verb credits or thanks is its object, not the speaker of the next verb; Italian,
+# Portuguese and Japanese reports (the shipped watch's cues).
+SEVENTH_AUDIT = [
+    ("Zuckerberg thanked LeCun and said his last day is December 31", "", "Meta", "confirms"),
+    ("Meta smentisce: LeCun resta a Meta", "", "Meta", "denies"),
+    ("Yann LeCun ha confermato che lascerà Meta a fine anno", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun confirmou que vai deixar a Meta", "", "Yann LeCun", "confirms"),
+    ("ルカン氏、Metaを年内で退社へ　自身の投稿で表明", "", "Yann LeCun", "confirms"),
+    ("ルカン氏、退社報道を否定", "ルカン氏はXへの投稿で報道を否定した。", "Yann LeCun", "denies"),
+]
+SEVENTH_AUDIT_QUIET = [
+    "Will Yann LeCun confirm he is leaving Meta?",
+    "Is Meta about to confirm LeCun's exit? What we know",
+    "Yann LeCun lascerebbe Meta, secondo fonti vicine al ricercatore",  # hearsay, conditional
+    "LeCun teria decidido deixar a Meta, segundo pessoas próximas",
+    "関係者によると、ルカン氏はMetaを退社する",  # "according to people involved"
+    "メタバース事業の責任者が退社を表明",  # "metaverse" is not Meta, nor is its head LeCun
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), SEVENTH_AUDIT)
+def test_the_seventh_audits_wordings(title: str, summary: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title, summary), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", SEVENTH_AUDIT_QUIET)
+def test_the_seventh_audits_traps_are_quiet(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
+def test_a_statement_the_item_dates_in_the_past_is_recalled() -> None:
+    """ "Last week LeCun said …" reports an earlier statement (alerts joins it to that
+    statement's alert however late it comes); "on Monday" does not say it is an old one."""
+    recalled = classify(make_item("Last week LeCun said he is leaving Meta to found a startup"), WATCH)
+    fresh = classify(make_item("LeCun said on Monday he is leaving Meta to found a startup"), WATCH)
+    assert recalled is not None
+    assert fresh is not None
+    assert (recalled.recalled, fresh.recalled) == (True, False)

@@ -206,12 +206,12 @@ def test_a_second_audits_wordings_meet_the_targets_too() -> None:
     """49 items a second audit wrote blind to the rules above (held out when first run:
     3 of 5 events alerted, 1 false alert that swallowed a real one, 1 duplicate alert, 8 of
     16 statements found). Tuned on since. Its two events "LeCun announces" and "LeCun details
-    the company in an interview" have one speaker and stance, so they share one alert (the
-    question was settled by the first). A French denial that names LeCun only as "Yann" is
-    found since `about` accepts his given name."""
+    the company in an interview" have one speaker and stance; they shared one alert until
+    the interview, 37 hours after the post's last report, was a new statement
+    (alerts.STATEMENT_QUIET_GAP). A French denial that names LeCun only as "Yann" is found
+    since `about` accepts his given name."""
     report = evaluate.run(GOLDEN / "other_wordings_2.jsonl", [shipped_watch()]).as_dict()
-    assert report["events"]["alerted"] == 4
-    assert report["events"]["total"] == 5
+    assert report["events"]["alerted"] == report["events"]["total"] == 5
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["statement_items"] == {"detected": 16, "total": 16, "false": 0}
@@ -223,11 +223,13 @@ def test_a_third_audits_wordings_meet_the_targets_too() -> None:
     misses were statements without a stance word, tuned on since (the passive's agent in
     other languages, "Name: I…" headlines, why he leaves, "nothing to announce"). Left:
     "won't say whether he's leaving" is a reporter's word for a refusal, as "declined to
-    say" is, and the podcast event's items give his reasons without naming him as speaker."""
+    say" is, and the podcast event's items give his reasons without naming him as speaker.
+    The podcast, 45 hours after the LinkedIn post's last report, alerts on its own since
+    alerts.STATEMENT_QUIET_GAP (it joined the post's alert before)."""
     report = evaluate.run(GOLDEN / "other_wordings_3.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 4
+    assert report["events"]["alerted"] == report["events"]["total"] == 5
     assert report["statement_items"] == {"detected": 17, "total": 18, "false": 0}
 
 
@@ -239,12 +241,13 @@ def test_a_fourth_audits_wordings_meet_the_targets_too() -> None:
     in a note to staff from Chief AI Officer Alexandr Wang"), "according to a statement",
     quote-colon-name headlines, negative concord ("No tenemos nada que anunciar"), "…, the
     Turing Award winner said", German verb-second order ("erklärte ein Meta-Sprecher").
-    Left: its podcast event has the speaker and stance of its LinkedIn event, so it joins
-    that alert."""
+    Its podcast event has the speaker and stance of its LinkedIn event; it joined that alert
+    until a report 47 hours after the post's last was a new statement
+    (alerts.STATEMENT_QUIET_GAP)."""
     report = evaluate.run(GOLDEN / "other_wordings_4.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 4
+    assert report["events"]["alerted"] == report["events"]["total"] == 5
     assert report["statement_items"] == {"detected": 15, "total": 19, "false": 0}
 
 
@@ -261,7 +264,8 @@ def test_a_fifth_audits_wordings_raise_no_false_alert() -> None:
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["statement_items"]["false"] == 0
-    assert report["events"]["alerted"] >= 4
+    # The interview, 84 hours after the post, alerts since alerts.STATEMENT_QUIET_GAP.
+    assert report["events"]["alerted"] == report["events"]["total"] == 5
     assert report["statement_items"]["detected"] >= 18
 
 
@@ -292,9 +296,30 @@ def test_a_sixth_audits_wordings_raise_no_false_alert() -> None:
     without "pas"). Tuned on since: that negation, a singular "rumor", "I'm staying at",
     "rules out", German »…« quotes and "ich bleibe bei"; 4 of 6 events, 10 of 21. Its misses
     (the rest of the new company's facts, a speaker named only as "Meta's chief AI
-    scientist", German compounds such as "LeCun-Abgang") are listed in the README."""
+    scientist", German compounds such as "LeCun-Abgang") are listed in the README. The
+    interview about AMI, two weeks after his post, alerts since alerts.STATEMENT_QUIET_GAP."""
     report = evaluate.run(GOLDEN / "other_wordings_6.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 4
+    assert report["events"]["alerted"] == 5
     assert report["statement_items"] == {"detected": 10, "total": 21, "false": 0}
+
+
+def test_a_seventh_audits_wordings_raise_no_false_alert() -> None:
+    """60 items a seventh audit wrote blind to every rule and every other set: 20 statements
+    over 6 events (a memo quoted in Italian and Portuguese, Japanese reports, a talk two
+    weeks after the post, a podcast refusal), 40 traps ("Will Yann LeCun confirm?",
+    third parties, LeCun and Meta on other subjects). Held out when first run, at 0959244:
+    2 of 6 events, 11 of 20 statements, 1 false alert and 1 duplicate. The question's
+    "confirm" raised a LeCun confirmation, which every later one of his then joined. Tuned
+    on since: a question states nothing; "Wang credited LeCun with … and said" is Wang
+    speaking (a name after "credited", "thanked" is their object); Italian, Portuguese and
+    Japanese cues in the shipped watch; and the same speaker and stance after 36 quiet
+    hours is a new statement (alerts.STATEMENT_QUIET_GAP). Now 6 of 6, 16 of 20. Left: one
+    duplicate (outlets read his podcast answer as a refusal, a French one as a denial), and
+    speakers named only by title ("Der scheidende Meta-Chefwissenschaftler")."""
+    report = evaluate.run(GOLDEN / "other_wordings_7.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 1
+    assert report["events"]["alerted"] == report["events"]["total"] == 6
+    assert report["statement_items"] == {"detected": 16, "total": 20, "false": 0}

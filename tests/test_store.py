@@ -391,7 +391,7 @@ def test_the_writers_statements_never_scan_the_items_table(store: Store) -> None
     copy = insert(store, item(key="copy"), keys=("k1",))
     insert(store, item(key="copy of copy"), keys=("k1",), duplicate_of=copy)
     insert(store, item(key="original"), keys=("k1",), copies=(copy,))
-    store.alert_for(Statement("w", "Meta", "confirms", ("confirms",), 1.0))
+    store.alerts_for(Statement("w", "Meta", "confirms", ("confirms",), 1.0))
     store.conn.set_trace_callback(None)
     reader = Store.open(store.path)  # a cold cache: the candidate rows are read from SQLite
     reader.conn.set_trace_callback(statements.append)
@@ -458,7 +458,7 @@ def test_alert_and_outbox_commit_with_the_item(store: Store) -> None:
     assert store.count("deliveries") == 0
     with store.transaction():
         item_id = insert_with_alert(store, statement, hook)
-    assert store.alert_for(statement) is not None
+    assert [span.id for span in store.alerts_for(statement)] == [1]
     due = store.due_for(hook.id, NOW, 100)
     assert [(d.alert, d.endpoint, d.message_id) for d in due] == [(1, hook.id, "msg_1")]
     assert "t0ken" not in str(store.alerts())  # only the redacted form is stored
