@@ -237,6 +237,9 @@ _VOICE = re.compile(
     r",\s+(?:it|(?:the|a|an|its)\s+(?:[\w-]+\s+){0,2}?(?:company|firm|group|spokes(?:person|woman|man)))\s+$",
     re.IGNORECASE,
 )
+# "…, said Hinton": a comma before the verb, capitalised words after it (_said_by_another).
+_COMMA_BEFORE = re.compile(r"[,'\"”’»]\s*$")
+_NAME_RUN = re.compile(r"(?:\s+(?-i:[A-ZÀ-Ý])[\w.'-]*)+")
 _OWN_SUBJECT = re.compile(r",\s+(?:[^\s,]+\s+){1,6}$")
 _OPENING = " \t\n'\"“‘«„([-–—"
 _LAST_WORD = re.compile(r"([A-Za-z\u00c0-\u024f']+)\s+$")  # only spaces between it and the name
@@ -555,15 +558,33 @@ def _speaker(clause: str, m: Matchers, window: int, about: str) -> tuple[str, st
     for cue in m.speech.finditer(clause):
         if _negated(clause, cue.start()):
             continue
-        alias = (
-            _inverted(clause, aliases, cue)
-            or _subject_before(clause, aliases, cue.start(), window)
-            or _named_after(clause, aliases, cue)
-            or _described(clause, aliases, cue.start(), m, about)
-        )
+        named_after_comma, alias = _after_comma(clause, aliases, cue)
+        if not named_after_comma:
+            alias = (
+                _inverted(clause, aliases, cue)
+                or _subject_before(clause, aliases, cue.start(), window)
+                or _named_after(clause, aliases, cue)
+                or _described(clause, aliases, cue.start(), m, about)
+            )
         if alias is not None and (party := m.party(alias.group())):
             return party, f"{alias.group()} … {cue.group().strip()}"
     return None
+
+
+def _after_comma(
+    clause: str, aliases: list[re.Match[str]], cue: re.Match[str]
+) -> tuple[bool, re.Match[str] | None]:
+    """After a comma or a closing quote, the one named right after the verb speaks: "…,
+    said Hinton on Monday" (True, None: someone else), "…, confirmed Meta spokesperson Dave
+    Arnold" (True, the party's alias). (False, None) when the verb has no comma before it
+    or no capitalised words after it: the other rules decide."""
+    if not _COMMA_BEFORE.search(clause, 0, cue.start()):
+        return False, None
+    named = _NAME_RUN.match(clause, cue.end())
+    if named is None:
+        return False, None
+    inside = (a for a in aliases if cue.end() <= a.start() < named.end())
+    return True, next((a for a in inside if not _modifies_another(clause, a)), None)
 
 
 def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: int) -> re.Match[str] | None:

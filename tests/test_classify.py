@@ -565,3 +565,28 @@ def test_a_statement_the_item_dates_in_the_past_is_recalled() -> None:
     assert recalled is not None
     assert fresh is not None
     assert (recalled.recalled, fresh.recalled) == (True, False)
+
+
+# After a comma, the one named right after the verb speaks: someone else ("…, said
+# Hinton"), or the party named there, before a name earlier in the clause.
+AFTER_A_COMMA = [
+    ("LeCun will leave Meta, confirmed Meta spokesperson Dave Arnold", "Meta"),
+    ("LeCun will leave Meta, said Meta's Chris Cox", "Meta"),
+    ('"I am leaving Meta," said LeCun', "Yann LeCun"),
+]
+AFTER_A_COMMA_QUIET = [
+    "LeCun is leaving Meta, said Hinton on Monday",  # was LeCun's own confirmation
+    "LeCun verlässt Meta zum Jahresende, sagte Geoffrey Hinton",
+]
+
+
+@pytest.mark.parametrize(("title", "speaker"), AFTER_A_COMMA)
+def test_after_a_comma_the_name_after_the_verb_speaks(title: str, speaker: str) -> None:
+    statement = classify(make_item(title), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, "confirms")
+
+
+@pytest.mark.parametrize("title", AFTER_A_COMMA_QUIET)
+def test_after_a_comma_someone_elses_name_is_not_a_party_speaking(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
