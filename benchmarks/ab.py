@@ -57,7 +57,10 @@ def main() -> None:
                 for row in rows:
                     walls[(side, str(row["phase"]))].append(row["wall"])
                     cpus[(side, str(row["phase"]))].append(row["cpu"])
-                summary = ", ".join(f"{r['phase']} {r['wall']:.2f} s {r['peak_mib']:.0f} MiB" for r in rows)
+                summary = ", ".join(
+                    f"{r['phase']} {r['wall']:.2f} s {r['peak_mib']:.0f} MiB (PSS {r['peak_pss_mib']:.0f})"
+                    for r in rows
+                )
                 print(f"run {run + 1} {side}: {summary}", flush=True)
     for (side, phase), values in walls.items():
         wall, cpu = statistics.median(values), statistics.median(cpus[(side, phase)])
