@@ -590,3 +590,28 @@ def test_after_a_comma_the_name_after_the_verb_speaks(title: str, speaker: str) 
 @pytest.mark.parametrize("title", AFTER_A_COMMA_QUIET)
 def test_after_a_comma_someone_elses_name_is_not_a_party_speaking(title: str) -> None:
     assert classify(make_item(title), WATCH) is None
+
+
+# Named by his title alone (aliases in the shipped watch): his own words, and Meta's
+# statements about him, in reports that never write his name.
+BY_TITLE = [
+    ("Meta's chief AI scientist says he will leave the company at year-end", "Yann LeCun", "confirms"),
+    ("Meta dementiert Weggang seines KI-Chefforschers", "Meta", "denies"),
+]
+BY_TITLE_QUIET = [
+    "Google's chief AI scientist says he will leave the company at year-end",  # not Meta's
+    "Meta's chief AI scientist reportedly plans to leave",  # hearsay
+    "Meta's chief AI scientist says LLMs will not reach human-level intelligence",  # no stance
+]
+
+
+@pytest.mark.parametrize(("title", "speaker", "stance"), BY_TITLE)
+def test_he_may_be_named_by_his_title_alone(title: str, speaker: str, stance: str) -> None:
+    statement = classify(make_item(title), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", BY_TITLE_QUIET)
+def test_another_companys_title_or_no_stance_is_quiet(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None

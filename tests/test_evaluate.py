@@ -230,7 +230,8 @@ def test_a_third_audits_wordings_meet_the_targets_too() -> None:
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 5
-    assert report["statement_items"] == {"detected": 17, "total": 18, "false": 0}
+    # 18 of 18 since the watch names him by his title too ("Meta's chief AI scientist").
+    assert report["statement_items"] == {"detected": 18, "total": 18, "false": 0}
 
 
 def test_a_fourth_audits_wordings_meet_the_targets_too() -> None:
@@ -302,7 +303,8 @@ def test_a_sixth_audits_wordings_raise_no_false_alert() -> None:
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == 5
-    assert report["statement_items"] == {"detected": 10, "total": 21, "false": 0}
+    # 11 of 21 since the watch names him by his title too ("Meta's chief AI scientist").
+    assert report["statement_items"] == {"detected": 11, "total": 21, "false": 0}
 
 
 def test_a_seventh_audits_wordings_raise_no_false_alert() -> None:
@@ -315,11 +317,15 @@ def test_a_seventh_audits_wordings_raise_no_false_alert() -> None:
     on since: a question states nothing; "Wang credited LeCun with … and said" is Wang
     speaking (a name after "credited", "thanked" is their object); Italian, Portuguese and
     Japanese cues in the shipped watch; and the same speaker and stance after 36 quiet
-    hours is a new statement (alerts.STATEMENT_QUIET_GAP). Now 6 of 6, 16 of 20. Left: one
-    duplicate (outlets read his podcast answer as a refusal, a French one as a denial), and
-    speakers named only by title ("Der scheidende Meta-Chefwissenschaftler")."""
+    hours is a new statement (alerts.STATEMENT_QUIET_GAP): 6 of 6, 16 of 20; with his title
+    as an alias ("KI-Chefforschers", "cientista-chefe"), 18 of 20. Left: one duplicate
+    (outlets read his podcast answer as a refusal, a French one as a denial), a French
+    "a confirmé que son dernier jour serait" (reported speech's conditional reads as
+    hearsay) and a German report of the company's facts with no stance word and a noun the
+    watch lacks ("Neugründung")."""
     report = evaluate.run(GOLDEN / "other_wordings_7.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 1
     assert report["events"]["alerted"] == report["events"]["total"] == 6
-    assert report["statement_items"] == {"detected": 16, "total": 20, "false": 0}
+    # 18 of 20 since the watch names him by his title too ("KI-Chefforschers").
+    assert report["statement_items"] == {"detected": 18, "total": 20, "false": 0}
