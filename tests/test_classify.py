@@ -615,3 +615,28 @@ def test_he_may_be_named_by_his_title_alone(title: str, speaker: str, stance: st
 @pytest.mark.parametrize("title", BY_TITLE_QUIET)
 def test_another_companys_title_or_no_stance_is_quiet(title: str) -> None:
     assert classify(make_item(title), WATCH) is None
+
+
+# The conditional is hearsay in French, Italian and Portuguese, but not after a party's own
+# "a confirmé que": there it is the tense of reported speech.
+REPORTED_CONDITIONAL = [
+    ("LeCun a confirmé que son départ de Meta serait effectif fin décembre", "Yann LeCun"),
+    ("Meta ha confermato che LeCun sarebbe rimasto fino a fine anno, poi lascerà", "Meta"),
+]
+HEARSAY_CONDITIONAL = [
+    "Yann LeCun préparerait une start-up et quitterait Meta",
+    "Meta aurait confirmé le départ de LeCun",
+    "LeCun lascerebbe Meta: sarebbe pronta una nuova società",
+]
+
+
+@pytest.mark.parametrize(("title", "speaker"), REPORTED_CONDITIONAL)
+def test_a_conditional_after_a_partys_own_que_is_reported_speech(title: str, speaker: str) -> None:
+    statement = classify(make_item(title), WATCH)
+    assert statement is not None
+    assert statement.speaker == speaker
+
+
+@pytest.mark.parametrize("title", HEARSAY_CONDITIONAL)
+def test_a_conditional_alone_is_hearsay(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None

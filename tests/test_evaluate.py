@@ -318,14 +318,14 @@ def test_a_seventh_audits_wordings_raise_no_false_alert() -> None:
     speaking (a name after "credited", "thanked" is their object); Italian, Portuguese and
     Japanese cues in the shipped watch; and the same speaker and stance after 36 quiet
     hours is a new statement (alerts.STATEMENT_QUIET_GAP): 6 of 6, 16 of 20; with his title
-    as an alias ("KI-Chefforschers", "cientista-chefe"), 18 of 20. Left: one duplicate
-    (outlets read his podcast answer as a refusal, a French one as a denial), a French
-    "a confirmé que son dernier jour serait" (reported speech's conditional reads as
-    hearsay) and a German report of the company's facts with no stance word and a noun the
-    watch lacks ("Neugründung")."""
+    as an alias ("KI-Chefforschers", "cientista-chefe"), 18 of 20; with "a confirmé que …
+    serait" as reported speech, 19. Left: one duplicate (outlets read his podcast answer
+    as a refusal, a French one as a denial) and a German report of the company's facts
+    with no stance word and a noun the watch lacks ("Neugründung")."""
     report = evaluate.run(GOLDEN / "other_wordings_7.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 1
     assert report["events"]["alerted"] == report["events"]["total"] == 6
-    # 18 of 20 since the watch names him by his title too ("KI-Chefforschers").
-    assert report["statement_items"] == {"detected": 18, "total": 20, "false": 0}
+    # 18 of 20 since the watch names him by his title too ("KI-Chefforschers"), 19 since
+    # "a confirmé que … serait" is reported speech, not hearsay.
+    assert report["statement_items"] == {"detected": 19, "total": 20, "false": 0}
