@@ -237,9 +237,20 @@ _VOICE = re.compile(
     r",\s+(?:it|(?:the|a|an|its)\s+(?:[\w-]+\s+){0,2}?(?:company|firm|group|spokes(?:person|woman|man)))\s+$",
     re.IGNORECASE,
 )
-# "…, said Hinton": a comma before the verb, capitalised words after it (_said_by_another).
+# "…, said Hinton on Monday": a comma before the verb, then who speaks (_after_comma): the
+# words up to the next mark, not opening on an adverbial or a pronoun, holding a capital
+# and no verb of a reported clause ("…, says Paris will be HQ").
 _COMMA_BEFORE = re.compile(r"[,'\"”’»]\s*$")
-_NAME_RUN = re.compile(r"(?:\s+(?-i:[A-ZÀ-Ý])[\w.'-]*)+")
+_TAIL = re.compile(
+    r"\s+(?!(?:on|in|at|during|last|this|yesterday|today|earlier|after|before|when|while|that|he|she|it|"
+    r"they|we|I|am|im|heute|gestern|er|sie|es|il|elle|que|dass|che)\b|qu')[^,.;:!?()\"”»]+",
+    re.IGNORECASE,
+)
+_REPORTED_CLAUSE = re.compile(
+    r"\b(?:will|would|is|are|was|were|has|have|had|can|could|may|might|should|must|plans?|wants?|"
+    r"intends?|wird|werde|ist|sei|hat|habe|va|sera|est)\b",
+    re.IGNORECASE,
+)
 _OWN_SUBJECT = re.compile(r",\s+(?:[^\s,]+\s+){1,6}$")
 _OPENING = " \t\n'\"“‘«„([-–—"
 _LAST_WORD = re.compile(r"([A-Za-z\u00c0-\u024f']+)\s+$")  # only spaces between it and the name
@@ -575,15 +586,16 @@ def _after_comma(
     clause: str, aliases: list[re.Match[str]], cue: re.Match[str]
 ) -> tuple[bool, re.Match[str] | None]:
     """After a comma or a closing quote, the one named right after the verb speaks: "…,
-    said Hinton on Monday" (True, None: someone else), "…, confirmed Meta spokesperson Dave
-    Arnold" (True, the party's alias). (False, None) when the verb has no comma before it
-    or no capitalised words after it: the other rules decide."""
-    if not _COMMA_BEFORE.search(clause, 0, cue.start()):
+    said Hinton on Monday", "…, says Paris-based investor Anne Roux" (True, None: someone
+    else), "…, confirmed Meta spokesperson Dave Arnold" (True, the party's alias). (False,
+    None) when the words after the verb are a reported clause ("…, says Paris will be HQ":
+    the headline's subject says it), an adverbial, or name no one: the other rules decide."""
+    if not (cue.group()[:1].isalpha() and _COMMA_BEFORE.search(clause, 0, cue.start())):
+        return False, None  # a verb only: not the marks of "LeCun : « Je … »"
+    tail = _TAIL.match(clause, cue.end())
+    if tail is None or _REPORTED_CLAUSE.search(tail.group()) or not _CAPITALISED.search(tail.group()):
         return False, None
-    named = _NAME_RUN.match(clause, cue.end())
-    if named is None:
-        return False, None
-    inside = (a for a in aliases if cue.end() <= a.start() < named.end())
+    inside = (a for a in aliases if cue.end() <= a.start() < tail.end())
     return True, next((a for a in inside if not _modifies_another(clause, a)), None)
 
 
@@ -604,8 +616,8 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     if _modifies_another(clause, alias):
         return False
     before = clause[: alias.start()]
-    if before.endswith(_OBJECT_CJK) or _OBJECT_JA.match(clause, alias.end()):
-        return False
+    if before.endswith((*_OBJECT_CJK, "-")) or _OBJECT_JA.match(clause, alias.end()):
+        return False  # "-": inside a compound ("his post-Meta startup")
     last = _LAST_WORD.search(before)
     return last is None or last.group(1).casefold() not in _OBJECT_WORDS
 

@@ -329,3 +329,23 @@ def test_a_seventh_audits_wordings_raise_no_false_alert() -> None:
     # 18 of 20 since the watch names him by his title too ("KI-Chefforschers"), 19 since
     # "a confirmé que … serait" is reported speech, not hearsay.
     assert report["statement_items"] == {"detected": 19, "total": 20, "false": 0}
+
+
+def test_an_eighth_audits_wordings_raise_no_false_alert() -> None:
+    """64 items an eighth audit wrote blind to every rule, every other set and the README:
+    22 statements over 7 events (a CTO's Instagram Q&A, Meta's newsroom post, a refusal on
+    stage, his own "no announcement to make" post, a radio interview naming the company
+    two months on; English, French, German, Spanish, Chinese, Korean, Dutch, Italian,
+    Japanese), 42 traps. Held out when first run, at 037a9b7: 3 of 7 events, 7 of 22
+    statements, no false or duplicate alert. Tuned on since: "no announcement to make",
+    "not going to comment on my plans" (and in Spanish and Italian), "Bosworth", a first
+    set of Dutch cues, German "zurückgewiesen" and the genitive "LeCuns", a name inside a
+    compound ("post-Meta") is no speaker, and "…, says Paris will be HQ" is a reported
+    clause, not Paris speaking: 7 of 7, 15 of 22. Left: Korean (no cues), a live blog whose
+    speaker is "His answer:", the radio interview's French and German reports (the
+    company's facts with no noun the watch knows), and two retrospectives months later."""
+    report = evaluate.run(GOLDEN / "other_wordings_8.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == report["events"]["total"] == 7
+    assert report["statement_items"] == {"detected": 15, "total": 22, "false": 0}
