@@ -12,7 +12,7 @@
                 stored?  same fingerprint → nothing; edited → store.update_item, and
                          an alert if the new text reports a statement
                 new:     sameness  = dedupe.decide(item, store.candidates(...))  # pure
-                         alert     = alerts.decide(statement, store.alert_for(...))
+                         alert     = alerts.decide(statement, store.alerts_for(...), date)  # pure
                          store.insert_item(...) and, for a new alert, its outbox rows
     then: deliver every due outbox row                          # deliver.py, async IO
 
