@@ -110,6 +110,17 @@ _REPORTED = re.compile(
     re.IGNORECASE,
 )
 _REPORTED_REACH = 80  # characters before a cue searched for a report of others' words
+# A stance supposed, not taken: under "if", "unless", "whether" (and their French, German
+# and Spanish words), or a wager on it ("odds", "bets", a prediction market), with no
+# mark between (a comma ends the supposition: "If and when I have news, that's for me to
+# announce"); or before the first comma of a clause that opens on an inverted conditional
+# ("Should LeCun confirm the move, he would…", "Were Meta to deny…").
+_SUPPOSED = re.compile(
+    r"\b(?:if|unless|whether|suppose|supposing|in case|si|wenn|falls|ob|odds|bets?|betting|wager|"
+    r"probability|prediction market|Polymarket|Kalshi)\b(?:(?![.!?;:,]).)*$",
+    re.IGNORECASE,
+)
+_INVERTED_IF = re.compile(r"\s*(?:should|were|had)\s+(?!(?:he|she|it|they|we|I|you)\b)\S", re.IGNORECASE)
 # A denial bounded by a date is a departure after it, not a denial: "will stay at the
 # company through the end of 2025", "is not leaving until December", "reste chez Meta
 # jusqu'à la fin de l'année". Not "through at least 2027" (a floor, not an end), nor
@@ -173,6 +184,9 @@ _OBJECT_WORDS = frozenset(
 _OBJECT_CJK = ("离开", "加入", "仍在", "在", "对", "与", "和", "及", "向")
 # Japanese marks a name's role after it: "Metaを" (object), "Metaの" (possessive), "に",
 # "へ", "で", "と", "から"; the subject takes "は" or "が". An honorific may come between.
+# A name right after "whether" or "if" is the subject of the question asked, not of the
+# clause: "Meta won't say whether LeCun is leaving: 'Yann continues in his role'".
+_ASKED_ABOUT = re.compile(r"\b(?:whether|if|ob|si)\s+$", re.IGNORECASE)
 _OBJECT_JA = re.compile(r"(?:氏|さん)?(?:[をのにへでと]|から)")
 _POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
 _ROLE = re.compile(r"spokes|porte-parole|发言人", re.IGNORECASE)
@@ -544,10 +558,19 @@ def _bounded(stance: Stance, clause: str, cue: re.Match[str]) -> Stance:
 
 
 def _cancelled(clause: str, cue: re.Match[str]) -> bool:
-    """A negation before the cue (unless the cue is itself negative), or a report of
-    others' words around it."""
+    """A negation before the cue (unless the cue is itself negative), a report of others'
+    words around it, or a hypothesis or a wager it sits in."""
     negated = _negated(clause, cue.start()) and not _NEGATIVE_CUE.match(cue.group())
-    return negated or _reported(clause, cue.start())
+    return negated or _reported(clause, cue.start()) or _supposed(clause, cue.start())
+
+
+def _supposed(text: str, start: int) -> bool:
+    """Whether a stance cue at `start` is only supposed: "Should LeCun confirm the move, he
+    would…", "if Meta confirms", "72% odds LeCun confirms Meta exit" (a user audit's two
+    false alerts)."""
+    before = text[max(0, start - _REPORTED_REACH) : start]
+    inverted = _INVERTED_IF.match(text) is not None and "," not in text[:start]
+    return inverted or _SUPPOSED.search(before) is not None
 
 
 def _negated(text: str, start: int) -> bool:
@@ -618,6 +641,8 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     before = clause[: alias.start()]
     if before.endswith((*_OBJECT_CJK, "-")) or _OBJECT_JA.match(clause, alias.end()):
         return False  # "-": inside a compound ("his post-Meta startup")
+    if _ASKED_ABOUT.search(before):
+        return False  # "Meta Won't Say Whether Yann LeCun Is Leaving: '…'": Meta speaks
     last = _LAST_WORD.search(before)
     return last is None or last.group(1).casefold() not in _OBJECT_WORDS
 

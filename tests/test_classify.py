@@ -677,3 +677,52 @@ def test_no_announcement_to_make_on_his_own_channel_refuses() -> None:
     statement = classify(post, WATCH)
     assert statement is not None
     assert (statement.speaker, statement.stance) == ("Yann LeCun", "declines")
+
+
+# A ninth audit's lessons, in wordings of our own. A stance only supposed is none: under
+# "if", "whether", an inverted conditional, or odds on it (its two false alerts); a
+# comma ends the supposition. A name after "whether" is the question's subject, not the
+# speaker. Meta's blog post that he "remains Meta's chief AI scientist"; Japanese
+# 認めた and 明言; Spanish "anunciara", "deja claro", "seguirá siendo"; German
+# "letzter Arbeitstag".
+NINTH_AUDIT = [
+    ("Meta won't say whether LeCun is leaving: 'Yann continues in his role'", "", "Meta", "denies"),
+    (
+        "If and when I have news about my plans, that's for me to announce, LeCun says",
+        "",
+        "Yann LeCun",
+        "declines",
+    ),
+    ("ルカン氏、年末での退社を認めた", "", "Yann LeCun", "confirms"),
+    ("米Meta、ルカン氏の残留を明言", "", "Meta", "denies"),
+    ("Meta deja claro que LeCun seguirá siendo su científico jefe", "", "Meta", "denies"),
+    ("Meta bestätigt: LeCuns letzter Arbeitstag ist der 31. Dezember", "", "Meta", "confirms"),
+]
+NINTH_AUDIT_QUIET = [
+    "Should LeCun confirm his exit, Meta would lose its best-known scientist",
+    "Traders put 60% odds on Meta confirming LeCun's exit",
+    "Analysts wonder whether Meta will confirm LeCun is leaving",
+    "If LeCun confirms he is leaving, who runs FAIR?",
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), NINTH_AUDIT)
+def test_the_ninth_audits_wordings(title: str, summary: str, speaker: str, stance: str) -> None:
+    assert speaker_and_stance(title, summary) == (speaker, stance)
+
+
+@pytest.mark.parametrize("title", NINTH_AUDIT_QUIET)
+def test_a_supposed_stance_is_quiet(title: str) -> None:
+    assert classify(make_item(title), WATCH) is None
+
+
+def test_metas_own_blog_that_he_remains_denies() -> None:
+    post = make_item(
+        "Our research agenda for next year",
+        "Amid recent speculation, to be clear: Yann LeCun remains Meta's Chief AI Scientist.",
+        feed="Meta AI Blog",
+        official=True,
+    )
+    statement = classify(post, WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == ("Meta", "denies")

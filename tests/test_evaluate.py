@@ -349,3 +349,23 @@ def test_an_eighth_audits_wordings_raise_no_false_alert() -> None:
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 7
     assert report["statement_items"] == {"detected": 15, "total": 22, "false": 0}
+
+
+def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
+    """60 items a ninth audit wrote blind to every rule, every other set and the README:
+    21 statements over 6 events (an answer given after a fireside chat, a spokeswoman in
+    the passive voice, a spokesperson named without her employer, posts on Bluesky and
+    Meta's AI blog; ten languages, Polish and Turkish among them), 39 traps. Held out when
+    first run, at a6b6ec8: 3 of 6 events, 9 of 21 statements and 2 false alerts, both a
+    stance only supposed ("Should LeCun confirm the move, he would…", "72% odds LeCun
+    confirms Meta exit"). Tuned on since: a stance under "if", "whether", an inverted
+    conditional or a wager is none; a name after "whether" is not the speaker; "remains
+    Meta's", "continues in his role", Japanese 認めた and 明言, Spanish "anunciara", "deja
+    claro", "seguirá siendo", German "letzter Arbeitstag": 6 of 6, 15 of 21. Left: Polish,
+    Turkish and Korean (no cues), a quote whose speaker is "he" in a clause that names no
+    one, and a spokeswoman named only by her role ("a company spokeswoman")."""
+    report = evaluate.run(GOLDEN / "other_wordings_9.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == report["events"]["total"] == 6
+    assert report["statement_items"] == {"detected": 15, "total": 21, "false": 0}
