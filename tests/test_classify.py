@@ -520,130 +520,37 @@ def test_a_statement_the_seeds_already_report_is_no_news() -> None:
     assert classify(rewrite, unseeded) is not None
 
 
-# A seventh audit's lessons, in wordings of our own: a question states nothing; the one a
-# verb credits or thanks is its object, not the speaker of the next verb; Italian,
-# Portuguese and Japanese reports (the shipped watch's cues).
-SEVENTH_AUDIT = [
+# The seventh, eighth and ninth audits' lessons, in wordings of our own (each audit's items
+# are measured in test_evaluate.py).
+FOUND_IN_OUR_WORDINGS = [
+    # The seventh audit: the one a verb credits or thanks is its object, not the next verb's
+    # speaker; Italian, Portuguese and Japanese.
     ("Zuckerberg thanked LeCun and said his last day is December 31", "", "Meta", "confirms"),
     ("Meta smentisce: LeCun resta a Meta", "", "Meta", "denies"),
     ("Yann LeCun ha confermato che lascerà Meta a fine anno", "", "Yann LeCun", "confirms"),
     ("Yann LeCun confirmou que vai deixar a Meta", "", "Yann LeCun", "confirms"),
     ("ルカン氏、Metaを年内で退社へ　自身の投稿で表明", "", "Yann LeCun", "confirms"),
     ("ルカン氏、退社報道を否定", "ルカン氏はXへの投稿で報道を否定した。", "Yann LeCun", "denies"),
-]
-SEVENTH_AUDIT_QUIET = [
-    "Will Yann LeCun confirm he is leaving Meta?",
-    "Is Meta about to confirm LeCun's exit? What we know",
-    "Yann LeCun lascerebbe Meta, secondo fonti vicine al ricercatore",  # hearsay, conditional
-    "LeCun teria decidido deixar a Meta, segundo pessoas próximas",
-    "関係者によると、ルカン氏はMetaを退社する",  # "according to people involved"
-    "メタバース事業の責任者が退社を表明",  # "metaverse" is not Meta, nor is its head LeCun
-]
-
-
-@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), SEVENTH_AUDIT)
-def test_the_seventh_audits_wordings(title: str, summary: str, speaker: str, stance: str) -> None:
-    assert speaker_and_stance(title, summary) == (speaker, stance)
-
-
-@pytest.mark.parametrize("title", SEVENTH_AUDIT_QUIET)
-def test_the_seventh_audits_traps_are_quiet(title: str) -> None:
-    assert classify(make_item(title), WATCH) is None
-
-
-def test_a_statement_the_item_dates_in_the_past_is_recalled() -> None:
-    """ "Last week LeCun said …" reports an earlier statement (alerts joins it to that
-    statement's alert however late it comes); "on Monday" does not say it is an old one."""
-    recalled = classify(make_item("Last week LeCun said he is leaving Meta to found a startup"), WATCH)
-    fresh = classify(make_item("LeCun said on Monday he is leaving Meta to found a startup"), WATCH)
-    assert recalled is not None
-    assert fresh is not None
-    assert (recalled.recalled, fresh.recalled) == (True, False)
-
-
-# After a comma, the one named right after the verb speaks: someone else ("…, said
-# Hinton"), or the party named there, before a name earlier in the clause.
-AFTER_A_COMMA = [
-    ("LeCun will leave Meta, confirmed Meta spokesperson Dave Arnold", "Meta"),
-    ("LeCun will leave Meta, said Meta's Chris Cox", "Meta"),
-    ('"I am leaving Meta," said LeCun', "Yann LeCun"),
-    # A reported clause after the verb: its subject does not speak.
+    # After a comma, the one named right after the verb speaks, before a name earlier in the
+    # clause; but a reported clause after the verb is not its speaker.
+    ("LeCun will leave Meta, confirmed Meta spokesperson Dave Arnold", "", "Meta", "confirms"),
+    ("LeCun will leave Meta, said Meta's Chris Cox", "", "Meta", "confirms"),
+    ('"I am leaving Meta," said LeCun', "", "Yann LeCun", "confirms"),
     (
         "Yann LeCun, qui présidera sa société, a confirmé que son dernier jour chez Meta serait le 31",
+        "",
         "Yann LeCun",
+        "confirms",
     ),
-    ("Yann LeCun names his new startup, says Paris will be its home", "Yann LeCun"),
-]
-AFTER_A_COMMA_QUIET = [
-    "LeCun is leaving Meta, said Hinton on Monday",  # was LeCun's own confirmation
-    "LeCun is leaving Meta, said a former FAIR researcher, Jane Doe",
-    "LeCun verlässt Meta zum Jahresende, sagte Geoffrey Hinton",
-]
-
-
-@pytest.mark.parametrize(("title", "speaker"), AFTER_A_COMMA)
-def test_after_a_comma_the_name_after_the_verb_speaks(title: str, speaker: str) -> None:
-    assert speaker_and_stance(title) == (speaker, "confirms")
-
-
-@pytest.mark.parametrize("title", AFTER_A_COMMA_QUIET)
-def test_after_a_comma_someone_elses_name_is_not_a_party_speaking(title: str) -> None:
-    assert classify(make_item(title), WATCH) is None
-
-
-# Named by his title alone (aliases in the shipped watch): his own words, and Meta's
-# statements about him, in reports that never write his name.
-BY_TITLE = [
-    ("Meta's chief AI scientist says he will leave the company at year-end", "Yann LeCun", "confirms"),
-    ("Meta dementiert Weggang seines KI-Chefforschers", "Meta", "denies"),
-]
-BY_TITLE_QUIET = [
-    "Google's chief AI scientist says he will leave the company at year-end",  # not Meta's
-    "Meta's chief AI scientist reportedly plans to leave",  # hearsay
-    "Meta's chief AI scientist says LLMs will not reach human-level intelligence",  # no stance
-]
-
-
-@pytest.mark.parametrize(("title", "speaker", "stance"), BY_TITLE)
-def test_he_may_be_named_by_his_title_alone(title: str, speaker: str, stance: str) -> None:
-    assert speaker_and_stance(title) == (speaker, stance)
-
-
-@pytest.mark.parametrize("title", BY_TITLE_QUIET)
-def test_another_companys_title_or_no_stance_is_quiet(title: str) -> None:
-    assert classify(make_item(title), WATCH) is None
-
-
-# The conditional is hearsay in French, Italian and Portuguese, but not after a party's own
-# "a confirmé que": there it is the tense of reported speech.
-REPORTED_CONDITIONAL = [
-    ("LeCun a confirmé que son départ de Meta serait effectif fin décembre", "Yann LeCun"),
-    ("Meta ha confermato che LeCun sarebbe rimasto fino a fine anno, poi lascerà", "Meta"),
-]
-HEARSAY_CONDITIONAL = [
-    "Yann LeCun préparerait une start-up et quitterait Meta",
-    "Meta aurait confirmé le départ de LeCun",
-    "LeCun lascerebbe Meta: sarebbe pronta una nuova società",
-]
-
-
-@pytest.mark.parametrize(("title", "speaker"), REPORTED_CONDITIONAL)
-def test_a_conditional_after_a_partys_own_que_is_reported_speech(title: str, speaker: str) -> None:
-    found = speaker_and_stance(title)
-    assert found is not None
-    assert found[0] == speaker
-
-
-@pytest.mark.parametrize("title", HEARSAY_CONDITIONAL)
-def test_a_conditional_alone_is_hearsay(title: str) -> None:
-    assert classify(make_item(title), WATCH) is None
-
-
-# An eighth audit's lessons, in wordings of our own: a refusal to talk about his plans;
-# Meta's CTO by surname; Dutch and German denials and confirmations; a party's name inside
-# a compound ("post-Meta") is nobody speaking; "…, says Paris will be HQ" is a reported
-# clause, so the headline's subject says it.
-EIGHTH_AUDIT = [
+    ("Yann LeCun names his new startup, says Paris will be its home", "", "Yann LeCun", "confirms"),
+    # Named by his title alone (aliases in the shipped watch).
+    ("Meta's chief AI scientist says he will leave the company at year-end", "", "Yann LeCun", "confirms"),
+    ("Meta dementiert Weggang seines KI-Chefforschers", "", "Meta", "denies"),
+    # The conditional after a party's own "a confirmé que" is reported speech, not hearsay.
+    ("LeCun a confirmé que son départ de Meta serait effectif fin décembre", "", "Yann LeCun", "confirms"),
+    ("Meta ha confermato che LeCun sarebbe rimasto fino a fine anno, poi lascerà", "", "Meta", "confirms"),
+    # The eighth audit: a refusal to talk about his plans, Meta's CTO by surname, Dutch and
+    # German, a name inside a compound ("post-Meta") is nobody speaking.
     ("LeCun: 'I'm not going to comment on my plans this week'", "", "Yann LeCun", "declines"),
     ("Yann LeCun en Madrid: «No voy a hablar de mis planes»", "", "Yann LeCun", "declines"),
     ("LeCun non conferma né smentisce: «Non parlo dei miei progetti»", "", "Yann LeCun", "declines"),
@@ -651,41 +558,8 @@ EIGHTH_AUDIT = [
     ("Meta bevestigt vertrek van Yann LeCun", "", "Meta", "confirms"),
     ("Meta hat den Bericht über LeCuns Abgang zurückgewiesen", "LeCun bleibe.", "Meta", "denies"),
     ("Yann LeCun unveils his post-Meta startup, says Paris will be its home", "", "Yann LeCun", "confirms"),
-]
-EIGHTH_AUDIT_QUIET = [
-    "Meta made no announcement about its research reorganisation",  # no one speaks of him
-    "LeCun will leave Meta, says Paris-based investor Anne Roux",  # not a party
-]
-
-
-@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), EIGHTH_AUDIT)
-def test_the_eighth_audits_wordings(title: str, summary: str, speaker: str, stance: str) -> None:
-    assert speaker_and_stance(title, summary) == (speaker, stance)
-
-
-@pytest.mark.parametrize("title", EIGHTH_AUDIT_QUIET)
-def test_the_eighth_audits_traps_are_quiet(title: str) -> None:
-    assert classify(make_item(title), WATCH) is None
-
-
-def test_no_announcement_to_make_on_his_own_channel_refuses() -> None:
-    post = make_item(
-        "For the record: I have no announcement to make about my future at Meta.",
-        feed="Yann LeCun (Threads)",
-        official=True,
-    )
-    statement = classify(post, WATCH)
-    assert statement is not None
-    assert (statement.speaker, statement.stance) == ("Yann LeCun", "declines")
-
-
-# A ninth audit's lessons, in wordings of our own. A stance only supposed is none: under
-# "if", "whether", an inverted conditional, or odds on it (its two false alerts); a
-# comma ends the supposition. A name after "whether" is the question's subject, not the
-# speaker. Meta's blog post that he "remains Meta's chief AI scientist"; Japanese
-# 認めた and 明言; Spanish "anunciara", "deja claro", "seguirá siendo"; German
-# "letzter Arbeitstag".
-NINTH_AUDIT = [
+    # The ninth audit: a name after "whether" is the question's subject, not the speaker;
+    # Japanese 認めた and 明言, Spanish "deja claro", "seguirá siendo", German "letzter Arbeitstag".
     ("Meta won't say whether LeCun is leaving: 'Yann continues in his role'", "", "Meta", "denies"),
     (
         "If and when I have news about my plans, that's for me to announce, LeCun says",
@@ -698,7 +572,30 @@ NINTH_AUDIT = [
     ("Meta deja claro que LeCun seguirá siendo su científico jefe", "", "Meta", "denies"),
     ("Meta bestätigt: LeCuns letzter Arbeitstag ist der 31. Dezember", "", "Meta", "confirms"),
 ]
-NINTH_AUDIT_QUIET = [
+QUIET_IN_OUR_WORDINGS = [
+    # A question states nothing; hearsay in the conditional; "メタバース" is not Meta.
+    "Will Yann LeCun confirm he is leaving Meta?",
+    "Is Meta about to confirm LeCun's exit? What we know",
+    "Yann LeCun lascerebbe Meta, secondo fonti vicine al ricercatore",
+    "LeCun teria decidido deixar a Meta, segundo pessoas próximas",
+    "関係者によると、ルカン氏はMetaを退社する",
+    "メタバース事業の責任者が退社を表明",
+    # After a comma, someone else's name speaks ("…, said Hinton" was LeCun confirming).
+    "LeCun is leaving Meta, said Hinton on Monday",
+    "LeCun is leaving Meta, said a former FAIR researcher, Jane Doe",
+    "LeCun verlässt Meta zum Jahresende, sagte Geoffrey Hinton",
+    # Another company's title, hearsay, no stance.
+    "Google's chief AI scientist says he will leave the company at year-end",
+    "Meta's chief AI scientist reportedly plans to leave",
+    "Meta's chief AI scientist says LLMs will not reach human-level intelligence",
+    # The conditional alone is hearsay.
+    "Yann LeCun préparerait une start-up et quitterait Meta",
+    "Meta aurait confirmé le départ de LeCun",
+    "LeCun lascerebbe Meta: sarebbe pronta una nuova società",
+    # No one speaks of him; not a party.
+    "Meta made no announcement about its research reorganisation",
+    "LeCun will leave Meta, says Paris-based investor Anne Roux",
+    # A stance only supposed (the ninth audit's two false alerts were of this kind).
     "Should LeCun confirm his exit, Meta would lose its best-known scientist",
     "Traders put 60% odds on Meta confirming LeCun's exit",
     "Analysts wonder whether Meta will confirm LeCun is leaving",
@@ -706,23 +603,45 @@ NINTH_AUDIT_QUIET = [
 ]
 
 
-@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), NINTH_AUDIT)
-def test_the_ninth_audits_wordings(title: str, summary: str, speaker: str, stance: str) -> None:
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), FOUND_IN_OUR_WORDINGS)
+def test_found_in_wordings_of_our_own(title: str, summary: str, speaker: str, stance: str) -> None:
     assert speaker_and_stance(title, summary) == (speaker, stance)
 
 
-@pytest.mark.parametrize("title", NINTH_AUDIT_QUIET)
-def test_a_supposed_stance_is_quiet(title: str) -> None:
+@pytest.mark.parametrize("title", QUIET_IN_OUR_WORDINGS)
+def test_quiet_in_wordings_of_our_own(title: str) -> None:
     assert classify(make_item(title), WATCH) is None
 
 
-def test_metas_own_blog_that_he_remains_denies() -> None:
-    post = make_item(
+# A party's own channel speaks for it, with no name before a verb.
+OWN_CHANNEL = [
+    (
+        "For the record: I have no announcement to make about my future at Meta.",
+        "",
+        "Yann LeCun (Threads)",
+        ("Yann LeCun", "declines"),
+    ),
+    (
         "Our research agenda for next year",
         "Amid recent speculation, to be clear: Yann LeCun remains Meta's Chief AI Scientist.",
-        feed="Meta AI Blog",
-        official=True,
-    )
-    statement = classify(post, WATCH)
+        "Meta AI Blog",
+        ("Meta", "denies"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "feed", "decided"), OWN_CHANNEL)
+def test_a_partys_own_post(title: str, summary: str, feed: str, decided: tuple[str, str]) -> None:
+    statement = classify(make_item(title, summary, feed=feed, official=True), WATCH)
     assert statement is not None
-    assert (statement.speaker, statement.stance) == ("Meta", "denies")
+    assert (statement.speaker, statement.stance) == decided
+
+
+def test_a_statement_the_item_dates_in_the_past_is_recalled() -> None:
+    """ "Last week LeCun said …" reports an earlier statement (alerts joins it to that
+    statement's alert however late it comes); "on Monday" does not say it is an old one."""
+    recalled = classify(make_item("Last week LeCun said he is leaving Meta to found a startup"), WATCH)
+    fresh = classify(make_item("LeCun said on Monday he is leaving Meta to found a startup"), WATCH)
+    assert recalled is not None
+    assert fresh is not None
+    assert (recalled.recalled, fresh.recalled) == (True, False)
