@@ -115,11 +115,13 @@ _REPORTED_REACH = 80  # characters before a cue searched for a report of others'
 # mark between (a comma ends the supposition: "If and when I have news, that's for me to
 # announce"); or before the first comma of a clause that opens on an inverted conditional
 # ("Should LeCun confirm the move, he would…", "Were Meta to deny…").
+_SUPPOSING = r"if|unless|whether|suppose|supposing|si|wenn|falls|ob"  # also _HYPOTHESIS's
 _SUPPOSED = re.compile(
-    r"\b(?:if|unless|whether|suppose|supposing|in case|si|wenn|falls|ob|odds|bets?|betting|wager|"
-    r"probability|prediction market|Polymarket|Kalshi)\b(?:(?![.!?;:,]).)*$",
+    rf"\b(?:{_SUPPOSING}|in case|odds|bets?|betting|wager|probability|prediction market|Polymarket|Kalshi)\b"
+    r"(?:(?![.!?;:,]).)*$",
     re.IGNORECASE,
 )
+_SUPPOSED_REACH = 80  # characters before a cue searched for a supposition
 _INVERTED_IF = re.compile(r"\s*(?:should|were|had)\s+(?!(?:he|she|it|they|we|I|you)\b)\S", re.IGNORECASE)
 # A denial bounded by a date is a departure after it, not a denial: "will stay at the
 # company through the end of 2025", "is not leaving until December", "reste chez Meta
@@ -182,11 +184,11 @@ _OBJECT_WORDS = frozenset(
     }
 )
 _OBJECT_CJK = ("离开", "加入", "仍在", "在", "对", "与", "和", "及", "向")
-# Japanese marks a name's role after it: "Metaを" (object), "Metaの" (possessive), "に",
-# "へ", "で", "と", "から"; the subject takes "は" or "が". An honorific may come between.
 # A name right after "whether" or "if" is the subject of the question asked, not of the
 # clause: "Meta won't say whether LeCun is leaving: 'Yann continues in his role'".
 _ASKED_ABOUT = re.compile(r"\b(?:whether|if|ob|si)\s+$", re.IGNORECASE)
+# Japanese marks a name's role after it: "Metaを" (object), "Metaの" (possessive), "に",
+# "へ", "で", "と", "から"; the subject takes "は" or "が". An honorific may come between.
 _OBJECT_JA = re.compile(r"(?:氏|さん)?(?:[をのにへでと]|から)")
 _POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
 _ROLE = re.compile(r"spokes|porte-parole|发言人", re.IGNORECASE)
@@ -315,7 +317,7 @@ _PAST = re.compile(
 # Its existence is no fact in a hypothesis ("if he ever left, his startup would…", "…, if he
 # ever starts one"), nor where the speaker says there is nothing to it ("knows nothing of
 # LeCun's new company"): anywhere in the clause for the one, before the company for the other.
-_HYPOTHESIS = re.compile(r"\b(?:if|unless|whether|suppose|supposing|si|wenn|falls|ob)\b", re.IGNORECASE)
+_HYPOTHESIS = re.compile(rf"\b(?:{_SUPPOSING})\b", re.IGNORECASE)
 _NOTHING_OF = re.compile(r"\b(?:nothing|rien|nichts|nada)\b", re.IGNORECASE)
 # The name an item gives his new company, right after an owned venture noun: "LeCun's
 # startup AMI", "his new company, Advanced Machine Intelligence,". Capitalised words, at
@@ -568,7 +570,7 @@ def _supposed(text: str, start: int) -> bool:
     """Whether a stance cue at `start` is only supposed: "Should LeCun confirm the move, he
     would…", "if Meta confirms", "72% odds LeCun confirms Meta exit" (a user audit's two
     false alerts)."""
-    before = text[max(0, start - _REPORTED_REACH) : start]
+    before = text[max(0, start - _SUPPOSED_REACH) : start]
     inverted = _INVERTED_IF.match(text) is not None and "," not in text[:start]
     return inverted or _SUPPOSED.search(before) is not None
 
