@@ -64,13 +64,24 @@ STANCE_WEIGHT = 1.0
 # remains" is a denial of the departure, not a confirmation of it.
 STANCE_PRECEDENCE: tuple[Stance, ...] = ("declines", "denies", "confirms")
 
-# Clause breaks: sentence ends before a capital (not "Inc. said", not "U.S. judge"),
+# Clause breaks: sentence ends (a quote may close after the stop) before a capital (not
+# "Inc. said", not "U.S. judge") or Hangul (no capitals),
 # CJK sentence marks, semicolons, dashes, ", but/and/while" joining two statements, and a
 # trailing time clause (", days after report on LeCun": another event, named for context).
 _TIME_CLAUSE = r",\s+(?:\w+\s+)?(?:hours?|days?|weeks?|months?)\s+(?:after|before)\s+"
 _CLAUSE_BREAK = re.compile(
-    r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘«À-Ý])|[;。！？；]|\s*[—–]\s*|,\s+(?:but|and|while|mais|et)\s+"
+    r"(?:(?<=[.!?])|(?<=[.!?]['\"”’»]))\s+(?=[A-Z0-9\"'“‘«À-Ý\uac00-\ud7af])|[;。！？；]|\s*[—–]\s*|,\s+(?:but|and|while|mais|et)\s+"
     rf"|{_TIME_CLAUSE}"
+)
+# A quotation, closed: in double quotes or guillemets, or in single quotes, where an
+# apostrophe before a letter ("I'm", "LeCun's") is no closing quote.
+_WHOLE_QUOTE = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“”]|(?<![\w'])'(?:[^']|'(?=\w))*'(?!\w)")
+# Two clauses joined by "and" that one attribution ends, as one: "Meta will partner with
+# his startup, and his last day will be December 31, a company spokesperson said".
+_ATTRIBUTED = re.compile(
+    r"[^.;!?]*,\s+(?:he|she|it|(?:the|a|an|its)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:company|firm|group|spokes(?:person|woman|man)|scientist|researcher|pioneer|winner|laureate|professor|founder))"
+    r"\s+[a-z]+\b[^,.;!?]*(?:[.!?]['\"”]?(?:\s|$)|$)"
 )
 _AFTER_TIME_CLAUSE = re.compile(f"{_TIME_CLAUSE}.*$", re.DOTALL)
 # A statement placed in the past by the clause that reports it: "Last week LeCun said on
@@ -157,13 +168,13 @@ _THEN = re.compile(
 )
 # Nouns that make an alias before them a modifier of someone else, who is then the one
 # speaking: "a Zuckerberg confidant says", "Meta insiders say", "Meta engineers wrote";
-# or of something: "LeCun exit confirmed by Meta".
+# or of something: "LeCun exit confirmed by Meta", "a Yann LeCun startup, said …".
 # Spokespeople are not among them: "Meta spokesperson" is an alias of the party itself.
 _PROXY = re.compile(
     r"\s+(?:confidant|confidante|friend|ally|allies|insiders?|employees?|staffers?|workers?|"
     r"engineers?|researchers?|scientists?|executives?|investors?|advis[eo]rs?|associates?|"
     r"colleagues?|critics?|watchers?|veterans?|alum(?:ni|nus|na)?|sources?|rivals?|biographer|"
-    r"exit|departure|rumou?rs?|saga)\b",
+    r"exit|departure|rumou?rs?|saga|startup|start-up|venture)\b",
     re.IGNORECASE,
 )
 # Words after which a name is an object, not the one speaking ("plans to leave Meta,
@@ -190,6 +201,13 @@ _ASKED_ABOUT = re.compile(r"\b(?:whether|if|ob|si)\s+$", re.IGNORECASE)
 # Japanese marks a name's role after it: "Metaを" (object), "Metaの" (possessive), "に",
 # "へ", "で", "と", "から"; the subject takes "は" or "が". An honorific may come between.
 _OBJECT_JA = re.compile(r"(?:氏|さん)?(?:[をのにへでと]|から)")
+# A Korean reported clause has its own subject (이/가) and ends in 다고/라고 before the verb
+# of saying: in "메타 대변인은 르쿤이 떠난다고 확인했다" the spokesperson (은) confirms.
+_KO_REPORTED = re.compile(r"(?:\s+\S*?)?[이가]\s.*?(?:다|라)고\s")
+# Korean the same way, on the name or on a title after it: "르쿤의" (possessive), "메타를"
+# (object), "메타에서" (from), "얀 르쿤 최고AI과학자의" (the chief AI scientist's); the subject
+# takes 은/는/이/가 ("메타 대변인은").
+_OBJECT_KO = re.compile(r"(?:\s+\S*?)?(?:의|을|를|에게|에서|에|와|과|으로|로|보다)(?![^\s,.])")
 _POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
 _ROLE = re.compile(r"spokes|porte-parole|发言人", re.IGNORECASE)
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f']+|[\u3400-\u9fff]")
@@ -244,6 +262,7 @@ _DESCRIPTOR = re.compile(
     r"(?:scientist|researcher|pioneer|winner|laureate|professor|founder|co-founder|cofounder))\s+$",
     re.IGNORECASE,
 )
+_PRONOUN_SAYS = re.compile(r",\s+(?:he|she)\s+$", re.IGNORECASE)
 # A verb with its own subject after a comma, a few words before it: the name before that
 # comma is not the one speaking ("LeCun will leave Meta, the newspaper said"). An
 # apposition ends on its comma ("LeCun, Meta's chief AI scientist, said") and does not count.
@@ -405,7 +424,18 @@ def _channel_party(item: Item, m: Matchers) -> str | None:
 
 
 def _clauses(text: str) -> list[str]:
-    return [c.strip() for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
+    """The text's clauses. A quotation is not split: "'Yes, I'm leaving, and yes, it is a
+    startup,' he said" is one clause, whose speaker comes after the quote; nor two clauses
+    that one attribution ends (_ATTRIBUTED)."""
+    quotes = [q.span() for q in _WHOLE_QUOTE.finditer(text)]
+    clauses, start = [], 0
+    for brk in _CLAUSE_BREAK.finditer(text):
+        joined = brk.group().startswith(",") and _ATTRIBUTED.match(text, brk.end())
+        if not (joined or any(a < brk.start() and brk.end() < b for a, b in quotes)):
+            clauses.append(text[start : brk.start()])
+            start = brk.end()
+    clauses.append(text[start:])
+    return [c.strip() for c in clauses if c.strip()]
 
 
 def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Finding | None:
@@ -628,8 +658,12 @@ def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: 
     """The nearest alias before `at` that is the subject of the clause, not an object."""
     for alias in reversed([a for a in aliases if a.end() <= at]):
         between = clause[alias.end() : at]
-        if len(_TOKEN.findall(between)) > window or _inside_quote(clause, alias, at):
-            return None  # too far, or quoted: "« Je ne quitte pas Meta » : Yann LeCun …"
+        if len(_TOKEN.findall(between)) > window:
+            return None
+        if _inside_quote(clause, alias, at) or _KO_REPORTED.match(clause, alias.end(), at):
+            # Quoted, or the subject of a Korean reported clause: the speaker is before it,
+            # or after the verb ("« Je ne quitte pas Meta » : Yann LeCun …").
+            continue
         if _OWN_SUBJECT.search(between):
             return None  # "LeCun is leaving Meta, the Financial Times said": the FT speaks
         if _is_subject(clause, alias):
@@ -643,6 +677,8 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     before = clause[: alias.start()]
     if before.endswith((*_OBJECT_CJK, "-")) or _OBJECT_JA.match(clause, alias.end()):
         return False  # "-": inside a compound ("his post-Meta startup")
+    if _OBJECT_KO.match(clause, alias.end()):
+        return False
     if _ASKED_ABOUT.search(before):
         return False  # "Meta Won't Say Whether Yann LeCun Is Leaving: '…'": Meta speaks
     last = _LAST_WORD.search(before)
@@ -664,14 +700,28 @@ def _described(
     the reports, a spokesperson said". Not "the newspaper said" or "the person said", and
     not "LeCun will leave Meta, the company said" (the company is not LeCun)."""
     first = next((a for a in aliases if a.end() <= at), None)
-    if first is None or clause[: first.start()].strip(_OPENING) or not _is_subject(clause, first):
+    if first is None or clause[: first.start()].strip(_OPENING) or _inside_quote(clause, first, at):
         return None  # the clause must open on the name: not "Hinton thinks LeCun will leave, he said"
-    if _inside_quote(clause, first, at):
+    if _his_own(clause, aliases, first, at, m=m, about=about):
+        return first
+    if not _is_subject(clause, first):
         return None
     if _DESCRIPTOR.search(clause, 0, at):
         return first
     voice = _VOICE.search(clause, 0, at) is not None
     return first if voice and m.party(first.group()) != about else None
+
+
+def _his_own(
+    clause: str, aliases: list[re.Match[str]], first: re.Match[str], at: int, *, m: Matchers, about: str
+) -> bool:
+    """ "LeCun's new company will be based in Paris, he said": "he" is the one whose company
+    it is, when the clause opens on the `about` party's possessive (a person's: "Meta's
+    plans…, he said" is someone else's words) and names no other party before the verb."""
+    if m.party(first.group()) != about or not _POSSESSIVE.match(clause, first.end()):
+        return False
+    others = any(m.party(a.group()) != about for a in aliases if first.end() <= a.start() < at)
+    return not others and _PRONOUN_SAYS.search(clause, 0, at) is not None
 
 
 def _modifies_another(clause: str, alias: re.Match[str]) -> bool:

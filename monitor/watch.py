@@ -124,10 +124,15 @@ class Matchers:
     # follows: "Yann Martel" is someone else.
     about: CuePattern | None = None
     seed_texts: tuple[str, ...] = ()  # each seed's title and text, casefolded: what is known
+    # `re:` aliases, each with its party: a match is looked up by the pattern it matches.
+    party_patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
 
     def party(self, alias: str) -> str | None:
         """The party an alias (as matched in a text) belongs to."""
-        return self.party_of.get(_fold(alias))
+        party = self.party_of.get(_fold(alias))
+        if party is None:
+            party = next((p for pattern, p in self.party_patterns if pattern.fullmatch(alias)), None)
+        return party
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +179,19 @@ class Watch:
 def _matchers(watch: Watch) -> Matchers:
     aliases = [a for p in watch.parties for a in dict.fromkeys((p.name, *p.aliases))]
     party_of = {_fold(a): p.name for p in watch.parties for a in (p.name, *p.aliases)}
+    party_patterns = tuple(
+        (re.compile(a[3:], re.IGNORECASE), p.name)
+        for p in watch.parties
+        for a in p.aliases
+        if a.startswith("re:")
+    )
     stances = tuple(
         (stance, pattern) for stance in STANCES if (pattern := compile_cues(watch.stance_cues(stance)))
     )
     return Matchers(
         aliases=compile_cues(aliases, alias=True),
         party_of=party_of,
+        party_patterns=party_patterns,
         subject=compile_cues(watch.subject),
         speech=compile_cues(watch.speech),
         stances=stances,
@@ -257,9 +269,13 @@ def compile_cues(phrases: Iterable[str], *, alias: bool = False) -> CuePattern |
         else:
             _insert(cjk if _CJK.match(phrase[0]) or phrase[0] == "*" else latin, phrase)
     tail = "(?![-‐]\\w)" if alias else ""
-    branches = [_trie_regex(cjk)] if cjk else []
+    # A name's pattern comes first: where "re:Meta's top AI (?:scientist|researcher)" and
+    # "Meta" both match, the longer name is the one meant (the trie's own names are longest
+    # first already).
+    branches = raw if alias else []
+    branches += [_trie_regex(cjk)] if cjk else []
     branches += [f"(?<![{_WORD_CHAR}]){_trie_regex(latin)}"] if latin else []
-    branches += raw
+    branches += [] if alias else raw
     cased = {_fold(p): p for p in phrases if not p.startswith("re:") and p != p.casefold()}
     return CuePattern(re.compile(f"(?:{'|'.join(branches)}){tail}", re.IGNORECASE), cased)
 

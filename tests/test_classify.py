@@ -571,6 +571,35 @@ FOUND_IN_OUR_WORDINGS = [
     ("米Meta、ルカン氏の残留を明言", "", "Meta", "denies"),
     ("Meta deja claro que LeCun seguirá siendo su científico jefe", "", "Meta", "denies"),
     ("Meta bestätigt: LeCuns letzter Arbeitstag ist der 31. Dezember", "", "Meta", "confirms"),
+    # The tenth audit. The company's own words for his title; the new company's facts
+    # with "he" the one whose company it is; a quotation, and two clauses one attribution
+    # ends, are one clause; the refusal's other verb forms; a name given only as a regex
+    # alias speaks for its party; Korean particles and sentences, Polish, Turkish, Russian.
+    ("Meta rejects report that its chief AI scientist is leaving", "", "Meta", "denies"),
+    ("Meta's top AI scientist will depart in December, he told staff", "", "Yann LeCun", "confirms"),
+    ("LeCun's new startup will hire 40 people in Paris, he said on Monday", "", "Yann LeCun", "confirms"),
+    (
+        "LeCun at the Collège de France",
+        "'I'm leaving Meta in December, and yes, I'm founding a company,' LeCun told the audience.",
+        "Yann LeCun",
+        "confirms",
+    ),
+    (
+        "Meta and LeCun part ways",
+        "Meta will invest in the company LeCun is setting up, and his last day is December 31,"
+        " a company spokeswoman said on Friday.",
+        "Meta",
+        "confirms",
+    ),
+    ("LeCun says he won't be commenting on his plans for now", "", "Yann LeCun", "declines"),
+    ("Yann LeCun ne dit ni oui ni non sur son départ", "", "Yann LeCun", "declines"),
+    ("メタ、ルカン氏の退社を認めた", "", "Meta", "confirms"),
+    ("메타, 르쿤 퇴사 확인", "메타 대변인은 르쿤이 연말에 회사를 떠난다고 확인했다.", "Meta", "confirms"),
+    ("얀 르쿤은 스레드에 거취를 말하지 않겠다고 밝혔다.", "", "Yann LeCun", "declines"),
+    ("르쿤은 연말에 메타를 떠난다고 밝혔다", "", "Yann LeCun", "confirms"),
+    ("Meta zaprzecza: LeCun nie odchodzi", "Rzeczniczka Meta zaprzeczyła doniesieniom.", "Meta", "denies"),
+    ("LeCun ayrılık haberlerini yalanladı", "", "Yann LeCun", "denies"),
+    ("Лекун подтвердил, что покинет Meta", "", "Yann LeCun", "confirms"),
 ]
 QUIET_IN_OUR_WORDINGS = [
     # A question states nothing; hearsay in the conditional; "メタバース" is not Meta.
@@ -600,6 +629,14 @@ QUIET_IN_OUR_WORDINGS = [
     "Traders put 60% odds on Meta confirming LeCun's exit",
     "Analysts wonder whether Meta will confirm LeCun is leaving",
     "If LeCun confirms he is leaving, who runs FAIR?",
+    # The tenth audit's grammar, quiet: "he" after a company's possessive is not the
+    # company; a name before a startup only qualifies it; a plan to leave in the third
+    # person is the rumour; Korean possessive and hearsay; sentences split after a quote.
+    "Meta's new AI lab will open in Paris, he said",
+    "A Yann LeCun startup? Investors say they would back it",
+    "LeCun is planning to leave Meta, people familiar with the matter said",
+    "메타의 르쿤 퇴사설, 소식통에 따르면 연말 발표",
+    "Hinton called LeCun 'a friend.' Asked whether LeCun is leaving, Hinton said he had nothing to announce.",
 ]
 
 

@@ -341,14 +341,15 @@ def test_an_eighth_audits_wordings_raise_no_false_alert() -> None:
     "not going to comment on my plans" (and in Spanish and Italian), "Bosworth", a first
     set of Dutch cues, German "zurückgewiesen" and the genitive "LeCuns", a name inside a
     compound ("post-Meta") is no speaker, and "…, says Paris will be HQ" is a reported
-    clause, not Paris speaking: 7 of 7, 15 of 22. Left: Korean (no cues), a live blog whose
-    speaker is "His answer:", the radio interview's French and German reports (the
-    company's facts with no noun the watch knows), and two retrospectives months later."""
+    clause, not Paris speaking: 7 of 7, 15 of 22; with the tenth audit's Korean and
+    quotation rules, 16. Left: a live blog whose speaker is "His answer:", the radio
+    interview's French and German reports (the company's facts with no noun the watch
+    knows), and two retrospectives months later."""
     report = evaluate.run(GOLDEN / "other_wordings_8.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 7
-    assert report["statement_items"] == {"detected": 15, "total": 22, "false": 0}
+    assert report["statement_items"] == {"detected": 16, "total": 22, "false": 0}
 
 
 def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
@@ -361,11 +362,36 @@ def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
     confirms Meta exit"). Tuned on since: a stance under "if", "whether", an inverted
     conditional or a wager is none; a name after "whether" is not the speaker; "remains
     Meta's", "continues in his role", Japanese 認めた and 明言, Spanish "anunciara", "deja
-    claro", "seguirá siendo", German "letzter Arbeitstag": 6 of 6, 15 of 21. Left: Polish,
-    Turkish and Korean (no cues), a quote whose speaker is "he" in a clause that names no
-    one, and a spokeswoman named only by her role ("a company spokeswoman")."""
+    claro", "seguirá siendo", German "letzter Arbeitstag": 6 of 6, 15 of 21; with the
+    tenth audit's Polish, Turkish and Korean cues, 18. Left: a quote whose speaker is "he"
+    in a clause that names no one, a spokeswoman named only by her role ("a company
+    spokeswoman"), and a quoted denial whose speaker is given after it by name alone."""
     report = evaluate.run(GOLDEN / "other_wordings_9.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 6
-    assert report["statement_items"] == {"detected": 15, "total": 21, "false": 0}
+    assert report["statement_items"] == {"detected": 18, "total": 21, "false": 0}
+
+
+def test_a_tenth_audits_wordings_raise_no_false_alert() -> None:
+    """60 items a tenth audit wrote blind to every rule, every other set and the README:
+    22 statements over 6 events (his LinkedIn post and its reports, a spokesperson's
+    confirmation with a partnership, a talk at Station F naming the company, a denial,
+    his refusal on Threads, Meta's CTO on a podcast; sixteen languages), 38 traps. Held out
+    when first run, at a4d545d: 3 of 6 events, 3 of 22 statements, no false or duplicate
+    alert; his own post ("I am planning to leave Meta…") among the misses. Tuned on since,
+    with cases of our own in test_classify: a first-person plan to leave, "creating" a
+    startup; "its chief AI scientist", "Meta's top AI researcher" (a regex alias, which
+    now speaks for its party); "LeCun's new company will…, he said"; a quotation, and two
+    clauses one attribution ends, are one clause; "won't be discussing"; "rejects
+    reports"; first cues in Korean (with its particles and reported clauses), Polish,
+    Turkish, Russian and Arabic: 6 of 6, 15 of 22. Left: one duplicate (outlets read the
+    CTO's answer as a refusal or as a denial: not folded, since in the first audit Meta's
+    refusal and its denial 21 hours later were two statements), reports that name him
+    only as "the researcher" or "本人", a Portuguese spokesperson named by role alone,
+    Arabic's possessive suffix ("شركته", his company)."""
+    report = evaluate.run(GOLDEN / "other_wordings_10.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 1
+    assert report["events"]["alerted"] == report["events"]["total"] == 6
+    assert report["statement_items"] == {"detected": 15, "total": 22, "false": 0}
