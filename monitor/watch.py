@@ -269,13 +269,9 @@ def compile_cues(phrases: Iterable[str], *, alias: bool = False) -> CuePattern |
         else:
             _insert(cjk if _CJK.match(phrase[0]) or phrase[0] == "*" else latin, phrase)
     tail = "(?![-‐]\\w)" if alias else ""
-    # A name's pattern comes first: where "re:Meta's top AI (?:scientist|researcher)" and
-    # "Meta" both match, the longer name is the one meant (the trie's own names are longest
-    # first already).
-    branches = raw if alias else []
-    branches += [_trie_regex(cjk)] if cjk else []
+    branches = [_trie_regex(cjk)] if cjk else []
     branches += [f"(?<![{_WORD_CHAR}]){_trie_regex(latin)}"] if latin else []
-    branches += [] if alias else raw
+    branches += raw
     cased = {_fold(p): p for p in phrases if not p.startswith("re:") and p != p.casefold()}
     return CuePattern(re.compile(f"(?:{'|'.join(branches)}){tail}", re.IGNORECASE), cased)
 
