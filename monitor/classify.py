@@ -262,6 +262,29 @@ _DESCRIPTOR = re.compile(
     r"(?:scientist|researcher|pioneer|winner|laureate|professor|founder|co-founder|cofounder))\s+$",
     re.IGNORECASE,
 )
+# A spokesperson named by role alone, with an article ("a company spokeswoman", "um
+# porta-voz", "ein Sprecher"; not "Google spokesperson": a name before the role is its
+# owner, and an alias of a party is found as such); right before the verb, a few words
+# between at most, or the agent after a passive ("confirmed by a company spokeswoman").
+# "for …", "de …", "von …" after the role names whose it is (_ROLE_OWNER).
+_ROLE_WORDS = (
+    r"(?<![\w-])(?:an?|the|one|its|um|uma|un|une|una|ein|eine|einer|der|die|el|la|il|o)\s+"
+    r"(?:(?:company|firm)(?:'s)?\s+)?"
+    r"(?P<role>spokes(?:person|woman|man)|porte-parole|porta-voz|portavoz|portavoce|Sprecher(?:in)?|woordvoerder)\b"
+)
+_ROLE_BEFORE = re.compile(
+    _ROLE_WORDS
+    + r"(?:\s+(?:for|of|de|da|do|di|del|della|von|des|van)\s+[^,.;:]{1,40}?)?[\s,]+(?:\S+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_ROLE_AGENT = re.compile(r"\s+(?:\S+\s+){0,3}?(?:by|par|por|von|da|przez)\s+" + _ROLE_WORDS, re.IGNORECASE)
+_ROLE_OWNER = re.compile(
+    r"\s+(?:for|of|de|da|do|di|del|della|von|des|van)\s+(?:the\s+|la\s+|le\s+|a\s+|o\s+)?(?=[A-Z])"
+)
+# A headline's source: "…, segundo a Meta", "according to Meta".
+_SOURCE = re.compile(
+    r"\b(?:according to|segundo|selon|según|secondo|laut)\s+(?:(?:a|o|la|le|el)\s+)?$", re.IGNORECASE
+)
 _PRONOUN_SAYS = re.compile(r",\s+(?:he|she)\s+$", re.IGNORECASE)
 # A verb with its own subject after a comma, a few words before it: the name before that
 # comma is not the one speaking ("LeCun will leave Meta, the newspaper said"). An
@@ -351,12 +374,13 @@ _Stances = tuple[tuple[Stance, str], ...]  # each stance cue found, with the phr
 class _Context:
     """What one item gives each of its clauses: the party its official feed speaks for,
     whether its headline is on the subject, whether it names a new company that may be
-    his, and the names it gives that company."""
+    his, the names it gives that company, and the company its headline is about."""
 
     channel: str | None
     title_on_subject: bool
     ventures: bool
     venture_names: re.Pattern[str] | None
+    voice: str | None = None  # the party a spokesperson named by role alone speaks for
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,7 +409,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     if not (stance_cue or _found(m.venture, text)):
         return None  # the second cheap test: no stance cue, no new company anywhere
     clauses = [*_clauses(title), *_clauses(summary)]
-    context = _context(clauses, channel, _found(m.subject, title), m)
+    context = _context(clauses, channel, _found(m.subject, title), m, _voice(title, m, watch.about))
     if not (stance_cue or context.ventures):
         return None  # new companies, none of them his
     title_names_about = m.about is None or m.about.search(_AFTER_TIME_CLAUSE.sub("", title)) is not None
@@ -399,11 +423,28 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     return _statement(watch.name, findings) if findings else None
 
 
-def _context(clauses: list[str], channel: str | None, title_on_subject: bool, m: Matchers) -> _Context:
+def _context(
+    clauses: list[str], channel: str | None, title_on_subject: bool, m: Matchers, voice: str | None
+) -> _Context:
     # Whether a clause may own a venture noun, the speaker aside (so, at most): when none
     # may, no clause needs looking at for one, nor the item for names it gives one.
     ventures = any(next(_owned_nouns(c, m, about_speaks=True), None) for c in clauses)
-    return _Context(channel, title_on_subject, ventures, _venture_names(clauses, m) if ventures else None)
+    names = _venture_names(clauses, m) if ventures else None
+    return _Context(channel, title_on_subject, ventures, names, voice)
+
+
+def _voice(title: str, m: Matchers, about: str) -> str | None:
+    """The party other than `about` that the headline opens on as its subject ("Meta sets
+    LeCun's last day…") or gives as its source ("…, segundo a Meta"): the company a
+    spokesperson named by role alone speaks for (_ROLE_ONLY)."""
+    for alias in m.aliases.finditer(title) if m.aliases else ():
+        party = m.party(alias.group())
+        if party is None or party == about:
+            continue
+        opens = not title[: alias.start()].strip(_OPENING) and _is_subject(title, alias)
+        if opens or _SOURCE.search(title, 0, alias.start()):
+            return party
+    return None
 
 
 def _history(clause: str, year: int) -> bool:
@@ -465,7 +506,9 @@ def _finding(
     clause: str, m: Matchers, watch: Watch, context: _Context, stances: _Stances, *, venture: bool
 ) -> _Finding | None:
     """Who takes the clause's stances, with the new company the speaker's words take as given."""
-    speaker = _speaker(clause, m, watch.speaker_window, watch.about)
+    speaker = _speaker(clause, m, watch.speaker_window, watch.about) or _role_speaker(
+        clause, m, context.voice
+    )
     if speaker is None and context.channel is None:
         return None
     name, said = speaker or (context.channel or "", "")
@@ -652,6 +695,34 @@ def _after_comma(
         return False, None
     inside = (a for a in aliases if cue.end() <= a.start() < tail.end())
     return True, next((a for a in inside if not _modifies_another(clause, a)), None)
+
+
+def _role_speaker(clause: str, m: Matchers, voice: str | None) -> tuple[str, str] | None:
+    """(party, "role … speech cue") for a spokesperson named by role alone, right before a
+    speech cue ("um porta-voz afirmou", "a company spokeswoman said") or its passive agent
+    ("confirmed by a company spokeswoman"): the party the role's own "for …" names, else
+    the headline's company (`voice`)."""
+    if m.speech is None:
+        return None
+    for cue in m.speech.finditer(clause):
+        if _negated(clause, cue.start()):
+            continue
+        before = _ROLE_BEFORE.search(clause, 0, cue.start())
+        role = before or _ROLE_AGENT.match(clause, cue.end())
+        party = _role_party(clause, role, m, voice) if role else None
+        if role and party:
+            return party, f"{role.group('role')} … {cue.group().strip()}"
+    return None
+
+
+def _role_party(clause: str, role: re.Match[str], m: Matchers, voice: str | None) -> str | None:
+    """Whose the role is: a name after "for"/"de"/"von" (a party's, or someone else's:
+    None), else `voice`."""
+    owner = _ROLE_OWNER.match(clause, role.end("role"))
+    if owner is None:
+        return voice
+    named = m.aliases.match(clause, owner.end()) if m.aliases else None  # "for Meta": Meta's
+    return m.party(named.group()) if named else None
 
 
 def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: int) -> re.Match[str] | None:

@@ -240,6 +240,10 @@ class CuePattern:
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
 
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        found = self.regex.match(text, pos)
+        return found if found and self._case_ok(found.group()) else None
+
     def _case_ok(self, found: str) -> bool:
         phrase = self.cased.get(_fold(found))
         if phrase is None:

@@ -600,6 +600,21 @@ FOUND_IN_OUR_WORDINGS = [
     ("Meta zaprzecza: LeCun nie odchodzi", "Rzeczniczka Meta zaprzeczyła doniesieniom.", "Meta", "denies"),
     ("LeCun ayrılık haberlerini yalanladı", "", "Yann LeCun", "denies"),
     ("Лекун подтвердил, что покинет Meta", "", "Yann LeCun", "confirms"),
+    # A spokesperson named by role alone speaks for the company the headline opens on or
+    # gives as its source.
+    (
+        "Meta sets out LeCun's last day",
+        "That was confirmed on Friday by a company spokeswoman.",
+        "Meta",
+        "confirms",
+    ),
+    (
+        "LeCun stays put, according to Meta",
+        "A spokesperson said the reports were inaccurate.",
+        "Meta",
+        "denies",
+    ),
+    ("Meta und LeCun", "Ein Sprecher sagte, LeCun bleibe bei Meta.", "Meta", "denies"),
 ]
 QUIET_IN_OUR_WORDINGS = [
     # A question states nothing; hearsay in the conditional; "メタバース" is not Meta.
@@ -638,6 +653,14 @@ QUIET_IN_OUR_WORDINGS = [
     "메타의 르쿤 퇴사설, 소식통에 따르면 연말 발표",
     "Hinton called LeCun 'a friend.' Asked whether LeCun is leaving, Hinton said he had nothing to announce.",
 ]
+# A spokesperson named by role alone whose company is not the headline's, or not said.
+QUIET_ROLES = [
+    (
+        "Meta loses LeCun to a startup",
+        "A spokesperson for Nvidia confirmed it will invest in LeCun's new company.",
+    ),
+    ("LeCun's next move: a startup in Paris", "A spokesperson confirmed the company will be based in Paris."),
+]
 
 
 @pytest.mark.parametrize(("title", "summary", "speaker", "stance"), FOUND_IN_OUR_WORDINGS)
@@ -648,6 +671,11 @@ def test_found_in_wordings_of_our_own(title: str, summary: str, speaker: str, st
 @pytest.mark.parametrize("title", QUIET_IN_OUR_WORDINGS)
 def test_quiet_in_wordings_of_our_own(title: str) -> None:
     assert classify(make_item(title), WATCH) is None
+
+
+@pytest.mark.parametrize(("title", "summary"), QUIET_ROLES)
+def test_a_role_alone_speaks_only_for_the_headlines_company(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None
 
 
 # A party's own channel speaks for it, with no name before a verb.

@@ -363,14 +363,15 @@ def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
     conditional or a wager is none; a name after "whether" is not the speaker; "remains
     Meta's", "continues in his role", Japanese 認めた and 明言, Spanish "anunciara", "deja
     claro", "seguirá siendo", German "letzter Arbeitstag": 6 of 6, 15 of 21; with the
-    tenth audit's Polish, Turkish and Korean cues, 18. Left: a quote whose speaker is "he"
-    in a clause that names no one, a spokeswoman named only by her role ("a company
-    spokeswoman"), and a quoted denial whose speaker is given after it by name alone."""
+    tenth audit's Polish, Turkish and Korean cues, 18; with a spokesperson named by role
+    alone ("confirmed by a company spokeswoman") speaking for the headline's company, 19.
+    Left: a quote whose speaker is "he" in a clause that names no one, and a quoted denial
+    whose speaker is given after it by a name the watch does not know."""
     report = evaluate.run(GOLDEN / "other_wordings_9.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 6
-    assert report["statement_items"] == {"detected": 18, "total": 21, "false": 0}
+    assert report["statement_items"] == {"detected": 19, "total": 21, "false": 0}
 
 
 def test_a_tenth_audits_wordings_raise_no_false_alert() -> None:
@@ -385,13 +386,14 @@ def test_a_tenth_audits_wordings_raise_no_false_alert() -> None:
     now speaks for its party); "LeCun's new company will…, he said"; a quotation, and two
     clauses one attribution ends, are one clause; "won't be discussing"; "rejects
     reports"; first cues in Korean (with its particles and reported clauses), Polish,
-    Turkish, Russian and Arabic: 6 of 6, 15 of 22. Left: one duplicate (outlets read the
-    CTO's answer as a refusal or as a denial: not folded, since in the first audit Meta's
-    refusal and its denial 21 hours later were two statements), reports that name him
-    only as "the researcher" or "本人", a Portuguese spokesperson named by role alone,
-    Arabic's possessive suffix ("شركته", his company)."""
+    Turkish, Russian and Arabic: 6 of 6, 15 of 22; with a spokesperson named by role alone
+    ("um porta-voz afirmou") speaking for the company the headline gives as its source
+    ("segundo a Meta"), 16. Left: one duplicate (outlets read the CTO's answer as a
+    refusal or as a denial: not folded, since in the first audit Meta's refusal and its
+    denial 21 hours later were two statements), reports that name him only as "the
+    researcher" or "本人", and Arabic's possessive suffix ("شركته", his company)."""
     report = evaluate.run(GOLDEN / "other_wordings_10.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 1
     assert report["events"]["alerted"] == report["events"]["total"] == 6
-    assert report["statement_items"] == {"detected": 15, "total": 22, "false": 0}
+    assert report["statement_items"] == {"detected": 16, "total": 22, "false": 0}
