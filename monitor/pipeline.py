@@ -323,7 +323,7 @@ class Processor:
         known[(item.feed, item.key)] = (item_id, item.fingerprint)  # a feed may repeat an entry
         self._announce.append(functools.partial(observe.record_item, sameness))
         if statement is not None:
-            self._alert(statement, item_id, item.published, now, stats)
+            self._alert(statement, item_id, item, now, stats)
 
     def _changed(
         self, prepared: Prepared, item_id: int, known: Known, now: datetime, stats: RunStats
@@ -402,7 +402,7 @@ class Processor:
         self.store.set_decisions(item_id, seed=seed, seed_score=seed_score, statement=prepared.statement)
         stats.items_updated += 1
         if prepared.statement is not None:
-            self._alert(prepared.statement, item_id, prepared.item.published, now, stats)
+            self._alert(prepared.statement, item_id, prepared.item, now, stats)
 
     def rescan(self, now: datetime, *, alert: bool, progress: Callable[[int], None]) -> RunStats:
         """Re-decide seed and statement for every stored item, after a watch or seed changed.
@@ -445,16 +445,16 @@ class Processor:
             if channels and self.store.queue_unsent(item_alert, now, channels, self.message_id):
                 stats.queued += 1
             return
-        alert_id = alerts.decide(statement, self.store.alerts_for(statement), item.published).join
+        alert_id = alerts.decide(
+            statement, self.store.alerts_for(statement), item.published, item.official
+        ).join
         if alert_id is None:
             alert_id = self.store.create_alert(statement, item_id, now, channels, self.message_id)
             stats.alerts += 1
         self.store.set_item_alert(item_id, alert_id)
 
-    def _alert(
-        self, statement: Statement, item_id: int, published: datetime, now: datetime, stats: RunStats
-    ) -> None:
-        decision = alerts.decide(statement, self.store.alerts_for(statement), published)
+    def _alert(self, statement: Statement, item_id: int, item: Item, now: datetime, stats: RunStats) -> None:
+        decision = alerts.decide(statement, self.store.alerts_for(statement), item.published, item.official)
         alert_id = decision.join
         if alert_id is None:
             alert_id = self.store.create_alert(statement, item_id, now, self.channels, self.message_id)

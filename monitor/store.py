@@ -884,14 +884,15 @@ class Store:
 
     def alerts_for(self, statement: Statement) -> list[AlertSpan]:
         """The alerts raised for this statement's key (same watch, speaker, stance), oldest
-        first, each with the publication dates of the first and newest items that joined it."""
+        first, each with the publication dates of the first and newest items that joined it,
+        and whether one of them came from an official feed."""
         rows = self.conn.execute(
-            "SELECT a.id, MIN(i.published), MAX(i.published)"
-            " FROM alerts a LEFT JOIN items i ON i.alert = a.id"
+            "SELECT a.id, MIN(i.published), MAX(i.published), MAX(f.official)"
+            " FROM alerts a LEFT JOIN items i ON i.alert = a.id LEFT JOIN feeds f ON f.name = i.feed"
             " WHERE a.watch = ? AND a.speaker = ? AND a.stance = ? GROUP BY a.id ORDER BY a.id",
             list(statement.key),
         ).fetchall()
-        return [AlertSpan(int(r[0]), parse_time(r[1]), parse_time(r[2])) for r in rows]
+        return [AlertSpan(int(r[0]), parse_time(r[1]), parse_time(r[2]), bool(r[3])) for r in rows]
 
     def create_alert(
         self,

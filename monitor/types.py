@@ -251,6 +251,7 @@ class AlertSpan:
     id: int
     first: datetime | None
     last: datetime | None
+    official: bool = False  # whether a party's own post (an official feed's item) has joined it
 
 
 @dataclass(frozen=True, slots=True)

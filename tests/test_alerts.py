@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor.alerts import STATEMENT_QUIET_GAP, decide
+from monitor.alerts import OWN_POST_SAME_OCCASION, STATEMENT_QUIET_GAP, decide
 from monitor.types import AlertSpan, Statement
 from tests.conftest import NOW
 
@@ -50,3 +50,17 @@ def test_each_span_is_its_own_statement() -> None:
 
 def test_an_alert_no_item_has_joined_yet_is_joined() -> None:
     assert decide(CONFIRMS, [AlertSpan(3, None, None)], NOW).join == 3
+
+
+def test_a_partys_own_post_is_its_own_occasion() -> None:
+    """His post, a day and a half after the first report of an interview he gave: a new
+    alert, where the quiet gap alone would have joined the interview's."""
+    interview = AlertSpan(1, NOW, NOW + 4 * HOUR)
+    post = NOW + 34 * HOUR
+    assert decide(CONFIRMS, [interview], post).join == 1  # a report of it, from the press
+    assert decide(CONFIRMS, [interview], post, official=True).join is None
+    # Reported before its feed was polled: the same occasion.
+    assert decide(CONFIRMS, [interview], NOW + OWN_POST_SAME_OCCASION, official=True).join == 1
+    # An alert a post has joined already is the post's: a second post within the gap joins it.
+    posted = AlertSpan(2, NOW, NOW + 4 * HOUR, official=True)
+    assert decide(CONFIRMS, [posted], post, official=True).join == 2

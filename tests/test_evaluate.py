@@ -366,10 +366,15 @@ def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
     tenth audit's Polish, Turkish and Korean cues, 18; with a spokesperson named by role
     alone ("confirmed by a company spokeswoman") speaking for the headline's company, 19.
     Left: a quote whose speaker is "he" in a clause that names no one, and a quoted denial
-    whose speaker is given after it by a name the watch does not know."""
+    whose speaker is given after it by a name the watch does not know. And one duplicate,
+    which had hidden a late alert: his LinkedIn post came 34 hours after the first report
+    of his Station F interview and joined its alert (the quiet gap), so the post's own
+    alert came a week later, from a Spanish report that recalls it undated. Since a party's
+    own post is its own occasion (alerts.OWN_POST_SAME_OCCASION) the post alerts on time,
+    and that Spanish report is the duplicate it always was."""
     report = evaluate.run(GOLDEN / "other_wordings_9.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 0
+    assert report["duplicate_alerts"] == 1
     assert report["events"]["alerted"] == report["events"]["total"] == 6
     assert report["statement_items"] == {"detected": 19, "total": 21, "false": 0}
 
