@@ -47,6 +47,10 @@ class Report:
     copies: Counter[str] = field(default_factory=Counter)
     statements: Counter[str] = field(default_factory=Counter)
     events: dict[str, int] = field(default_factory=dict)
+    # Per event, how many rounds after its first item the item came that raised its first
+    # alert (0: in the same poll). An event whose own alert came late (its statement
+    # joined another's alert, or only a later report was found) shows here, not in `events`.
+    rounds_to_first_alert: dict[str, int] = field(default_factory=dict)
     false_alerts: int = 0
     duplicate_alerts: int = 0
     deliveries: Counter[str] = field(default_factory=Counter)
@@ -77,6 +81,7 @@ class Report:
                 "alerted": sum(1 for n in self.events.values() if n),
                 "total": len(self.events),
                 "alerts_per_event": dict(sorted(self.events.items())),
+                "late": {e: n for e, n in sorted(self.rounds_to_first_alert.items()) if n},
             },
             "false_alerts": self.false_alerts,
             "duplicate_alerts": self.duplicate_alerts,
@@ -101,6 +106,7 @@ class Report:
         lines.append(f"statements flagged as seed duplicates: {d['statements_flagged_as_seed']}")
         e = d["events"]
         lines.append(f"statement events alerted: {e['alerted']}/{e['total']}  {e['alerts_per_event']}")
+        lines.append(f"events first alerted a round or more after their first item: {e['late'] or 'none'}")
         lines.append(f"false alerts: {d['false_alerts']}  duplicate alerts: {d['duplicate_alerts']}")
         lines.append(
             f"webhooks received: {d['deliveries']['received']} (signature ok: {d['deliveries']['verified']})"
@@ -416,8 +422,11 @@ class _Scorer:
 
     def alerts(self, rows: Sequence[Mapping[str, Any]], alerts: Sequence[Mapping[str, Any]]) -> None:
         events = self.report.events
-        for event in {r["event"] for r in rows if r["label"] == "statement" and r.get("event")}:
-            events.setdefault(event, 0)
+        first: dict[str, int] = {}  # each event's first round
+        for r in rows:
+            if r["label"] == "statement" and r.get("event"):
+                events.setdefault(r["event"], 0)
+                first[r["event"]] = min(first.get(r["event"], r["round"]), r["round"])
         for alert in alerts:
             row = self.labels.get(self.corpus_id.get(alert["item"], ""), {})
             event = row.get("event")
@@ -426,9 +435,15 @@ class _Scorer:
                 self.wrong(row, f"false alert {alert['id']}")
                 continue
             events[event] = events.get(event, 0) + 1
+            self._first_alert(event, row, first)
             if events[event] > 1:
                 self.report.duplicate_alerts += 1
                 self.wrong(row, f"second alert for {event}")
+
+    def _first_alert(self, event: str, row: Mapping[str, Any], first: Mapping[str, int]) -> None:
+        late = int(row["round"]) - first[event]
+        delays = self.report.rounds_to_first_alert
+        delays[event] = min(delays.get(event, late), late)
 
     def wrong(self, row: Mapping[str, Any], problem: str) -> None:
         self.report.wrong.append(

@@ -376,6 +376,9 @@ def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 1
     assert report["events"]["alerted"] == report["events"]["total"] == 6
+    # The post's own alert comes in the post's own round: a round (a week) late before,
+    # which the count of alerts per event had shown as a hit.
+    assert report["events"]["late"] == {}
     assert report["statement_items"] == {"detected": 19, "total": 21, "false": 0}
 
 
