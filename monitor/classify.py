@@ -76,13 +76,6 @@ _CLAUSE_BREAK = re.compile(
 # A quotation, closed: in double quotes or guillemets, or in single quotes, where an
 # apostrophe before a letter ("I'm", "LeCun's") is no closing quote.
 _WHOLE_QUOTE = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“”]|(?<![\w'])'(?:[^']|'(?=\w))*'(?!\w)")
-# Two clauses joined by "and" that one attribution ends, as one: "Meta will partner with
-# his startup, and his last day will be December 31, a company spokesperson said".
-_ATTRIBUTED = re.compile(
-    r"[^.;!?]*,\s+(?:he|she|it|(?:the|a|an|its)\s+(?:[\w-]+\s+){0,3}?"
-    r"(?:company|firm|group|spokes(?:person|woman|man)|scientist|researcher|pioneer|winner|laureate|professor|founder))"
-    r"\s+[a-z]+\b[^,.;!?]*(?:[.!?]['\"”]?(?:\s|$)|$)"
-)
 _AFTER_TIME_CLAUSE = re.compile(f"{_TIME_CLAUSE}.*$", re.DOTALL)
 # A statement placed in the past by the clause that reports it: "Last week LeCun said on
 # Threads that he does not comment on rumors". Still a statement (a reader may first hear
@@ -257,9 +250,9 @@ _NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b
 # The subject of a reporting verb that refers back to the person the clause opens on: "he",
 # "she", or "the" and a word for a person, after a comma. Not a word for a company: in
 # "LeCun will leave Meta, the company said" the company, not LeCun, speaks.
+_PERSON_WORDS = r"scientist|researcher|pioneer|winner|laureate|professor|founder|co-founder|cofounder"
 _DESCRIPTOR = re.compile(
-    r",\s+(?:he|she|the\s+(?:[\w-]+\s+){0,3}?"
-    r"(?:scientist|researcher|pioneer|winner|laureate|professor|founder|co-founder|cofounder))\s+$",
+    rf",\s+(?:he|she|the\s+(?:[\w-]+\s+){{0,3}}?(?:{_PERSON_WORDS}))\s+$",
     re.IGNORECASE,
 )
 # A spokesperson named by role alone, with an article ("a company spokeswoman", "um
@@ -291,9 +284,17 @@ _PRONOUN_SAYS = re.compile(r",\s+(?:he|she)\s+$", re.IGNORECASE)
 # apposition ends on its comma ("LeCun, Meta's chief AI scientist, said") and does not count.
 # ...and the words by which a company speaks, which refer back to a company the clause
 # opens on: "Meta will neither confirm nor deny the reports, a spokesperson said".
+_COMPANY_WORDS = r"company|firm|group|spokes(?:person|woman|man)"
 _VOICE = re.compile(
-    r",\s+(?:it|(?:the|a|an|its)\s+(?:[\w-]+\s+){0,2}?(?:company|firm|group|spokes(?:person|woman|man)))\s+$",
+    rf",\s+(?:it|(?:the|a|an|its)\s+(?:[\w-]+\s+){{0,2}}?(?:{_COMPANY_WORDS}))\s+$",
     re.IGNORECASE,
+)
+# Two clauses joined by "and" that one attribution ends, as one: "Meta will partner with
+# his startup, and his last day will be December 31, a company spokesperson said". The
+# attribution's subject is one _DESCRIPTOR or _VOICE takes, then a verb, to the sentence end.
+_ATTRIBUTED = re.compile(
+    rf"[^.;!?]*,\s+(?:he|she|it|(?:the|a|an|its)\s+(?:[\w-]+\s+){{0,3}}?(?:{_COMPANY_WORDS}|{_PERSON_WORDS}))"
+    r"\s+[a-z]+\b[^,.;!?]*(?:[.!?]['\"”]?(?:\s|$)|$)"
 )
 # "…, said Hinton on Monday": a comma before the verb, then who speaks (_after_comma): the
 # words up to the next mark, not opening on an adverbial or a pronoun, holding a capital
@@ -436,7 +437,7 @@ def _context(
 def _voice(title: str, m: Matchers, about: str) -> str | None:
     """The party other than `about` that the headline opens on as its subject ("Meta sets
     LeCun's last day…") or gives as its source ("…, segundo a Meta"): the company a
-    spokesperson named by role alone speaks for (_ROLE_ONLY)."""
+    spokesperson named by role alone speaks for (_ROLE_BEFORE, _ROLE_AGENT)."""
     for alias in m.aliases.finditer(title) if m.aliases else ():
         party = m.party(alias.group())
         if party is None or party == about:
@@ -707,10 +708,8 @@ def _role_speaker(clause: str, m: Matchers, voice: str | None) -> tuple[str, str
     for cue in m.speech.finditer(clause):
         if _negated(clause, cue.start()):
             continue
-        before = _ROLE_BEFORE.search(clause, 0, cue.start())
-        role = before or _ROLE_AGENT.match(clause, cue.end())
-        party = _role_party(clause, role, m, voice) if role else None
-        if role and party:
+        role = _ROLE_BEFORE.search(clause, 0, cue.start()) or _ROLE_AGENT.match(clause, cue.end())
+        if role and (party := _role_party(clause, role, m, voice)):
             return party, f"{role.group('role')} … {cue.group().strip()}"
     return None
 
