@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -279,6 +279,36 @@ _SOURCE = re.compile(
     r"\b(?:according to|segundo|selon|según|secondo|laut)\s+(?:(?:a|o|la|le|el)\s+)?$", re.IGNORECASE
 )
 _PRONOUN_SAYS = re.compile(r",\s+(?:he|she)\s+$", re.IGNORECASE)
+# A verb whose subject is a pronoun or a word for a person, and nothing else: "'Yes, I'm
+# leaving,' he said", "Sur Threads, il a fait savoir…", "…, sagte er", "le chercheur a
+# précisé". Who it is, the clauses before it tell (_referents); here only that it is
+# someone referred to, not named. Not a pronoun of a clause that reports ("that he",
+# "qu'il", "dass er"): that one is the object of another verb's words.
+_REFERRED_PERSON = (
+    rf"{_PERSON_WORDS}|chercheur|scientifique|pionnier|intéressée?|Forscher|Wissenschaftler|Pionier"
+    r"|investigador|científico|pionero|ricercatore|scienziato|pesquisador|cientista"
+)
+_REFERRED_BEFORE = re.compile(
+    r"(?:^|(?<=[\s,;:\"”»]))(?<!that )(?<!dass )(?<!que )(?<!who )(?<!which )"
+    r"(?:(?:he|she|er|sie)(?:\s+[\w'’-]+)?|(?:il|elle)"  # "il": not Italian's article before a noun
+    r"|(?:the|le|la|l'|der|die|el|o)\s*(?:[\w-]+\s+){0,3}?"
+    rf"(?:{_REFERRED_PERSON})(?:\s+[\w'’-]+){{0,2}})\s+$",
+    re.IGNORECASE,
+)
+_REFERRED_AFTER = re.compile(r"(?:-t-|\s+)(?:il|elle|er|sie)\b", re.IGNORECASE)
+_REFERRED_IN_CUE = re.compile(r"-t-(?:il|elle)\b", re.IGNORECASE)
+# Two or three capitalised words: a name ("Dana Whitfield", "Alexandr Wang"), or a
+# newspaper's or a place's, which a pronoun after it might refer to as well. Not a word a
+# sentence opens on: "Sur Threads, il a fait savoir…" names Threads alone.
+_SENTENCE_OPENERS = (
+    "The|A|An|In|On|At|By|For|From|With|After|Before|Asked|Meanwhile|Inside|Speaking|Le|La|Les|Un|Une"
+    "|Sur|Dans|Après|Avant|Chez|Pour|Selon|Interrogé|Invité|Der|Die|Das|Ein|Eine|Im|Am|Auf|Bei|Laut|Nach"
+    "|El|Los|Las|Según|Tras|Il|Lo|Nel|Secondo|Dopo|O|Os|Na|No|Segundo|Após|Het|De|Een"
+)
+_NAME_LIKE = re.compile(
+    rf"(?<![\w'’-])(?!(?:{_SENTENCE_OPENERS})\s)[A-Z][\w'’-]*[a-z][\w'’-]*"
+    r"(?:\s+[A-Z][\w'’-]*[a-z][\w'’-]*){1,2}(?![\w'’-])"
+)
 # A verb with its own subject after a comma, a few words before it: the name before that
 # comma is not the one speaking ("LeCun will leave Meta, the newspaper said"). An
 # apposition ends on its comma ("LeCun, Meta's chief AI scientist, said") and does not count.
@@ -382,6 +412,7 @@ class _Context:
     ventures: bool
     venture_names: re.Pattern[str] | None
     voice: str | None = None  # the party a spokesperson named by role alone speaks for
+    referent: str | None = None  # the party "he" or "the researcher" is, in this clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,16 +440,20 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     stance_cue = _found(m.any_stance, text)
     if not (stance_cue or _found(m.venture, text)):
         return None  # the second cheap test: no stance cue, no new company anywhere
-    clauses = [*_clauses(title), *_clauses(summary)]
+    title_clauses = _clauses(title)
+    clauses = [*title_clauses, *_clauses(summary)]
     context = _context(clauses, channel, _found(m.subject, title), m, _voice(title, m, watch.about))
+    # A Title Case headline capitalises every word: only its aliases name anyone.
+    names_from = len(title_clauses) if _title_case(title) else 0
+    referents = _referents(clauses, m, watch.about, names_from)
     if not (stance_cue or context.ventures):
         return None  # new companies, none of them his
     title_names_about = m.about is None or m.about.search(_AFTER_TIME_CLAUSE.sub("", title)) is not None
     findings = [
         finding
-        for clause in clauses
+        for clause, referent in zip(clauses, referents, strict=True)
         if not _history(clause, item.published.year)
-        and (finding := _clause(clause, m, watch, context)) is not None
+        and (finding := _clause(clause, m, watch, replace(context, referent=referent))) is not None
         and (title_names_about or finding.speaker == watch.about or _found(m.about, clause))
     ]
     return _statement(watch.name, findings) if findings else None
@@ -507,8 +542,10 @@ def _finding(
     clause: str, m: Matchers, watch: Watch, context: _Context, stances: _Stances, *, venture: bool
 ) -> _Finding | None:
     """Who takes the clause's stances, with the new company the speaker's words take as given."""
-    speaker = _speaker(clause, m, watch.speaker_window, watch.about) or _role_speaker(
-        clause, m, context.voice
+    speaker = (
+        _speaker(clause, m, watch.speaker_window, watch.about)
+        or _role_speaker(clause, m, context.voice)
+        or _referred_speaker(clause, m, context.referent, watch.about)
     )
     if speaker is None and context.channel is None:
         return None
@@ -722,6 +759,73 @@ def _role_party(clause: str, role: re.Match[str], m: Matchers, voice: str | None
         return voice
     named = m.aliases.match(clause, owner.end()) if m.aliases else None  # "for Meta": Meta's
     return m.party(named.group()) if named else None
+
+
+def _referred_speaker(clause: str, m: Matchers, referent: str | None, about: str) -> tuple[str, str] | None:
+    """(party, "pronoun … speech cue") for a verb whose subject only refers to someone
+    (_REFERRED_BEFORE: "he said", "il a fait savoir", "le chercheur a précisé"; or after
+    it: "sagte er", "a-t-il précisé"): the party the clause names as a subject before it,
+    else the `referent` the clauses before give (_referents)."""
+    if m.speech is None:
+        return None
+    for cue in m.speech.finditer(clause):
+        if _negated(clause, cue.start()):
+            continue
+        verb = cue.group().strip()
+        before = _REFERRED_BEFORE.search(clause, 0, cue.start())
+        after = _REFERRED_AFTER.match(clause, cue.end())
+        if before:
+            said = f"{before.group().strip()} … {verb}"
+        elif after or _REFERRED_IN_CUE.search(verb):  # "sagte er", "a-t-il précisé"
+            said = f"{verb}{after.group() if after else ''}"
+        else:
+            continue
+        inner = _topic(clause[: before.start() if before else cue.start()], m, about, names=True)
+        if who := referent if inner is None else inner:
+            return who, said
+    return None
+
+
+def _referents(clauses: list[str], m: Matchers, about: str, names_from: int) -> list[str | None]:
+    """For each clause, the party whom "he" or "the researcher" refers to there: the one
+    that was the subject of the last clause before it that had a subject named (or written
+    as a name, from clause `names_from` on). None when that was no party, or none was yet."""
+    referents: list[str | None] = []
+    current: str | None = None
+    for i, clause in enumerate(clauses):
+        referents.append(current)
+        topic = _topic(clause, m, about, names=i >= names_from)
+        if topic is not None:
+            current = topic or None
+    return referents
+
+
+def _topic(text: str, m: Matchers, about: str, *, names: bool) -> str | None:
+    """The party that is the first subject `text` names: the `about` party, or another
+    party by the name of one of its people ("Zuckerberg", "a Meta spokesperson"; not by
+    the party's own name: a company is not "he"). "" for anyone else written as a name
+    (_NAME_LIKE, when `names`), None when no one is named as a subject."""
+    found = list(m.aliases.finditer(text)) if m.aliases else []
+    if names:
+        found += [n for n in _NAME_LIKE.finditer(text) if not any(_overlap(n, a) for a in found)]
+    for match in sorted(found, key=lambda x: x.start()):
+        if not _is_subject(text, match):
+            continue
+        party = m.party(match.group()) if match.re is not _NAME_LIKE else None
+        if party == about or (party is not None and party != match.group()):
+            return party
+        if party is None:
+            return ""
+    return None
+
+
+def _overlap(a: re.Match[str], b: re.Match[str]) -> bool:
+    return a.start() < b.end() and b.start() < a.end()
+
+
+def _title_case(title: str) -> bool:
+    words = title.split()
+    return sum(w[:1].isupper() for w in words) > len(words) / 2
 
 
 def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: int) -> re.Match[str] | None:

@@ -678,6 +678,71 @@ def test_a_role_alone_speaks_only_for_the_headlines_company(title: str, summary:
     assert classify(make_item(title, summary), WATCH) is None
 
 
+# "he said", "il a fait savoir", "sagte er", "the scientist said": the verb's subject only
+# refers to someone, and the clauses before say who (the eleventh stop's rule; the ninth
+# audit's "'Yes, I'm leaving Meta…,' he said" was missed without it).
+REFERRED = [
+    (
+        "Yann LeCun takes questions after a talk in Lyon",
+        "Most of the hour went to world models. Asked about the reports, 'Yes, I am leaving"
+        " Meta at the end of the year,' he said.",
+        "Yann LeCun",
+        "confirms",
+    ),
+    (
+        "Yann LeCun à Lyon",
+        "Le chercheur a surtout parlé d'IA. « Je reste chez Meta », a-t-il précisé.",
+        "Yann LeCun",
+        "denies",
+    ),
+    (
+        "Yann LeCun in Berlin",
+        "Der Forscher sprach über Weltmodelle. „Ich bleibe bei Meta“, sagte er.",
+        "Yann LeCun",
+        "denies",
+    ),
+    (
+        "Yann LeCun in Lyon",
+        "The researcher spoke about world models for an hour. Asked about Meta, the scientist said"
+        " he is staying put.",
+        "Yann LeCun",
+        "denies",
+    ),
+    # A clause that opens on something other than a name keeps the referent ("Sur Threads").
+    (
+        "Yann LeCun in Lyon",
+        "LeCun spoke about world models. Sur Threads, il a fait savoir qu'il reste chez Meta.",
+        "Yann LeCun",
+        "denies",
+    ),
+    # One of a party's people is its voice: "he" is Zuckerberg, so Meta speaks.
+    (
+        "Yann LeCun's future",
+        "Mark Zuckerberg spoke after him. 'Yann is staying put,' he said.",
+        "Meta",
+        "denies",
+    ),
+]
+# Someone else was the last subject named; Italian's "il" before a noun is an article.
+REFERRED_QUIET = [
+    ("Yann LeCun in Lyon", "Geoffrey Hinton spoke after him. 'He is staying put,' he said."),
+    ("Yann LeCun's future", "Dana Whitfield, an investor, praised LeCun. 'He is staying put,' she said."),
+    ("Yann LeCun e Meta", "Il ministro ha detto che LeCun resta a Meta."),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), REFERRED)
+def test_he_or_the_researcher_is_the_last_subject_named(
+    title: str, summary: str, speaker: str, stance: str
+) -> None:
+    assert speaker_and_stance(title, summary) == (speaker, stance)
+
+
+@pytest.mark.parametrize(("title", "summary"), REFERRED_QUIET)
+def test_he_is_no_party_when_someone_else_was_named_last(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None
+
+
 # A party's own channel speaks for it, with no name before a verb.
 OWN_CHANNEL = [
     (
