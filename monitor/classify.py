@@ -39,15 +39,23 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 
 from rapidfuzz import fuzz
 
 from monitor.types import Item, Stance, Statement
 from monitor.watch import CuePattern, Matchers, Watch
 
-__all__ = ["KNOWN_STATEMENT_MIN", "SPEAKER_WEIGHT", "STANCE_PRECEDENCE", "STANCE_WEIGHT", "classify"]
+__all__ = [
+    "KNOWN_STATEMENT_MIN",
+    "RECALLED_MONTHS",
+    "SPEAKER_WEIGHT",
+    "STANCE_PRECEDENCE",
+    "STANCE_WEIGHT",
+    "classify",
+]
 
 # A statement clause this close to a passage of a seed (rapidfuzz partial_ratio, 0-100,
 # casefolded) is one the seeds already report. Measured: the statement clauses of the shared
@@ -89,6 +97,29 @@ _RECALLED = re.compile(
     r"|\b(?:letzte|vergangene|vorige)n? Woche|\bla semana pasada|\bel mes pasado|\bla settimana scorsa"
     r"|\bna semana passada|上周|上个月|先週|先月",
     re.IGNORECASE,
+)
+# ...or by a month it names, a few months before the item's own: "The Turing Award winner
+# wrote on LinkedIn in November that he would leave" in a January list of founders (the
+# eighth audit's retrospective). A month at most this many before; one further back may
+# be the next year's ("he will start the company in January", said in November).
+RECALLED_MONTHS = 5
+_MONTH_NAMES = (
+    ("january", "janvier", "januar", "enero", "gennaio", "janeiro"),
+    ("february", "février", "februar", "febrero", "febbraio", "fevereiro"),
+    ("march", "mars", "märz", "marzo", "março"),
+    ("april", "avril", "abril", "aprile"),
+    ("may", "mai", "mayo", "maggio", "maio"),
+    ("june", "juin", "juni", "junio", "giugno", "junho"),
+    ("july", "juillet", "juli", "julio", "luglio", "julho"),
+    ("august", "août", "agosto"),
+    ("september", "septembre", "septiembre", "settembre", "setembro"),
+    ("october", "octobre", "oktober", "octubre", "ottobre", "outubro"),
+    ("november", "novembre", "noviembre", "novembro"),
+    ("december", "décembre", "dezember", "diciembre", "dicembre", "dezembro"),
+)
+_MONTH_OF = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+_IN_MONTH = re.compile(
+    rf"\b(?:in|en|im|em|au mois d'|in early|in late)\s*({'|'.join(_MONTH_OF)})\b", re.IGNORECASE
 )
 # A question asks, it does not state: "Will Yann LeCun confirm? Five open questions" (a
 # user audit's false alert: the question's "confirm" made LeCun confirm).
@@ -286,16 +317,31 @@ _PRONOUN_SAYS = re.compile(r",\s+(?:he|she)\s+$", re.IGNORECASE)
 # "qu'il", "dass er"): that one is the object of another verb's words.
 _REFERRED_PERSON = (
     rf"{_PERSON_WORDS}|chercheur|scientifique|pionnier|intéressée?|Forscher|Wissenschaftler|Pionier"
-    r"|investigador|científico|pionero|ricercatore|scienziato|pesquisador|cientista"
+    r"|Preisträger|investigador|científico|pionero|ricercatore|scienziato|pioniere|pesquisador"
+    r"|cientista|pioneiro|onderzoeker|wetenschapper"
 )
+_REFERRED_ARTICLE = r"(?:(?:the|le|la|der|die|el|il|lo|o|het)\s+|l')"
 _REFERRED_BEFORE = re.compile(
     r"(?:^|(?<=[\s,;:\"”»]))(?<!that )(?<!dass )(?<!que )(?<!who )(?<!which )"
-    r"(?:(?:he|she|er|sie)(?:\s+[\w'’-]+)?|(?:il|elle)"  # "il": not Italian's article before a noun
-    r"|(?:the|le|la|l'|der|die|el|o)\s*(?:[\w-]+\s+){0,3}?"
-    rf"(?:{_REFERRED_PERSON})(?:\s+[\w'’-]+){{0,2}})\s+$",
+    # Not someone's: "a friend of the researcher said".
+    r"(?<!of )(?<!de )(?<!du )(?<!des )(?<!von )(?<!del )(?<!di )(?<!van )"
+    # "il" alone: before a noun it is Italian's article.
+    r"(?:(?:he|she|er|sie|hij|zij|él|ele|ela)(?:\s+[\w'’-]+)?|(?:il|elle)"
+    rf"|{_REFERRED_ARTICLE}(?:[\w-]+\s+){{0,3}}?(?:{_REFERRED_PERSON})(?:\s+[\w'’-]+){{0,2}})\s+$",
     re.IGNORECASE,
 )
-_REFERRED_AFTER = re.compile(r"(?:-t-|\s+)(?:il|elle|er|sie)\b", re.IGNORECASE)
+# A word for a third person, or a possessive of one: "his new venture", "son départ".
+_THIRD_PERSON = re.compile(
+    r"\b(?:he|his|him|she|her|il|lui|son|sa|ses|er|ihm|ihn|sein(?:e[mnrs]?)?|él|su|sus|ele|dele|suo|sua|hij|zijn)\b",
+    re.IGNORECASE,
+)
+# After the verb, where French, German and Dutch put the pronoun ("sagte er", "zei hij")
+# and a descriptor may stand ("teilte der Wissenschaftler mit", "said the scientist").
+_REFERRED_AFTER = re.compile(
+    r"(?:-t-|\s+)(?:il|elle|er|sie|hij|zij)\b"
+    rf"|\s+{_REFERRED_ARTICLE}(?:[\w-]+\s+){{0,2}}?(?:{_REFERRED_PERSON})\b",
+    re.IGNORECASE,
+)
 _REFERRED_IN_CUE = re.compile(r"-t-(?:il|elle)\b", re.IGNORECASE)
 # Two or three capitalised words: a name ("Dana Whitfield", "Alexandr Wang"), or a
 # newspaper's or a place's, which a pronoun after it might refer to as well. Not a word a
@@ -304,6 +350,14 @@ _SENTENCE_OPENERS = (
     "The|A|An|In|On|At|By|For|From|With|After|Before|Asked|Meanwhile|Inside|Speaking|Le|La|Les|Un|Une"
     "|Sur|Dans|Après|Avant|Chez|Pour|Selon|Interrogé|Invité|Der|Die|Das|Ein|Eine|Im|Am|Auf|Bei|Laut|Nach"
     "|El|Los|Las|Según|Tras|Il|Lo|Nel|Secondo|Dopo|O|Os|Na|No|Segundo|Após|Het|De|Een"
+)
+_PRONOUNS = r"He|She|It|We|They|You|Il|Elle|On|Nous|Ils|Elles|Je|Er|Sie|Es|Wir|Ich|Hij|Zij|Wij|Ik"
+# One capitalised word a clause opens on, then a verb in the third person or the past:
+# "Hinton thinks…", "Hinton argued…"; not a participle ("Pressed repeatedly…", "Asked
+# about…"), an adverb ("Later he…") or a pronoun ("Er bleibe…").
+_OPENING_NAME = re.compile(
+    rf"[\s'\"“‘«„(]*(?!(?:{_SENTENCE_OPENERS}|{_PRONOUNS})\b)[A-Z][\w'’-]*[a-z][\w'’-]*(?<!ed)(?<!ing)"
+    r"\s+[a-z]+(?:s|ed)\b"
 )
 _NAME_LIKE = re.compile(
     rf"(?<![\w'’-])(?!(?:{_SENTENCE_OPENERS})\s)[A-Z][\w'’-]*[a-z][\w'’-]*"
@@ -412,7 +466,8 @@ class _Context:
     ventures: bool
     venture_names: re.Pattern[str] | None
     voice: str | None = None  # the party a spokesperson named by role alone speaks for
-    referent: str | None = None  # the party "he" or "the researcher" is, in this clause
+    referent: Callable[[], str | None] = lambda: None  # whom "he" is in this clause (_Referents)
+    month: int = 0  # the item's month of publication (_recalled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,21 +497,35 @@ def classify(item: Item, watch: Watch) -> Statement | None:
         return None  # the second cheap test: no stance cue, no new company anywhere
     title_clauses = _clauses(title)
     clauses = [*title_clauses, *_clauses(summary)]
-    context = _context(clauses, channel, _found(m.subject, title), m, _voice(title, m, watch.about))
+    context = replace(
+        _context(clauses, channel, _found(m.subject, title), m, _voice(title, m, watch.about)),
+        month=item.published.month,
+    )
     # A Title Case headline capitalises every word: only its aliases name anyone.
-    names_from = len(title_clauses) if _title_case(title) else 0
-    referents = _referents(clauses, m, watch.about, names_from)
+    referents = _Referents(clauses, m, watch.about, len(title_clauses) if _title_case(title) else 0)
     if not (stance_cue or context.ventures):
         return None  # new companies, none of them his
     title_names_about = m.about is None or m.about.search(_AFTER_TIME_CLAUSE.sub("", title)) is not None
     findings = [
         finding
-        for clause, referent in zip(clauses, referents, strict=True)
+        for i, clause in enumerate(clauses)
         if not _history(clause, item.published.year)
-        and (finding := _clause(clause, m, watch, replace(context, referent=referent))) is not None
-        and (title_names_about or finding.speaker == watch.about or _found(m.about, clause))
+        and (finding := _clause(clause, m, watch, replace(context, referent=partial(referents.at, i))))
+        is not None
+        and (
+            title_names_about
+            or finding.speaker == watch.about
+            or _names_about(clause, m, referents.at(i), watch.about)
+        )
     ]
     return _statement(watch.name, findings) if findings else None
+
+
+def _names_about(clause: str, m: Matchers, referent: str | None, about: str) -> bool:
+    """Whether the clause names the `about` party, by name or by a pronoun that refers to
+    him: "we're pleased that Meta will partner with his new venture" after "Yann LeCun
+    … will conclude his time at Meta" (_Referents)."""
+    return _found(m.about, clause) or (referent == about and _THIRD_PERSON.search(clause) is not None)
 
 
 def _context(
@@ -481,6 +550,14 @@ def _voice(title: str, m: Matchers, about: str) -> str | None:
         if opens or _SOURCE.search(title, 0, alias.start()):
             return party
     return None
+
+
+def _recalled(clause: str, month: int) -> bool:
+    """Whether the clause places what it reports in the past (_RECALLED, RECALLED_MONTHS)."""
+    if _RECALLED.search(clause):
+        return True
+    named = (_MONTH_OF[m.group(1).casefold()] for m in _IN_MONTH.finditer(clause))
+    return any(0 < (month - n) % 12 <= RECALLED_MONTHS for n in named)
 
 
 def _history(clause: str, year: int) -> bool:
@@ -557,7 +634,7 @@ def _finding(
     score = SPEAKER_WEIGHT + STANCE_WEIGHT * len(stances)
     if not stances or score < watch.threshold or _in_seeds(clause, m):
         return None
-    return _Finding(name, stances, evidence, score, _RECALLED.search(clause) is not None)
+    return _Finding(name, stances, evidence, score, _recalled(clause, context.month))
 
 
 def _owned_venture(
@@ -761,7 +838,9 @@ def _role_party(clause: str, role: re.Match[str], m: Matchers, voice: str | None
     return m.party(named.group()) if named else None
 
 
-def _referred_speaker(clause: str, m: Matchers, referent: str | None, about: str) -> tuple[str, str] | None:
+def _referred_speaker(
+    clause: str, m: Matchers, referent: Callable[[], str | None], about: str
+) -> tuple[str, str] | None:
     """(party, "pronoun … speech cue") for a verb whose subject only refers to someone
     (_REFERRED_BEFORE: "he said", "il a fait savoir", "le chercheur a précisé"; or after
     it: "sagte er", "a-t-il précisé"): the party the clause names as a subject before it,
@@ -773,23 +852,49 @@ def _referred_speaker(clause: str, m: Matchers, referent: str | None, about: str
             continue
         verb = cue.group().strip()
         before = _REFERRED_BEFORE.search(clause, 0, cue.start())
-        after = _REFERRED_AFTER.match(clause, cue.end())
+        # After "told" comes whom he told: "the company told the researcher…".
+        after = None if cue.group().casefold() in _TELLING else _REFERRED_AFTER.match(clause, cue.end())
         if before:
             said = f"{before.group().strip()} … {verb}"
         elif after or _REFERRED_IN_CUE.search(verb):  # "sagte er", "a-t-il précisé"
             said = f"{verb}{after.group() if after else ''}"
         else:
             continue
-        inner = _topic(clause[: before.start() if before else cue.start()], m, about, names=True)
-        if who := referent if inner is None else inner:
+        inner = _named_before(clause[: before.start() if before else cue.start()], m, about)
+        if who := referent() if inner is None else inner:
             return who, said
     return None
 
 
-def _referents(clauses: list[str], m: Matchers, about: str, names_from: int) -> list[str | None]:
+def _named_before(prefix: str, m: Matchers, about: str) -> str | None:
+    """Whom the clause itself names as a subject before its pronoun (as _topic, quotations
+    left out); "" when that is the `about` party, whose own clause the other speaker rules
+    read ("Hinton thinks LeCun will leave Meta, he said": Hinton's words), or a single
+    name the clause opens on ("Hinton thinks Meta will let him go, he said")."""
+    text = _WHOLE_QUOTE.sub(" ", prefix)
+    topic = _topic(text, m, about, names=True)
+    if topic == about or (topic is None and _OPENING_NAME.match(text)):
+        return ""
+    return topic
+
+
+class _Referents:
     """For each clause, the party whom "he" or "the researcher" refers to there: the one
     that was the subject of the last clause before it that had a subject named (or written
-    as a name, from clause `names_from` on). None when that was no party, or none was yet."""
+    as a name, from clause `names_from` on). None when that was no party, or none was yet.
+    Worked out when a clause first asks: most items' speakers are named."""
+
+    def __init__(self, clauses: list[str], m: Matchers, about: str, names_from: int) -> None:
+        self._args = (clauses, m, about, names_from)
+        self._found: list[str | None] | None = None
+
+    def at(self, i: int) -> str | None:
+        if self._found is None:
+            self._found = _referents(*self._args)
+        return self._found[i]
+
+
+def _referents(clauses: list[str], m: Matchers, about: str, names_from: int) -> list[str | None]:
     referents: list[str | None] = []
     current: str | None = None
     for i, clause in enumerate(clauses):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -722,13 +723,78 @@ REFERRED = [
         "Meta",
         "denies",
     ),
+    # After the verb (the eleventh audit): "teilte der Wissenschaftler mit"; and what a
+    # party is said to have refused, or told someone in reported speech.
+    (
+        "Yann LeCun in Hamburg",
+        "Der Forscher sprach über Weltmodelle. Er bleibe bei Meta, teilte der Wissenschaftler am Abend mit.",
+        "Yann LeCun",
+        "denies",
+    ),
+    (
+        "Yann LeCun keeps the room guessing",
+        "Asked about reports that he is leaving Meta, the Turing Award winner refused to confirm them.",
+        "Yann LeCun",
+        "declines",
+    ),
+    (
+        "Yann LeCun at NeurIPS",
+        "The Turing Award winner told the hall that he would leave Meta at the end of December.",
+        "Yann LeCun",
+        "confirms",
+    ),
 ]
 # Someone else was the last subject named; Italian's "il" before a noun is an article.
 REFERRED_QUIET = [
     ("Yann LeCun in Lyon", "Geoffrey Hinton spoke after him. 'He is staying put,' he said."),
     ("Yann LeCun's future", "Dana Whitfield, an investor, praised LeCun. 'He is staying put,' she said."),
     ("Yann LeCun e Meta", "Il ministro ha detto che LeCun resta a Meta."),
+    # Someone's, or whom someone told; "he would leave" with no party to say it.
+    ("Yann LeCun in Lyon", "A friend of the researcher said he is staying put."),
+    ("Yann LeCun in Lyon", "The company told the researcher he is staying put."),
+    ("Yann LeCun at NeurIPS", "Analysts said he would leave Meta at the end of December."),
+    # The clause's own subject, before the pronoun, is someone else.
+    ("Yann LeCun speaks in Lyon", "Hinton thinks he is staying put, he said."),
 ]
+
+
+def test_a_partys_post_names_him_by_a_pronoun_that_refers_to_him() -> None:
+    """A statement of a party other than the `about` one must name him; "his new venture"
+    does, when he was the last subject named (the eleventh audit's Meta Newsroom post)."""
+    post = make_item(
+        "An update on our research lab",
+        "Yann LeCun will conclude his time at Meta at the end of the year. We are grateful for"
+        " everything he built, and we will partner with his new venture.",
+        feed="Meta Newsroom",
+        official=True,
+    )
+    someone_else = make_item(
+        "An update on our research lab",
+        "Dana Whitfield joins FAIR. We are grateful, and we will partner with his new venture.",
+        feed="Meta Newsroom",
+        official=True,
+    )
+    statement = classify(post, WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == ("Meta", "confirms")
+    assert classify(someone_else, WATCH) is None
+
+
+def test_a_month_a_few_months_back_places_the_statement_in_the_past() -> None:
+    """ "…wrote on LinkedIn in November that he would leave", in a January list of founders,
+    recalls his statement (it joins that statement's alert); in December it may, in May it
+    is too far back to tell from next year's November, in November it is this month's."""
+    item = make_item(
+        "The founders to watch",
+        "No. 1: Yann LeCun. The Turing Award winner wrote on LinkedIn in November that he would"
+        " leave Meta at the end of the year.",
+    )
+    recalled = {}
+    for year, month in ((2026, 1), (2025, 12), (2025, 11), (2026, 5)):
+        statement = classify(replace(item, published=datetime(year, month, 6, tzinfo=UTC)), WATCH)
+        assert statement is not None
+        recalled[month] = statement.recalled
+    assert recalled == {1: True, 12: True, 11: False, 5: False}
 
 
 @pytest.mark.parametrize(("title", "summary", "speaker", "stance"), REFERRED)

@@ -342,14 +342,17 @@ def test_an_eighth_audits_wordings_raise_no_false_alert() -> None:
     set of Dutch cues, German "zurückgewiesen" and the genitive "LeCuns", a name inside a
     compound ("post-Meta") is no speaker, and "…, says Paris will be HQ" is a reported
     clause, not Paris speaking: 7 of 7, 15 of 22; with the tenth audit's Korean and
-    quotation rules, 16. Left: a live blog whose speaker is "His answer:", the radio
-    interview's French and German reports (the company's facts with no noun the watch
-    knows), and two retrospectives months later."""
+    quotation rules, 16; with the eleventh stop's "he would leave" said by the one "the
+    Turing Award winner" refers to, 17: a retrospective two months later, which joins the
+    post's alert as it names the month it recalls ("in November"; classify.RECALLED_MONTHS).
+    Left: a live blog whose speaker is "His answer:", the radio interview's French and
+    German reports (the company's facts with no noun the watch knows), and a German
+    retrospective."""
     report = evaluate.run(GOLDEN / "other_wordings_8.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 7
-    assert report["statement_items"] == {"detected": 16, "total": 22, "false": 0}
+    assert report["statement_items"] == {"detected": 17, "total": 22, "false": 0}
 
 
 def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
@@ -365,8 +368,9 @@ def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
     claro", "seguirá siendo", German "letzter Arbeitstag": 6 of 6, 15 of 21; with the
     tenth audit's Polish, Turkish and Korean cues, 18; with a spokesperson named by role
     alone ("confirmed by a company spokeswoman") speaking for the headline's company, 19.
-    Left: a quote whose speaker is "he" in a clause that names no one, and a quoted denial
-    whose speaker is given after it by a name the watch does not know. And one duplicate,
+    With "he" in a clause that names no one as the last subject named before it (the
+    eleventh stop), 20. Left: a quoted denial whose speaker is given after it by a name
+    the watch does not know. And one duplicate,
     which had hidden a late alert: his LinkedIn post came 34 hours after the first report
     of his Station F interview and joined its alert (the quiet gap), so the post's own
     alert came a week later, from a Spanish report that recalls it undated. Since a party's
@@ -379,7 +383,7 @@ def test_a_ninth_audits_wordings_raise_no_false_alert() -> None:
     # The post's own alert comes in the post's own round: a round (a week) late before,
     # which the count of alerts per event had shown as a hit.
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 19, "total": 21, "false": 0}
+    assert report["statement_items"] == {"detected": 20, "total": 21, "false": 0}
 
 
 def test_a_tenth_audits_wordings_raise_no_false_alert() -> None:
@@ -405,3 +409,30 @@ def test_a_tenth_audits_wordings_raise_no_false_alert() -> None:
     assert report["duplicate_alerts"] == 1
     assert report["events"]["alerted"] == report["events"]["total"] == 6
     assert report["statement_items"] == {"detected": 16, "total": 22, "false": 0}
+
+
+def test_an_eleventh_audits_wordings_raise_no_false_alert() -> None:
+    """60 items an eleventh audit wrote blind to every rule, every other set and the README:
+    22 statements over 8 events (his LinkedIn post, Meta's CTO on Instagram, a named
+    communications director's denial, his podcast non-answer, the CFO on an earnings call,
+    a NeurIPS panel, a refusal on stage at Station F, a Meta Newsroom post signed by its
+    Chief AI Officer; fifteen languages), 38 traps. Held out when first run, at fee6acc:
+    6 of 8 events, 8 of 22 statements, no false or duplicate alert; the NeurIPS panel in
+    four languages and the newsroom post itself among the misses. The same held out at
+    b2e5756, after "he said" came to speak for the last subject named: 8 of 22. Tuned on
+    since: a descriptor after the verb ("teilte der Wissenschaftler mit"), "his new venture"
+    names him when he was the last subject named, "he would leave" in reported speech,
+    "will conclude his time at", "refused to confirm them", Italian "non confermare né
+    smentire", Korean 밝혀, Dutch pronouns: 7 of 8, 15 of 22. Left: the CTO's "It was his
+    call" (no stance word, and "the new company" is not said to be his), reports that
+    give the speaker by a role and a name the watch does not know (a Spanish "directora de
+    comunicación", a German "Finanzchefin"), a German report of his post ("hat er es
+    selbst geschrieben"), an Italian descriptor six words from its verb, and Japanese and
+    Google News copies of the newsroom post ("its longtime chief AI scientist")."""
+    report = evaluate.run(GOLDEN / "other_wordings_11.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == 7
+    assert report["events"]["total"] == 8
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 15, "total": 22, "false": 0}
