@@ -758,6 +758,65 @@ REFERRED_QUIET = [
 ]
 
 
+# The twelfth audit's grammar, in wordings of our own: an interview's "A:" is the one
+# interviewed; after a clause on the subject, a speaker referred back to answers on it;
+# a communications head speaks like a spokesperson.
+ANSWERS = [
+    (
+        "Yann LeCun takes questions in Lyon",
+        "The scientist spoke to reporters after his talk. Q: Are you leaving Meta? A: When"
+        " there's something to say, I'll say it.",
+        "Yann LeCun",
+        "declines",
+    ),
+    (
+        "Yann LeCun à Lyon",
+        "Interrogé sur son départ de Meta, Yann LeCun esquive. « Quand il y aura quelque chose à"
+        " annoncer, vous le saurez », répond-il.",
+        "Yann LeCun",
+        "declines",
+    ),
+    (
+        "Meta on Yann LeCun",
+        "The company's head of communications said on Tuesday that he is staying put.",
+        "Meta",
+        "denies",
+    ),
+]
+ANSWERS_QUIET = [
+    # The question, or the clause before, is on something else; the answer is another's.
+    (
+        "Yann LeCun takes questions in Lyon",
+        "Q: What do you think of LLMs? A: When there's something to say, I'll say it.",
+    ),
+    (
+        "Yann LeCun à Lyon",
+        "Interrogé sur les LLM, Yann LeCun esquive. « Quand il y aura quelque chose à annoncer,"
+        " vous le saurez », répond-il.",
+    ),
+    ("Yann LeCun in Lyon", "Q: Are you leaving Meta? Hinton: When there's something to say, he'll say it."),
+    # "di Meta" is whose the title is, not Meta speaking.
+    ("Il capo scientifico di Meta in Italia", "Il capo scientifico di Meta ha detto che LeCun resta a Meta."),
+    # What the outlet could not verify is not on the record.
+    (
+        "Read the memo: Yann LeCun tells staff he is leaving Meta",
+        "The outlet could not independently verify the memo.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), ANSWERS)
+def test_an_answer_speaks_on_the_question_before_it(
+    title: str, summary: str, speaker: str, stance: str
+) -> None:
+    assert speaker_and_stance(title, summary) == (speaker, stance)
+
+
+@pytest.mark.parametrize(("title", "summary"), ANSWERS_QUIET)
+def test_an_answer_on_something_else_or_unverified_is_quiet(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None
+
+
 def test_a_partys_post_names_him_by_a_pronoun_that_refers_to_him() -> None:
     """A statement of a party other than the `about` one must name him; "his new venture"
     does, when he was the last subject named (the eleventh audit's Meta Newsroom post)."""

@@ -423,16 +423,42 @@ def test_an_eleventh_audits_wordings_raise_no_false_alert() -> None:
     since: a descriptor after the verb ("teilte der Wissenschaftler mit"), "his new venture"
     names him when he was the last subject named, "he would leave" in reported speech,
     "will conclude his time at", "refused to confirm them", Italian "non confermare né
-    smentire", Korean 밝혀, Dutch pronouns: 7 of 8, 15 of 22. Left: the CTO's "It was his
-    call" (no stance word, and "the new company" is not said to be his), reports that
-    give the speaker by a role and a name the watch does not know (a Spanish "directora de
-    comunicación", a German "Finanzchefin"), a German report of his post ("hat er es
-    selbst geschrieben"), an Italian descriptor six words from its verb, and Japanese and
-    Google News copies of the newsroom post ("its longtime chief AI scientist")."""
+    smentire", Korean 밝혀, Dutch pronouns: 7 of 8, 15 of 22; with the twelfth audit's "sale
+    al paso" ("Meta sale al paso de los rumores", a rebuttal), 16. Left: the
+    CTO's "It was his call" (no stance word, and "the new company" is not said to be his),
+    a German "Finanzchefin" the watch does not know, a German report of his post ("hat er
+    es selbst geschrieben"), an Italian descriptor six words from its verb, and Japanese
+    and Google News copies of the newsroom post."""
     report = evaluate.run(GOLDEN / "other_wordings_11.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == 7
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 15, "total": 22, "false": 0}
+    assert report["statement_items"] == {"detected": 16, "total": 22, "false": 0}
+
+
+def test_a_twelfth_audits_wordings_raise_no_false_alert() -> None:
+    """60 items a twelfth audit wrote blind to every rule, every other set and the README:
+    22 statements over 8 events (his LinkedIn post, a spokesperson's thanks, a press
+    conference's non-answer in a live blog and a Q&A, Meta confirming a leaked memo, the CTO
+    on Instagram, his joking Threads post, a TV interview, a court filing; nineteen
+    languages), 38 traps. Held out when first run, at b26be29 (and the same at fee6acc):
+    4 of 8 events, 7 of 22 statements and **1 false alert**: a leaked memo the outlet
+    "could not independently verify". Tuned on since: what an outlet could not verify is
+    not on the record; an interview's "A:" is the one interviewed; after a clause on the
+    subject, a speaker referred back to answers on it ("…, répond-il"); "répond-il" itself;
+    a communications head speaks as a spokesperson does; Italian "di Meta" is an owner;
+    "the reports were right", "isn't going anywhere", "when there's something to say",
+    "He'll be with us through…", "Boz", his title with "longtime"; German, Polish, Spanish,
+    French, Chinese cues: 7 of 8, 19 of 22, no false alert. Left: one duplicate (a Japanese
+    report names his memo's author with が before the verb its は-marked subject, Meta's PR
+    head, speaks: read as his own confirmation), a spokesperson six words before the verb,
+    an Italian title with no subject term, and a Turkish filing report."""
+    report = evaluate.run(GOLDEN / "other_wordings_12.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 1
+    assert report["events"]["alerted"] == 7
+    assert report["events"]["total"] == 8
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 19, "total": 22, "false": 0}
