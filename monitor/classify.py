@@ -335,8 +335,8 @@ _REFERRED_BEFORE = re.compile(
 )
 # An outlet that says it could not verify what it reports ("Read the memo: LeCun tells
 # FAIR he's leaving…; Business Insider could not independently verify the memo's
-# authenticity") reports nothing on the record. In the twelve labelled sets the phrase is
-# in two items, both labelled related (the twelfth's leaked memo, the seventh's).
+# authenticity") reports nothing on the record. In the corpus and the thirteen sets of
+# tests/golden the phrase is in two items, both labelled related (leaked memos).
 _UNVERIFIED = re.compile(
     r"\b(?:could not|couldn't|was unable to|were unable to|has not been able to|have not been able to)"
     r"\s+(?:independently\s+)?(?:verify|authenticate|confirm the authenticity)\b|\bunverified\b"
@@ -880,8 +880,9 @@ def _referred_speaker(
 ) -> tuple[str, str] | None:
     """(party, "pronoun … speech cue") for a verb whose subject only refers to someone
     (_REFERRED_BEFORE: "he said", "il a fait savoir", "le chercheur a précisé"; or after
-    it: "sagte er", "a-t-il précisé"): the party the clause names as a subject before it,
-    else the `referent` the clauses before give (_referents)."""
+    it: "sagte er", "a-t-il précisé"), or for an interview's answer ("A: …"): the party
+    the clause names as a subject before it, else the `referent` the clauses before give
+    (_Referents)."""
     if _ANSWER.match(clause):  # "A: I'm not confirming anything"
         return (who, "A:") if (who := referent()) else None
     if m.speech is None:
