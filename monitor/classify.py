@@ -226,6 +226,11 @@ _ASKED_ABOUT = re.compile(r"\b(?:whether|if|ob|si)\s+$", re.IGNORECASE)
 # Japanese marks a name's role after it: "Metaを" (object), "Metaの" (possessive), "に",
 # "へ", "で", "と", "から"; the subject takes "は" or "が". An honorific may come between.
 _OBJECT_JA = re.compile(r"(?:氏|さん)?(?:[をのにへでと]|から)")
+# A name marked が after another subject marked は is a subordinate clause's subject: in
+# "米メタの広報責任者は…、ルカン氏がFAIRの研究者に宛てた社内メモが本物であることを認めた" the
+# PR head (は) confirms, not LeCun (the twelfth audit's duplicate). "では", "には" are not は.
+_GA_JA = re.compile(r"(?:氏|さん)?が")
+_WA_JA = re.compile(r"(?<![でにとへ])は")
 # A Korean reported clause has its own subject (이/가) and ends in 다고/라고 before the verb
 # of saying: in "메타 대변인은 르쿤이 떠난다고 확인했다" the spokesperson (은) confirms.
 _KO_REPORTED = re.compile(r"(?:\s+\S*?)?[이가]\s.*?(?:다|라)고\s")
@@ -1003,7 +1008,7 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     before = clause[: alias.start()]
     if before.endswith((*_OBJECT_CJK, "-")) or _OBJECT_JA.match(clause, alias.end()):
         return False  # "-": inside a compound ("his post-Meta startup")
-    if _OBJECT_KO.match(clause, alias.end()):
+    if _OBJECT_KO.match(clause, alias.end()) or (_GA_JA.match(clause, alias.end()) and _WA_JA.search(before)):
         return False
     if _ASKED_ABOUT.search(before):
         return False  # "Meta Won't Say Whether Yann LeCun Is Leaving: '…'": Meta speaks

@@ -782,6 +782,9 @@ ANSWERS = [
         "Meta",
         "denies",
     ),
+    # Japanese: a name marked が after a subject marked は is a subordinate clause's subject.
+    ("メタは、ルカン氏が年内に退社すると発表した", "", "Meta", "confirms"),
+    ("ルカン氏が年内に退社すると発表した", "", "Yann LeCun", "confirms"),
 ]
 ANSWERS_QUIET = [
     # The question, or the clause before, is on something else; the answer is another's.

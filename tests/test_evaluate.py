@@ -451,14 +451,16 @@ def test_a_twelfth_audits_wordings_raise_no_false_alert() -> None:
     a communications head speaks as a spokesperson does; Italian "di Meta" is an owner;
     "the reports were right", "isn't going anywhere", "when there's something to say",
     "He'll be with us through…", "Boz", his title with "longtime"; German, Polish, Spanish,
-    French, Chinese cues: 7 of 8, 19 of 22, no false alert. Left: one duplicate (a Japanese
-    report names his memo's author with が before the verb its は-marked subject, Meta's PR
-    head, speaks: read as his own confirmation), a spokesperson six words before the verb,
-    an Italian title with no subject term, and a Turkish filing report."""
+    French, Chinese cues: 7 of 8, 19 of 22, no false alert, one duplicate: a Japanese report
+    whose verb's subject, Meta's PR head, is marked は, and his memo's author before the verb
+    が, read as his own confirmation. Since a name marked が after a subject marked は is a
+    subordinate clause's subject, that report has no speaker the watch knows: 18 of 22, no
+    duplicate. Left: that report, a spokesperson six words before the verb, an Italian
+    title with no subject term, and a Turkish filing report."""
     report = evaluate.run(GOLDEN / "other_wordings_12.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 1
+    assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == 7
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 19, "total": 22, "false": 0}
+    assert report["statement_items"] == {"detected": 18, "total": 22, "false": 0}
