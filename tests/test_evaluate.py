@@ -464,3 +464,23 @@ def test_a_twelfth_audits_wordings_raise_no_false_alert() -> None:
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
     assert report["statement_items"] == {"detected": 18, "total": 22, "false": 0}
+
+
+def test_a_thirteenth_audit_held_out() -> None:
+    """60 items a thirteenth audit wrote blind to every rule, every other set and the README:
+    23 statements over 7 events (his LinkedIn post, Alexandr Wang's statement, a
+    spokesperson's on-the-record refusal, his Le Monde interview, a podcast, the CTO's
+    Instagram Q&A, a spokesperson's confirmation in an "Update:"; twenty-one languages), 37
+    traps ("Hervé Le Cun", MetaMask, an imagined farewell column, a prediction market).
+    Kept held out: no rule has been written for it. First run at fee6acc and at b26be29:
+    7 of 7 events, 16 of 23 statements, no false alert, one duplicate; at 90b5207, after
+    the twelfth audit's rules, 17 of 23. Its misses, for the next rules to be measured on
+    rather than written from: his own post ("I'm moving on to build something new"), the
+    first person future in French ("Je quitterai Meta"), a podcast transcript, Wang quoted
+    in Japanese, a Dutch "houdt de boot af" and a Ukrainian report."""
+    report = evaluate.run(GOLDEN / "other_wordings_13.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 1
+    assert report["events"]["alerted"] == report["events"]["total"] == 7
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 17, "total": 23, "false": 0}
