@@ -272,7 +272,9 @@ _Stances = tuple[tuple[Stance, str], ...]  # each stance cue found, with the phr
 class _Context:
     """What one item gives each of its clauses: the party its official feed speaks for,
     whether its headline is on the subject, whether it names a new company that may be
-    his, the names it gives that company, and the company its headline is about."""
+    his, the names it gives that company, the company its headline is about and the
+    month it was published; and, per clause, whom a pronoun there refers to and the
+    clause before it."""
 
     channel: str | None
     title_on_subject: bool
@@ -281,7 +283,7 @@ class _Context:
     voice: str | None = None  # the party a spokesperson named by role alone speaks for
     referent: Callable[[], str | None] = lambda: None  # whom "he" is in this clause (Referents)
     month: int = 0  # the item's month of publication (_recalled)
-    after_subject: bool = False  # the clause before this one is on the subject (_clause)
+    previous: str = ""  # the clause before this one (_clause: an answer to it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,10 +315,8 @@ def classify(item: Item, watch: Watch) -> Statement | None:
         return None  # words the outlet could not verify are not on the record
     title_clauses = _clauses(title)
     clauses = [*title_clauses, *_clauses(summary)]
-    context = replace(
-        _context(clauses, channel, _found(m.subject, title), m, headline_voice(title, m, watch.about)),
-        month=item.published.month,
-    )
+    voice = headline_voice(title, m, watch.about)
+    context = _context(clauses, channel, _found(m.subject, title), m, voice, month=item.published.month)
     # A Title Case headline capitalises every word: only its aliases name anyone.
     referents = Referents(clauses, m, watch.about, len(title_clauses) if title_case(title) else 0)
     if not (stance_cue or context.ventures):
@@ -326,7 +326,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
         finding
         for i, clause in enumerate(clauses)
         if not _history(clause, item.published.year)
-        and (finding := _clause(clause, m, watch, _in_clause(context, referents, clauses, i, m))) is not None
+        and (finding := _clause(clause, m, watch, _in_clause(context, referents, clauses, i))) is not None
         and (
             title_names_about
             or finding.speaker == watch.about
@@ -344,13 +344,19 @@ def _names_about(clause: str, m: Matchers, referent: str | None, about: str) -> 
 
 
 def _context(
-    clauses: list[str], channel: str | None, title_on_subject: bool, m: Matchers, voice: str | None
+    clauses: list[str],
+    channel: str | None,
+    title_on_subject: bool,
+    m: Matchers,
+    voice: str | None,
+    *,
+    month: int,
 ) -> _Context:
     # Whether a clause may own a venture noun, the speaker aside (so, at most): when none
     # may, no clause needs looking at for one, nor the item for names it gives one.
     ventures = any(next(_owned_nouns(c, m, about_speaks=True), None) for c in clauses)
     names = _venture_names(clauses, m) if ventures else None
-    return _Context(channel, title_on_subject, ventures, names, voice)
+    return _Context(channel, title_on_subject, ventures, names, voice, month=month)
 
 
 def _recalled(clause: str, month: int) -> bool:
@@ -399,17 +405,22 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
     # His new company is on the subject by itself.
     names = context.venture_names
     venture = context.ventures and (_found(m.venture, clause) or bool(names and names.search(clause)))
-    on_subject = context.title_on_subject or venture or _found(m.subject, clause)
-    if not (on_subject or context.after_subject or _own_refusal(clause, m, context.channel)):
+    on_subject = (
+        context.title_on_subject
+        or venture
+        or _found(m.subject, clause)
+        or _own_refusal(clause, m, context.channel)
+    )
+    # After a clause on the subject, one whose speaker refers back to that clause's subject
+    # answers on it: "Interrogé sur son avenir, LeCun ne se dévoile pas. « … », répond-il";
+    # "Q: Are you leaving Meta? A: When there's something to say, I'll say it."
+    answers = not on_subject and _found(m.subject, context.previous)
+    if not (on_subject or answers):
         return None
     stances = _stances(clause, m)
     if not (stances or venture):
         return None
-    # After a clause on the subject, one whose speaker refers back to that clause's subject
-    # answers on it: "Interrogé sur son avenir, LeCun ne se dévoile pas. « … », répond-il";
-    # "Q: Are you leaving Meta? A: When there's something to say, I'll say it."
-    referred_only = not (on_subject or _own_refusal(clause, m, context.channel))
-    return _finding(clause, m, watch, context, stances, venture=venture, referred_only=referred_only)
+    return _finding(clause, m, watch, context, stances, venture=venture, referred_only=answers)
 
 
 def _own_refusal(clause: str, m: Matchers, channel: str | None) -> bool:
@@ -588,11 +599,10 @@ def _reported(text: str, start: int) -> bool:
     return _REPORTED.search(text[max(0, start - _REPORTED_REACH) : start]) is not None
 
 
-def _in_clause(context: _Context, referents: Referents, clauses: list[str], i: int, m: Matchers) -> _Context:
-    """The item's context as clause `i` sees it: whom a pronoun there refers to, and whether
-    the clause before it is on the subject."""
-    after = i > 0 and _found(m.subject, clauses[i - 1])
-    return replace(context, referent=partial(referents.at, i), after_subject=after)
+def _in_clause(context: _Context, referents: Referents, clauses: list[str], i: int) -> _Context:
+    """The item's context as clause `i` sees it: whom a pronoun there refers to, and the
+    clause before it."""
+    return replace(context, referent=partial(referents.at, i), previous=clauses[i - 1] if i else "")
 
 
 def _statement(watch: str, findings: list[_Finding]) -> Statement:
