@@ -24,7 +24,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import ftfy
 
-from monitor.types import KEY_TIEBREAK, Item, RawEntry
+from monitor.types import KEY_TIEBREAK, Item, ItemText, RawEntry
 
 __all__ = [
     "EARLIEST_DATE",
@@ -36,6 +36,7 @@ __all__ = [
     "canonical_link",
     "clean_link",
     "distinct_keys",
+    "keeps_replaced_text",
     "normalise",
     "other_key",
     "plain_text",
@@ -317,6 +318,47 @@ def _fingerprint(title: str, summary: str) -> str:
     """A short digest of the visible text, so an edit under the same key is noticed."""
     digest = hashlib.blake2b(f"{title}\x1f{summary}".encode(), digest_size=8)
     return digest.hexdigest()
+
+
+# --- edits ---------------------------------------------------------------------------
+
+# Digits, masked when asking whether an edit changed only numbers.
+_DIGITS = re.compile(r"\d+")
+
+
+def keeps_replaced_text(
+    current: ItemText,
+    new: ItemText,
+    kept: tuple[ItemText, datetime] | None,
+    *,
+    first_seen: datetime,
+    now: datetime,
+) -> bool:
+    """Whether an edit from the item's `current` text to `new` keeps `current` as a version
+    of the item (`Store.update_item`); `kept` is the newest version kept so far and when
+    it was replaced, `first_seen` when the item was first stored.
+
+    Every text a word or link edit made is kept: wire stories are rewritten in place, and
+    each headline is part of the record. A text that differs from the version before it
+    only in numbers, and is replaced by another such, is a counter ticking (hnrss's
+    "Points: 112 # Comments: 48", a live page's "updated 14:32"), and a counter ticks at
+    every poll: kept every time, one such entry polled every 10 minutes for a week left a
+    thousand copies of itself. Those ticks are kept only when the last version has stood
+    at least as long as the item had existed before it: about 10, 20, 40, 80… minutes
+    after the first, 8 in a day, 10 in a week. The newest text is always the item's own;
+    a figure revised twice in quick succession loses the middle value.
+    """
+    if kept is None or not _numbers_only(current, new) or not _numbers_only(kept[0], current):
+        return True
+    kept_at = kept[1]
+    return now - kept_at >= kept_at - first_seen
+
+
+def _numbers_only(before: ItemText, after: ItemText) -> bool:
+    """The same text but for its digits (the same link, too)."""
+    return before[2] == after[2] and all(
+        _DIGITS.sub("0", b) == _DIGITS.sub("0", a) for b, a in zip(before[:2], after[:2], strict=True)
+    )
 
 
 # --- dates ---------------------------------------------------------------------------

@@ -391,13 +391,18 @@ class Processor:
         links, decided on its first version, which other items may point through.
         """
         seed, seed_score = prepared.seed
+        item = prepared.item
+        current, kept, first_seen = self.store.text_history(item_id)
         self.store.update_item(
             item_id,
-            prepared.item,
+            item,
             now,
             title_key=features.title_key,
             keys=features.blocking_keys,
             saved=prepared.packed.saved,
+            keep_replaced=normalise.keeps_replaced_text(
+                current, (item.title, item.summary, item.link), kept, first_seen=first_seen, now=now
+            ),
         )
         self.store.set_decisions(item_id, seed=seed, seed_score=seed_score, statement=prepared.statement)
         stats.items_updated += 1

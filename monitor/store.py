@@ -51,6 +51,7 @@ from monitor.types import (
     FeedConfig,
     FeedState,
     Item,
+    ItemText,
     Sameness,
     Statement,
     Validators,
@@ -659,18 +660,21 @@ class Store:
         title_key: str,
         keys: Iterable[str],
         saved: tuple[str, str, str, str] | None = None,
+        keep_replaced: bool = True,
     ) -> None:
         """An entry edited under the same identity: new text, same row, same first_seen; the
-        text it replaces is kept in `item_versions`. What dedupe keeps to compare later items
+        text it replaces is kept in `item_versions` (unless not `keep_replaced`: a counter's
+        tick, `normalise.keeps_replaced_text`). What dedupe keeps to compare later items
         with (`title_key`, blocking `keys`, `saved`: as `insert_item` takes them) is the new
         text's, so a later rewrite of the edited story finds it and is compared with what it
         says now."""
         self._cache.drop(item_id)
-        self.conn.execute(
-            "INSERT INTO item_versions (item, title, summary, link, published, fingerprint, replaced)"
-            " SELECT id, title, summary, link, published, fingerprint, ? FROM items WHERE id = ?",
-            [format_time(now), item_id],
-        )
+        if keep_replaced:
+            self.conn.execute(
+                "INSERT INTO item_versions (item, title, summary, link, published, fingerprint, replaced)"
+                " SELECT id, title, summary, link, published, fingerprint, ? FROM items WHERE id = ?",
+                [format_time(now), item_id],
+            )
         # The update trigger takes the old text out of the index: it must be in it (an
         # FTS5 'delete' of words never indexed corrupts the index).
         self._index_new()
@@ -1118,6 +1122,24 @@ class Store:
         if query.limit:
             sql += f" LIMIT {int(query.limit)}"
         return self._rows(sql, params)
+
+    def text_history(self, item_id: int) -> tuple[ItemText, tuple[ItemText, datetime] | None, datetime]:
+        """What `normalise.keeps_replaced_text` weighs an edit of the item against: its
+        current text, its newest kept version with when that was replaced (None if none),
+        and when it was first seen."""
+        row = self.conn.execute(
+            "SELECT i.title, i.summary, i.link, i.first_seen, v.title, v.summary, v.link, v.replaced"
+            " FROM items i LEFT JOIN item_versions v"
+            " ON v.id = (SELECT max(id) FROM item_versions WHERE item = i.id) WHERE i.id = ?",
+            [item_id],
+        ).fetchone()
+        if row is None:
+            raise KeyError(item_id)
+        title, summary, link, first_seen, v_title, v_summary, v_link, replaced = row
+        kept = None
+        if replaced is not None:
+            kept = ((v_title, v_summary or "", v_link), datetime.fromisoformat(replaced))
+        return (title, summary or "", link), kept, datetime.fromisoformat(first_seen)
 
     def item_versions(self, item_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
         """The texts items had before their edits, oldest first, by item id; an item never

@@ -24,6 +24,7 @@ __all__ = [
     "FeedState",
     "FetchResult",
     "Item",
+    "ItemText",
     "ParsedFeed",
     "RawEntry",
     "Sameness",
@@ -175,6 +176,10 @@ class Item:
     date_note: str | None
     fingerprint: str
     official: bool = False
+
+
+# An item's visible text as an edit compares it: title, summary, link.
+ItemText = tuple[str, str, str | None]
 
 
 @dataclass(frozen=True, slots=True)

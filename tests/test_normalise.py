@@ -15,6 +15,7 @@ from monitor.normalise import (
     canonical_link,
     clean_link,
     distinct_keys,
+    keeps_replaced_text,
     normalise,
     other_key,
     plain_text,
@@ -291,3 +292,54 @@ def test_date_before_1995_is_now_with_a_note() -> None:
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         normalise(ENTRY, feed="f", official=False, now=datetime(2025, 11, 20, 12, 0))
+
+
+# ── edits: which replaced texts are kept ──────────────────────────────────────────────
+HN_LINK = "https://news.example/item?id=41"
+
+
+def hn(points: int, comments: int, title: str = "Show HN: a feed monitor") -> tuple[str, str, str]:
+    return title, f"Points: {points} # Comments: {comments}", HN_LINK
+
+
+def kept_ticks(minutes: list[int]) -> list[int]:
+    """Minutes (after the item was first seen) at which a counter's ticks keep a version."""
+    first_seen, current = NOW, hn(1, 0)
+    kept: tuple[tuple[str, str, str], datetime] | None = None
+    at: list[int] = []
+    for n, minute in enumerate(minutes, start=2):
+        now = first_seen + timedelta(minutes=minute)
+        new = hn(n, n // 2)
+        if keeps_replaced_text(current, new, kept, first_seen=first_seen, now=now):
+            kept, at = (current, now), [*at, minute]
+        current = new
+    return at
+
+
+def test_a_counter_ticking_at_every_poll_keeps_versions_ever_further_apart() -> None:
+    every_ten_minutes_for_a_week = list(range(10, 7 * 24 * 60 + 1, 10))
+    # 10 in a week (1,008 polls), 8 of them in the first day
+    assert kept_ticks(every_ten_minutes_for_a_week) == [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120]
+
+
+def test_every_word_or_link_edit_keeps_the_text_it_replaces() -> None:
+    last = (hn(5, 1), NOW + timedelta(minutes=50))
+    soon = NOW + timedelta(minutes=51)
+    retitled = hn(7, 2, title="Show HN: a news feed monitor")
+    assert keeps_replaced_text(hn(6, 1), retitled, last, first_seen=NOW, now=soon)
+    moved = (*hn(7, 2)[:2], "https://news.example/item?id=42")
+    assert keeps_replaced_text(hn(6, 1), moved, last, first_seen=NOW, now=soon)
+
+
+def test_the_first_numbers_only_edit_and_the_text_a_word_edit_made_are_kept() -> None:
+    soon = NOW + timedelta(minutes=51)
+    assert keeps_replaced_text(hn(6, 1), hn(7, 1), None, first_seen=NOW, now=soon)
+    # "toll rises to 12" came from a word edit: a figure revised right after keeps it.
+    reworded = ("Storm: toll rises to 12", "Rescuers reached the valley.", None)
+    before = (("Storm hits the valley", "Rescuers are on their way.", None), NOW + timedelta(minutes=50))
+    revised = ("Storm: toll rises to 15", "Rescuers reached the valley.", None)
+    assert keeps_replaced_text(reworded, revised, before, first_seen=NOW, now=soon)
+    # ... and a figure revised again within the minute loses the middle value, 15.
+    after = (reworded, soon)
+    final = ("Storm: toll rises to 20", "Rescuers reached the valley.", None)
+    assert not keeps_replaced_text(revised, final, after, first_seen=NOW, now=soon + timedelta(minutes=1))

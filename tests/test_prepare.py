@@ -228,3 +228,56 @@ def test_a_skipped_document_keeps_the_warnings_it_was_read_with(write_config: Ca
     assert len(first) == 1
     assert "windows-1252" in first[0]
     assert second == first
+
+
+def test_a_counter_feed_polled_every_ten_minutes_keeps_few_versions_and_every_word_edit(
+    write_config: Callable[[str], Path],
+) -> None:
+    """hnrss-style entries whose summary is a points and comments count that moves at every
+    poll: each entry keeps its latest text, the counts it had at ever wider intervals, and
+    every text a word edit gave it (`normalise.keeps_replaced_text`)."""
+
+    def counted(minute: int) -> bytes:
+        titles = ["Show HN: a feed monitor", "Ask HN: favourite RSS readers?"]
+        if minute >= 30:
+            titles[1] = "Ask HN: what RSS readers do you use?"  # an edit in words
+        return rss(
+            "HN",
+            [
+                {**entry(i), "title": title, "summary": f"Points: {minute + i} # Comments: {minute // 10}"}
+                for i, title in enumerate(titles)
+            ],
+        )
+
+    minutes = list(range(0, 70, 10))
+    with wire(write_config, counted(0)) as (server, config, store):
+
+        async def polls() -> list[tuple[int, int]]:
+            now = [NOW]
+            poller = Poller(store, config, processes=0, clock=lambda: now[0])
+            counts = []
+            try:
+                for minute in minutes:
+                    now[0] = NOW + timedelta(minutes=minute)
+                    server.put("/f.xml", counted(minute))
+                    stats = await poller.poll_once()
+                    counts.append((stats.items_new, stats.items_updated))
+            finally:
+                await poller.aclose()
+            return counts
+
+        assert asyncio.run(polls()) == [(2, 0)] + [(0, 2)] * 6
+        rows = {row["title"]: row for row in store.items(ItemFilter(limit=None))}
+        versions = store.item_versions([row["id"] for row in rows.values()])
+    show, ask = rows["Show HN: a feed monitor"], rows["Ask HN: what RSS readers do you use?"]
+    assert show["summary"] == ask["summary"].replace("61", "60") == "Points: 60 # Comments: 6"
+    # Replaced at 10, 20 and 40 minutes: the counts of minutes 0, 10 and 30.
+    counts = [f"Points: {m} # Comments: {m // 10}" for m in (0, 10, 30)]
+    assert [v["summary"] for v in versions[show["id"]]] == counts
+    # The reworded title came at 30: the text it replaced and the first text it had are kept too.
+    assert [(v["title"][:14], v["replaced"][11:16]) for v in versions[ask["id"]]] == [
+        ("Ask HN: favour", "12:10"),
+        ("Ask HN: favour", "12:20"),
+        ("Ask HN: favour", "12:30"),
+        ("Ask HN: what R", "12:40"),
+    ]
