@@ -484,3 +484,22 @@ def test_a_thirteenth_audit_held_out() -> None:
     assert report["events"]["alerted"] == report["events"]["total"] == 7
     assert report["events"]["late"] == {}
     assert report["statement_items"] == {"detected": 17, "total": 23, "false": 0}
+
+
+def test_a_fourteenth_audit_held_out() -> None:
+    """60 items a fourteenth audit wrote blind to every rule, every other set and the
+    README: 23 statements over 8 events (his LinkedIn post, a spokesperson's e-mail, his
+    farewell note to staff, a Davos panel on his new company, a spokesperson's denial, his
+    own Threads denial, the CTO's Instagram AMA, a German interview's "no decision"; twenty
+    languages), 37 traps (Meta's SAM 3D post and quarterly results on official feeds,
+    Apple's AI chief, Nabla, Samsung). Held out when first run, at 11f094f (detection as at
+    3ee0fab): 5 of 8 events, 12 of 23 statements, no false alert, one duplicate: his own
+    denial ("Lots of articles this week claiming I'm leaving Meta… I'm not.") read as a
+    confirmation, the claim he rebuts taken for his words."""
+    report = evaluate.run(GOLDEN / "other_wordings_14.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 1
+    assert report["events"]["alerted"] == 5
+    assert report["events"]["total"] == 8
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 12, "total": 23, "false": 0}
