@@ -46,6 +46,7 @@ from monitor.speakers import (
     WHOLE_QUOTE,
     Referents,
     headline_voice,
+    label_speakers,
     named_speaker,
     negated,
     referred_speaker,
@@ -128,6 +129,21 @@ _IN_MONTH = re.compile(
 # A question asks, it does not state: "Will Yann LeCun confirm? Five open questions" (a
 # user audit's false alert: the question's "confirm" made LeCun confirm).
 _QUESTION = re.compile(r"\?[\s'\"”’»)]*$")
+# ...but a yes or a no right after a question on the subject answers it: "HOST: Are you
+# leaving Meta? LECUN: Yes." (after a speaker label or an interview's "A:", if any).
+_YES_NO = re.compile(
+    r"(?:\s*(?:\[[\d:]+\]\s*)?[^\W\d_][\w.'’ -]{0,30}?\s?:\s*)?"
+    r"(?:(yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい)|(no|nope|non|nein|nee|nie|não|нет|ні|いいえ))\b[\s.,;!]",
+    re.IGNORECASE,
+)
+# Whether a text holds such an answer at all: the cheap test before its clauses are read.
+_ANSWERED = re.compile(
+    r"\?[\s'\"”’»)]*(?:\S{1,30}\s?:\s*)?(?:yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい"
+    r"|no|nope|non|nein|nee|nie|não|нет|ні|いいえ)\b",
+    re.IGNORECASE,
+)
+# A question that asks whether he stays, which "yes" confirms as a denial of leaving.
+_STAYING_QUESTION = re.compile(r"\b(?:stay(?:ing)?|remain(?:ing)?|still)\b", re.IGNORECASE)
 # What others say, reported before a cue: the cue is their claim, not the speaker's stance
 # ("Asked about reports that Yann LeCun is leaving, Zuckerberg said: 'Yann's still here'").
 _REPORTED = re.compile(
@@ -282,6 +298,7 @@ class _Context:
     venture_names: re.Pattern[str] | None
     voice: str | None = None  # the party a spokesperson named by role alone speaks for
     referent: Callable[[], str | None] = lambda: None  # whom "he" is in this clause (Referents)
+    label: tuple[str, str] | None = None  # in a transcript: (party, "LABEL:") it falls under
     month: int = 0  # the item's month of publication (_recalled)
     previous: str = ""  # the clause before this one (_clause: an answer to it)
 
@@ -308,7 +325,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     text = f"{title}\n{summary}"
     if channel is None and not m.aliases.search(text):
         return None
-    stance_cue = _found(m.any_stance, text)
+    stance_cue = _found(m.any_stance, text) or ("?" in text and _ANSWERED.search(text) is not None)
     if not (stance_cue or _found(m.venture, text)):
         return None  # the second cheap test: no stance cue, no new company anywhere
     if channel is None and _UNVERIFIED.search(text):
@@ -319,6 +336,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     context = _context(clauses, channel, _found(m.subject, title), m, voice, month=item.published.month)
     # A Title Case headline capitalises every word: only its aliases name anyone.
     referents = Referents(clauses, m, watch.about, len(title_clauses) if title_case(title) else 0)
+    labels = label_speakers(clauses, m)
     if not (stance_cue or context.ventures):
         return None  # new companies, none of them his
     title_names_about = m.about is None or m.about.search(_AFTER_TIME_CLAUSE.sub("", title)) is not None
@@ -326,11 +344,17 @@ def classify(item: Item, watch: Watch) -> Statement | None:
         finding
         for i, clause in enumerate(clauses)
         if not _history(clause, item.published.year)
-        and (finding := _clause(clause, m, watch, _in_clause(context, referents, clauses, i))) is not None
+        and (finding := _clause(clause, m, watch, _in_clause(context, referents, labels, clauses, i)))
+        is not None
         and (
             title_names_about
             or finding.speaker == watch.about
             or _names_about(clause, m, referents.at(i), watch.about)
+            or (
+                i > 0
+                and _YES_NO.match(clause)
+                and _names_about(clauses[i - 1], m, referents.at(i - 1), watch.about)
+            )
         )
     ]
     return _statement(watch.name, findings) if findings else None
@@ -417,10 +441,21 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
     answers = not on_subject and _found(m.subject, context.previous)
     if not (on_subject or answers):
         return None
-    stances = _stances(clause, m)
+    stances = _stances(clause, m) or _answer(clause, context.previous)
     if not (stances or venture):
         return None
     return _finding(clause, m, watch, context, stances, venture=venture, referred_only=answers)
+
+
+def _answer(clause: str, question: str) -> _Stances:
+    """A yes or a no that answers the question before it (_YES_NO): the departure
+    confirmed or denied, as the question asks whether he leaves or stays."""
+    answer = _YES_NO.match(clause) if _QUESTION.search(question) else None
+    if answer is None:
+        return ()
+    leaving = _STAYING_QUESTION.search(question) is None
+    stance: Stance = "confirms" if (answer.group(1) is not None) == leaving else "denies"
+    return ((stance, answer.group().strip()),)
 
 
 def _own_refusal(clause: str, m: Matchers, channel: str | None) -> bool:
@@ -445,8 +480,9 @@ def _finding(
 ) -> _Finding | None:
     """Who takes the clause's stances, with the new company the speaker's words take as given;
     with `referred_only`, only a speaker the clause refers back to (referred_speaker)."""
+    labelled = context.label
     if referred_only:
-        speaker = referred_speaker(clause, m, context.referent, watch.about)
+        speaker = referred_speaker(clause, m, context.referent, watch.about) or labelled
         if speaker is None:
             return None
     else:
@@ -454,6 +490,7 @@ def _finding(
             named_speaker(clause, m, watch.speaker_window, watch.about)
             or role_speaker(clause, m, context.voice)
             or referred_speaker(clause, m, context.referent, watch.about)
+            or labelled
         )
     if speaker is None and context.channel is None:
         return None
@@ -599,10 +636,21 @@ def _reported(text: str, start: int) -> bool:
     return _REPORTED.search(text[max(0, start - _REPORTED_REACH) : start]) is not None
 
 
-def _in_clause(context: _Context, referents: Referents, clauses: list[str], i: int) -> _Context:
-    """The item's context as clause `i` sees it: whom a pronoun there refers to, and the
-    clause before it."""
-    return replace(context, referent=partial(referents.at, i), previous=clauses[i - 1] if i else "")
+def _in_clause(
+    context: _Context,
+    referents: Referents,
+    labels: list[tuple[str, str] | None] | None,
+    clauses: list[str],
+    i: int,
+) -> _Context:
+    """The item's context as clause `i` sees it: whom a pronoun there refers to, whose
+    speaker label it falls under, and the clause before it."""
+    return replace(
+        context,
+        referent=partial(referents.at, i),
+        label=labels[i] if labels else None,
+        previous=clauses[i - 1] if i else "",
+    )
 
 
 def _statement(watch: str, findings: list[_Finding]) -> Statement:

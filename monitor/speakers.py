@@ -12,6 +12,8 @@ this module only knows how any story's sentences say who said something:
     referred_speaker  a pronoun or a word for a person ("he said", "a-t-il précisé", "the
                       Turing Award winner told"), or an interview's "A:", that refers back
                       to the last subject named (`Referents`)
+    label_speakers    in a transcript ("HOST: … LECUN: Yes. I'll be there until…"), the
+                      party whose speaker label a clause falls under
 
 An alias is not a speaker when it is the object of a verb or preposition ("leaving Meta",
 "chez Meta"), a possessive ("Meta's chief AI scientist said": the scientist speaks), or
@@ -36,6 +38,7 @@ __all__ = [
     "WHOLE_QUOTE",
     "Referents",
     "headline_voice",
+    "label_speakers",
     "named_speaker",
     "negated",
     "referred_speaker",
@@ -80,7 +83,7 @@ _OBJECT_WORDS = frozenset(
         *("leave", "leaves", "leaving", "left", "quit", "quits", "quitting", "exit", "exits"),
         *("exiting", "depart", "departs", "join", "joins", "joined", "joining"),
         *("at", "of", "to", "in", "from", "with", "for", "on", "about", "into", "over", "than"),
-        *("within", "inside", "by", "as"),
+        *("within", "inside", "outside", "beyond", "without", "beside", "under", "by", "as"),
         # Verbs whose object he is: "Wang credited LeCun with building FAIR and said …".
         *("credited", "credits", "thanked", "thanks", "praised", "praises", "hailed", "lauded"),
         *("congratulated", "remercie", "remercié", "dankte", "dankt", "agradece", "agradeceu"),
@@ -171,7 +174,7 @@ _DESCRIPTOR = re.compile(
 # between at most, or the agent after a passive ("confirmed by a company spokeswoman").
 # "for …", "de …", "von …" after the role names whose it is (_ROLE_OWNER).
 _ROLE_WORDS = (
-    r"(?<![\w-])(?:an?|the|one|its|um|uma|un|une|una|ein|eine|einer|der|die|el|la|il|o)\s+"
+    r"(?<![\w-])(?:an?|the|one|its|um|uma|un|une|una|ein|eine|einer|der|die|el|la|il|o|een|de)\s+"
     r"(?:(?:company|firm)(?:'s)?\s+)?"
     r"(?P<role>spokes(?:person|woman|man)|porte-parole|porta-voz|portavoz|portavoce|Sprecher(?:in)?|woordvoerder"
     r"|head of communications|communications (?:director|chief|head)|directeur de la communication"
@@ -230,6 +233,12 @@ _REFERRED_AFTER = re.compile(
 
 # An interview's answer: "Q: Are you leaving Meta? A: …" is the one interviewed speaking.
 _ANSWER = re.compile(r"A\s*:")
+# A transcript's speaker label opening a clause: "HOST:", "LECUN:", "SZ:", "Yann LeCun:",
+# "[00:04] BOSWORTH:" (a time code first). A word or three, then the colon and a space.
+_LABEL = re.compile(r"\s*(?:\[[\d:]+\]\s*)?([^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){0,2})\s?:\s")
+# Labels that make a text a transcript: two different ones open its clauses (one alone is
+# a headline's "Yann LeCun: Why I'm leaving" or an "Update:").
+_TRANSCRIPT_LABELS = 2
 
 _REFERRED_IN_CUE = re.compile(r"-(?:t-)?(?:il|elle)\b", re.IGNORECASE)
 
@@ -435,6 +444,32 @@ def _named_before(prefix: str, m: Matchers, about: str) -> str | None:
     if topic == about or (topic is None and _OPENING_NAME.match(text)):
         return ""
     return topic
+
+
+def label_speakers(clauses: list[str], m: Matchers) -> list[tuple[str, str] | None] | None:
+    """For each clause of a transcript, (party, "LABEL:") for the speaker label it falls
+    under (the last label at or before it, when that label is an alias: "LECUN:",
+    "Bosworth:"), or None; None for the whole text when it is no transcript
+    (_TRANSCRIPT_LABELS)."""
+    labels = [_LABEL.match(clause) for clause in clauses]
+    if len({label.group(1).casefold() for label in labels if label}) < _TRANSCRIPT_LABELS:
+        return None
+    speakers: list[tuple[str, str] | None] = []
+    current: tuple[str, str] | None = None
+    for label in labels:
+        if label is not None:
+            party = _labelled_party(label.group(1), m)
+            current = (party, f"{label.group(1)}:") if party else None
+        speakers.append(current)
+    return speakers
+
+
+def _labelled_party(label: str, m: Matchers) -> str | None:
+    """The party a speaker label names: an alias whole ("LeCun", or in capitals "LECUN")."""
+    if m.aliases is None:
+        return None
+    match = m.aliases.match(label)
+    return m.party(match.group()) if match is not None and match.end() == len(label) else None
 
 
 class Referents:

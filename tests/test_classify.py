@@ -903,3 +903,67 @@ def test_a_statement_the_item_dates_in_the_past_is_recalled() -> None:
     assert recalled is not None
     assert fresh is not None
     assert (recalled.recalled, fresh.recalled) == (True, False)
+
+
+# The thirteenth audit's grammar, in wordings of our own: a transcript's speaker labels; a
+# yes or a no right after a question on the subject; a plan in his own words; a name after
+# "outside" is an object; Ukrainian and Dutch.
+TRANSCRIPTS = [
+    (
+        "Episode 40: Yann LeCun on world models and on leaving Meta",
+        "HOST: Straight to it. Is it true you're leaving Meta? LECUN: Yes. I'll stay until"
+        " December, then I start something of my own.",
+        "Yann LeCun",
+        "confirms",
+    ),
+    (
+        "Town hall transcript",
+        "MODERATOR: Is LeCun staying at Meta? BOSWORTH: Yes. He's doing the research he wants.",
+        "Meta",
+        "denies",
+    ),
+    (
+        "The Sunday interview: Yann LeCun",
+        "Q: Is Yann LeCun leaving Meta to start a company? A: No. I'm happy where I am.",
+        "Yann LeCun",
+        "denies",
+    ),
+    # A plan to leave, in his own words, and French's first person future.
+    ("Yann LeCun: 'I plan to leave Meta when the year ends'", "", "Yann LeCun", "confirms"),
+    ("Yann LeCun : « Je quitterai Meta en décembre »", "", "Yann LeCun", "confirms"),
+    # "outside Meta" is where, not who: "he told" is LeCun.
+    (
+        "Why world models need a new lab",
+        'It is a bet Yann LeCun now means to make outside Meta: "I will leave Meta in December,"'
+        " he told a French daily.",
+        "Yann LeCun",
+        "confirms",
+    ),
+    ("Meta підтвердила, що Ян Лекун залишає компанію", "", "Meta", "confirms"),
+    (
+        "Meta over Yann LeCun",
+        "Een woordvoerder van het bedrijf liet woensdag weten dat LeCun gewoon bij Meta blijft.",
+        "Meta",
+        "denies",
+    ),
+    ("Meta says LeCun is at work as usual, won't address reports he is leaving", "", "Meta", "declines"),
+]
+TRANSCRIPTS_QUIET = [
+    # The label is no party's; the question is on something else; one label is no transcript.
+    ("Episode 40: a panel on leaving Meta", "HOST: Is LeCun leaving Meta? GUEST: Yes. Everyone says so."),
+    ("Episode 41: Yann LeCun", "HOST: Do you like LLMs? LECUN: No. They cannot plan."),
+    ("Update: Yann LeCun", "Is LeCun leaving Meta? Yes, according to people familiar with his plans."),
+    ("Ep. 9", "HOST: Are you leaving Meta? LECUN: Next question. HOST: Fine."),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), TRANSCRIPTS)
+def test_a_transcripts_labels_and_answers_say_who_says_what(
+    title: str, summary: str, speaker: str, stance: str
+) -> None:
+    assert speaker_and_stance(title, summary) == (speaker, stance)
+
+
+@pytest.mark.parametrize(("title", "summary"), TRANSCRIPTS_QUIET)
+def test_a_yes_from_no_party_or_to_another_question_is_quiet(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None

@@ -466,24 +466,25 @@ def test_a_twelfth_audits_wordings_raise_no_false_alert() -> None:
     assert report["statement_items"] == {"detected": 18, "total": 22, "false": 0}
 
 
-def test_a_thirteenth_audit_held_out() -> None:
+def test_a_thirteenth_audits_wordings_raise_no_false_alert() -> None:
     """60 items a thirteenth audit wrote blind to every rule, every other set and the README:
     23 statements over 7 events (his LinkedIn post, Alexandr Wang's statement, a
     spokesperson's on-the-record refusal, his Le Monde interview, a podcast, the CTO's
     Instagram Q&A, a spokesperson's confirmation in an "Update:"; twenty-one languages), 37
     traps ("Hervé Le Cun", MetaMask, an imagined farewell column, a prediction market).
-    Kept held out: no rule has been written for it. First run at fee6acc and at b26be29:
-    7 of 7 events, 16 of 23 statements, no false alert, one duplicate; at 90b5207, after
-    the twelfth audit's rules, 17 of 23. Its misses, for the next rules to be measured on
-    rather than written from: his own post ("I'm moving on to build something new"), the
-    first person future in French ("Je quitterai Meta"), a podcast transcript, Wang quoted
-    in Japanese, a Dutch "houdt de boot af" and a Ukrainian report."""
+    Held out when first run, at fee6acc and at b26be29: 7 of 7 events, 16 of 23
+    statements, no false alert, one duplicate; 17 of 23 after the twelfth audit's rules.
+    Tuned on since: a transcript's speaker labels ("LECUN: Yes."), a yes or a no right
+    after a question on the subject, a plan in his own words ("I plan to leave Meta",
+    "Je quitterai Meta"), a name after "outside" is an object, a refusal "won't address
+    reports", Ukrainian and Dutch cues: 22 of 23, no duplicate. Left: Wang quoted in
+    Japanese, his title and は far from the verb."""
     report = evaluate.run(GOLDEN / "other_wordings_13.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 1
+    assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 7
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 17, "total": 23, "false": 0}
+    assert report["statement_items"] == {"detected": 22, "total": 23, "false": 0}
 
 
 def test_a_fourteenth_audit_held_out() -> None:
@@ -495,11 +496,31 @@ def test_a_fourteenth_audit_held_out() -> None:
     Apple's AI chief, Nabla, Samsung). Held out when first run, at 11f094f (detection as at
     3ee0fab): 5 of 8 events, 12 of 23 statements, no false alert, one duplicate: his own
     denial ("Lots of articles this week claiming I'm leaving Meta… I'm not.") read as a
-    confirmation, the claim he rebuts taken for his words."""
+    confirmation, the claim he rebuts taken for his words. After the thirteenth audit's
+    rules (a transcript's labels, yes and no answers): 6 of 8 events, 13 of 23."""
     report = evaluate.run(GOLDEN / "other_wordings_14.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 1
-    assert report["events"]["alerted"] == 5
+    assert report["events"]["alerted"] == 6
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 12, "total": 23, "false": 0}
+    assert report["statement_items"] == {"detected": 13, "total": 23, "false": 0}
+
+
+def test_a_fifteenth_audit_held_out() -> None:
+    """60 items a fifteenth audit wrote blind to every rule, every other set and the
+    README: 23 statements over 8 events (his Threads post, a spokesperson on a partnership,
+    Alexandr Wang's farewell on X, a Les Echos Q&A on his company, his X post rebutting the
+    FT, a spokesperson's denial closing a share-price story, a Davos "no decision yet", the
+    CTO's Instagram Q&A; twenty-seven languages), 37 traps (his years-old remarks about
+    staying, Bengio "confirmed" he had spoken to him, NeurIPS confirming his talk). Kept
+    held out: no rule has been written for it. First run at the commit before the
+    thirteenth audit's rules and after them, the same: 4 of 8 events, 9 of 23 statements,
+    no false or duplicate alert."""
+    report = evaluate.run(GOLDEN / "other_wordings_15.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == 4
+    assert report["events"]["total"] == 8
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 9, "total": 23, "false": 0}
