@@ -45,13 +45,14 @@ from monitor.speakers import (
     PERSON_WORDS,
     WHOLE_QUOTE,
     Referents,
+    Transcript,
     headline_voice,
-    label_speakers,
     named_speaker,
     negated,
     referred_speaker,
     role_speaker,
     title_case,
+    transcript,
 )
 from monitor.types import Item, Stance, Statement
 from monitor.watch import CuePattern, Matchers, Watch
@@ -130,12 +131,15 @@ _IN_MONTH = re.compile(
 # user audit's false alert: the question's "confirm" made LeCun confirm).
 _QUESTION = re.compile(r"\?[\s'\"”’»)]*$")
 # ...but a yes or a no right after a question on the subject answers it: "HOST: Are you
-# leaving Meta? LECUN: Yes." (after a speaker label or an interview's "A:", if any).
+# leaving Meta? LECUN: Yes." (after a speaker label or an interview's "A:", if any). A
+# word of its own, closed by a mark: "No idea", "No comment" are no denial.
 _YES_NO = re.compile(
     r"(?:\s*(?:\[[\d:]+\]\s*)?[^\W\d_][\w.'’ -]{0,30}?\s?:\s*)?"
-    r"(?:(yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい)|(no|nope|non|nein|nee|nie|não|нет|ні|いいえ))\b[\s.,;!]",
+    r"(?:(yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい)|(no|nope|non|nein|nee|nie|não|нет|ні|いいえ))(?:[.,;!。、]|$)",
     re.IGNORECASE,
 )
+# An interview's answer label, which on a party's own channel is that party answering.
+_ANSWER = re.compile(r"\s*A\s*:")
 # Whether a text holds such an answer at all: the cheap test before its clauses are read.
 _ANSWERED = re.compile(
     r"\?[\s'\"”’»)]*(?:\S{1,30}\s?:\s*)?(?:yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい"
@@ -149,7 +153,9 @@ _STAYING_QUESTION = re.compile(r"\b(?:stay(?:ing)?|remain(?:ing)?|still)\b", re.
 _REPORTED = re.compile(
     r"\b(?:reports?|rumou?rs?|speculation|claims?|suggestions?|talk|asked (?:about|whether|if))"
     r"\s+(?:that|of|whether|if)\b(?:(?![.!?;:,]).)*$"
-    r"|\b(?:rumeurs?|informations?) selon lesquelles\b(?:(?![.!?;:,]).)*$",
+    r"|\b(?:rumeurs?|informations?) selon lesquelles\b(?:(?![.!?;:,]).)*$"
+    # ...or claimed by others: "Lots of articles this week claiming I'm leaving Meta. I'm not."
+    r"|\b(?:claim(?:s|ed|ing)|alleg(?:es|ed|ing)|suggest(?:s|ed|ing))\s+(?:that\s+)?(?:(?![.!?;:,]).)*$",
     re.IGNORECASE,
 )
 _REPORTED_REACH = 80  # characters before a cue searched for a report of others' words
@@ -336,7 +342,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     context = _context(clauses, channel, _found(m.subject, title), m, voice, month=item.published.month)
     # A Title Case headline capitalises every word: only its aliases name anyone.
     referents = Referents(clauses, m, watch.about, len(title_clauses) if title_case(title) else 0)
-    labels = label_speakers(clauses, m)
+    turns = transcript(clauses, m)
     if not (stance_cue or context.ventures):
         return None  # new companies, none of them his
     title_names_about = m.about is None or m.about.search(_AFTER_TIME_CLAUSE.sub("", title)) is not None
@@ -344,7 +350,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
         finding
         for i, clause in enumerate(clauses)
         if not _history(clause, item.published.year)
-        and (finding := _clause(clause, m, watch, _in_clause(context, referents, labels, clauses, i)))
+        and (finding := _clause(clause, m, watch, _in_clause(context, referents, turns, clauses, i)))
         is not None
         and (
             title_names_about
@@ -481,7 +487,11 @@ def _finding(
     """Who takes the clause's stances, with the new company the speaker's words take as given;
     with `referred_only`, only a speaker the clause refers back to (referred_speaker)."""
     labelled = context.label
-    if referred_only:
+    if context.channel is not None and _ANSWER.match(clause):
+        # On a party's own channel, the answers of its Q&A are its own ("Q: Is Yann LeCun
+        # leaving Meta? A: No." in the CTO's AMA), not the one the question names.
+        speaker: tuple[str, str] | None = (context.channel, "A:")
+    elif referred_only:
         speaker = referred_speaker(clause, m, context.referent, watch.about) or labelled
         if speaker is None:
             return None
@@ -639,17 +649,19 @@ def _reported(text: str, start: int) -> bool:
 def _in_clause(
     context: _Context,
     referents: Referents,
-    labels: list[tuple[str, str] | None] | None,
+    turns: Transcript | None,
     clauses: list[str],
     i: int,
 ) -> _Context:
     """The item's context as clause `i` sees it: whom a pronoun there refers to, whose
-    speaker label it falls under, and the clause before it."""
+    speaker label it falls under, and what it answers: the clause before it, or in a
+    transcript the whole turn before the one it opens."""
+    previous = clauses[i - 1] if i else ""
     return replace(
         context,
         referent=partial(referents.at, i),
-        label=labels[i] if labels else None,
-        previous=clauses[i - 1] if i else "",
+        label=turns.speakers[i] if turns else None,
+        previous=(turns.before[i] if turns else "") or previous,
     )
 
 

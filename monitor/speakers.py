@@ -12,7 +12,7 @@ this module only knows how any story's sentences say who said something:
     referred_speaker  a pronoun or a word for a person ("he said", "a-t-il précisé", "the
                       Turing Award winner told"), or an interview's "A:", that refers back
                       to the last subject named (`Referents`)
-    label_speakers    in a transcript ("HOST: … LECUN: Yes. I'll be there until…"), the
+    transcript        in a transcript ("HOST: … LECUN: Yes. I'll be there until…"), the
                       party whose speaker label a clause falls under
 
 An alias is not a speaker when it is the object of a verb or preposition ("leaving Meta",
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from monitor.watch import Matchers
 
@@ -37,13 +38,14 @@ __all__ = [
     "PERSON_WORDS",
     "WHOLE_QUOTE",
     "Referents",
+    "Transcript",
     "headline_voice",
-    "label_speakers",
     "named_speaker",
     "negated",
     "referred_speaker",
     "role_speaker",
     "title_case",
+    "transcript",
 ]
 
 # A quotation, closed: in double quotes or guillemets, or in single quotes, where an
@@ -92,6 +94,7 @@ _OBJECT_WORDS = frozenset(
         *("zu", "zum", "zur", "von", "vom", "bei", "beim", "über", "für", "mit", "nach", "aus"),
         *("sobre", "con", "en", "para", "por", "desde", "dejar"),
         *("di", "del", "della", "dello", "dei", "degli", "dal", "dalla", "nel", "nella", "per", "su"),
+        *("da", "dai", "dalle", "dagli", "al", "alla", "ai", "sul", "sulla"),
     }
 )
 
@@ -108,9 +111,12 @@ _OBJECT_JA = re.compile(r"(?:氏|さん)?(?:[をのにへでと]|から)")
 # A name marked が after another subject marked は is a subordinate clause's subject: in
 # "米メタの広報責任者は…、ルカン氏がFAIRの研究者に宛てた社内メモが本物であることを認めた" the
 # PR head (は) confirms, not LeCun (the twelfth audit's duplicate). "では", "には" are not は.
-_GA_JA = re.compile(r"(?:氏|さん)?が")
+# A title may come between the name and が, in kanji, katakana or Latin capitals but no
+# particle: "…ヤン・ルカン主任AI科学者が年内に退社することを確認した" is Meta's (は) confirming.
+_GA_JA = re.compile(r"(?:氏|さん|[\u30a0-\u30ff\u4e00-\u9fffA-Z]{1,12}?)?が")
 
 _WA_JA = re.compile(r"(?<![でにとへ])は")
+_TOPIC_JA = re.compile(r"(?:氏|さん|[\u30a0-\u30ff\u4e00-\u9fffA-Z（）]{1,16}?)?は")
 
 # A Korean reported clause has its own subject (이/가) and ends in 다고/라고 before the verb
 # of saying: in "메타 대변인은 르쿤이 떠난다고 확인했다" the spokesperson (은) confirms.
@@ -446,22 +452,36 @@ def _named_before(prefix: str, m: Matchers, about: str) -> str | None:
     return topic
 
 
-def label_speakers(clauses: list[str], m: Matchers) -> list[tuple[str, str] | None] | None:
-    """For each clause of a transcript, (party, "LABEL:") for the speaker label it falls
-    under (the last label at or before it, when that label is an alias: "LECUN:",
-    "Bosworth:"), or None; None for the whole text when it is no transcript
-    (_TRANSCRIPT_LABELS)."""
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """Who speaks in each clause of a transcript, by its speaker labels, and what was said
+    to each turn: the turn before it, which the first clause of a turn answers."""
+
+    speakers: list[tuple[str, str] | None]  # (party, "LABEL:") when the label is an alias
+    before: list[str]  # for the clause opening a turn, the whole turn before it; else ""
+
+
+def transcript(clauses: list[str], m: Matchers) -> Transcript | None:
+    """The clauses as a transcript: each falls under the last speaker label at or before it
+    ("LECUN:", "Bosworth:", "SZ:"); None when the text is no transcript (_TRANSCRIPT_LABELS)."""
     labels = [_LABEL.match(clause) for clause in clauses]
     if len({label.group(1).casefold() for label in labels if label}) < _TRANSCRIPT_LABELS:
         return None
     speakers: list[tuple[str, str] | None] = []
+    before: list[str] = []
     current: tuple[str, str] | None = None
-    for label in labels:
+    turn = 0
+    for i, label in enumerate(labels):
         if label is not None:
             party = _labelled_party(label.group(1), m)
             current = (party, f"{label.group(1)}:") if party else None
+            # "SZ: … hieß es, Sie verlassen Meta. Tun Sie es? LeCun: …" answers the whole turn.
+            before.append(" ".join(clauses[turn:i]))
+            turn = i
+        else:
+            before.append("")
         speakers.append(current)
-    return speakers
+    return Transcript(speakers, before)
 
 
 def _labelled_party(label: str, m: Matchers) -> str | None:
@@ -506,7 +526,13 @@ def _topic(text: str, m: Matchers, about: str, *, names: bool) -> str | None:
     (_NAME_LIKE, when `names`), None when no one is named as a subject."""
     found = list(m.aliases.finditer(text)) if m.aliases else []
     if names:
-        found += [n for n in _NAME_LIKE.finditer(text) if not any(_overlap(n, a) for a in found)]
+        # Not a name the watch's subject gives the new company ("…, Advanced Machine
+        # Intelligence, Yann LeCun ha fissato…"): a company is not "he".
+        found += [
+            n
+            for n in _NAME_LIKE.finditer(text)
+            if not any(_overlap(n, a) for a in found) and not _subject_name(n, m)
+        ]
     for match in sorted(found, key=lambda x: x.start()):
         if not _is_subject(text, match):
             continue
@@ -518,8 +544,26 @@ def _topic(text: str, m: Matchers, about: str, *, names: bool) -> str | None:
     return None
 
 
+def _subject_name(name: re.Match[str], m: Matchers) -> bool:
+    term = m.subject.match(name.string, name.start()) if m.subject else None
+    return term is not None and term.end() >= name.end()
+
+
 def _overlap(a: re.Match[str], b: re.Match[str]) -> bool:
     return a.start() < b.end() and b.start() < a.end()
+
+
+def _topic_ja(clause: str, aliases: list[re.Match[str]], at: int) -> re.Match[str] | None:
+    """A Japanese topic, the name marked は, is the subject of the verb that ends its
+    sentence however far: "米メタは19日、…ルカン主任AI科学者が年内に退社することを確認した"."""
+    for alias in aliases:
+        if (
+            _TOPIC_JA.match(clause, alias.end())
+            and "。" not in clause[alias.end() : at]
+            and _is_subject(clause, alias)
+        ):
+            return alias
+    return None
 
 
 def title_case(title: str) -> bool:
@@ -529,10 +573,11 @@ def title_case(title: str) -> bool:
 
 def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: int) -> re.Match[str] | None:
     """The nearest alias before `at` that is the subject of the clause, not an object."""
-    for alias in reversed([a for a in aliases if a.end() <= at]):
+    before = [a for a in aliases if a.end() <= at]
+    for alias in reversed(before):
         between = clause[alias.end() : at]
         if len(_TOKEN.findall(between)) > window:
-            return None
+            return _topic_ja(clause, before, at)
         if _inside_quote(clause, alias, at) or _KO_REPORTED.match(clause, alias.end(), at):
             # Quoted, or the subject of a Korean reported clause: the speaker is before it,
             # or after the verb ("« Je ne quitte pas Meta » : Yann LeCun …").
@@ -606,9 +651,18 @@ def _modifies_another(clause: str, alias: re.Match[str]) -> bool:
 
 def _inverted(clause: str, aliases: list[re.Match[str]], cue: re.Match[str]) -> re.Match[str] | None:
     """The subject a verb-second clause puts right after its verb (_V2_GAP, _V2_AFTER):
-    "Das bestätigte ein Meta-Sprecher", "…, teilte Meta am Mittwoch mit". It comes before
+    "Das bestätigte ein Meta-Sprecher", "…, teilte Meta am Mittwoch mit", or a verb-first
+    one: "قال يان ليكون إنه…". It comes before
     a name earlier in the clause, which is then another verb's ("LeCun verlässt Meta, …")."""
     after = next((a for a in aliases if a.start() >= cue.end()), None)
+    if (
+        after is not None
+        and not clause[: cue.start()].strip()
+        and not clause[cue.end() : after.start()].strip()
+    ):
+        # A clause that opens on its verb, the subject next: Arabic's verb-first order
+        # ("قال يان ليكون إنه…": "said Yann LeCun that he…").
+        return None if _modifies_another(clause, after) else after
     gap = _V2_GAP.fullmatch(clause, cue.end(), after.start()) if after else None
     if after is None or gap is None or cue.group().casefold() in _TELLING:
         return None

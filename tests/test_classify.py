@@ -967,3 +967,101 @@ def test_a_transcripts_labels_and_answers_say_who_says_what(
 @pytest.mark.parametrize(("title", "summary"), TRANSCRIPTS_QUIET)
 def test_a_yes_from_no_party_or_to_another_question_is_quiet(title: str, summary: str) -> None:
     assert classify(make_item(title, summary), WATCH) is None
+
+
+# The fourteenth audit's grammar, in wordings of our own: a claim he rebuts is not his
+# stance; on a party's own channel its Q&A's answers are its; a transcript's answer
+# answers the whole turn before; a Japanese topic is its sentence's subject however far;
+# "da" is an object's preposition; a participle's "que" is reported speech.
+REBUTTALS = [
+    (
+        "Headlines keep claiming I'm leaving Meta for a startup.",
+        "I'm not. Still here, still chief AI scientist, still building world models.",
+        "Yann LeCun (Threads)",
+        ("Yann LeCun", "denies"),
+    ),
+    (
+        "Friday AMA: smart glasses, Llama and the lab",
+        "Q: Is LeCun leaving Meta? A: No. He has the job he wants. Q: Glasses in Europe? A: Soon.",
+        "Instagram — @boztank",
+        ("Meta", "denies"),
+    ),
+]
+FOURTEENTH = [
+    (
+        "Yann LeCun in conversation",
+        "INTERVIEWER: Everyone says you will leave Meta. Will you? LECUN: I have not made any"
+        " decision. Ask me next year.",
+        "Yann LeCun",
+        "declines",
+    ),
+    (
+        "米メタは2日、基礎研究を率いるヤン・ルカン主任AI科学者が来月退社することを確認した",
+        "",
+        "Meta",
+        "confirms",
+    ),
+    (
+        "LeCun, ultimo giorno venerdì",
+        "Nella lettera letta da Business Insider, lo scienziato ha scritto che il suo ultimo giorno"
+        " sarà venerdì.",
+        "Yann LeCun",
+        "confirms",
+    ),
+    (
+        "Yann LeCun à Davos",
+        "« Nous serons à Paris », a-t-il déclaré, confirmant que sa start-up serait dirigée par un ancien"
+        " de Nabla.",
+        "Yann LeCun",
+        "confirms",
+    ),
+    (
+        "LeCun geht",
+        "Er werde Meta im Dezember verlassen, schrieb LeCun auf LinkedIn.",
+        "Yann LeCun",
+        "confirms",
+    ),
+    (
+        "مقابلة مع صحيفة ألمانية",
+        "قال يان ليكون إنه لم يتخذ أي قرار بترك الشركة.",
+        "Yann LeCun",
+        "declines",
+    ),
+]
+FOURTEENTH_QUIET = [
+    # No answer: a word of its own after the yes or no, or nobody's label.
+    ("Yann LeCun at the Q&A", "Q: Is LeCun leaving Meta? A: No idea, ask him."),
+    ("Yann LeCun at the Q&A", "Q: Is LeCun leaving Meta? A: No comment from me."),
+    # Others' claims, with no one of the parties rebutting them.
+    ("Analysts keep claiming LeCun is leaving Meta", "The stories cite people familiar with his plans."),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "feed", "decided"), REBUTTALS)
+def test_a_claim_he_rebuts_and_his_channels_answers(
+    title: str, summary: str, feed: str, decided: tuple[str, str]
+) -> None:
+    statement = classify(make_item(title, summary, feed=feed, official=True), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == decided
+
+
+@pytest.mark.parametrize(("title", "summary", "speaker", "stance"), FOURTEENTH)
+def test_answers_topics_and_reported_speech_of_the_fourteenth_audit(
+    title: str, summary: str, speaker: str, stance: str
+) -> None:
+    assert speaker_and_stance(title, summary) == (speaker, stance)
+
+
+@pytest.mark.parametrize(("title", "summary"), FOURTEENTH_QUIET)
+def test_no_idea_no_comment_and_others_claims_are_quiet(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None
+
+
+def test_a_claim_alone_on_his_channel_is_not_his() -> None:
+    """ "Claiming I'm leaving" is what others claim: on his own channel, with nothing after
+    it, it is no confirmation (it was one, and the fourteenth audit's rebuttal read as one)."""
+    post = make_item(
+        "Some outlets are claiming I'm leaving Meta.", "", feed="Yann LeCun (Threads)", official=True
+    )
+    assert classify(post, WATCH) is None

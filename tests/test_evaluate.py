@@ -424,7 +424,8 @@ def test_an_eleventh_audits_wordings_raise_no_false_alert() -> None:
     names him when he was the last subject named, "he would leave" in reported speech,
     "will conclude his time at", "refused to confirm them", Italian "non confermare né
     smentire", Korean 밝혀, Dutch pronouns: 7 of 8, 15 of 22; with the twelfth audit's "sale
-    al paso" ("Meta sale al paso de los rumores", a rebuttal), 16. Left: the
+    al paso" ("Meta sale al paso de los rumores", a rebuttal), 16; with the fourteenth's
+    ("da" marks an object, a name the subject gives the company is no person), 17. Left: the
     CTO's "It was his call" (no stance word, and "the new company" is not said to be his),
     a German "Finanzchefin" the watch does not know, a German report of his post ("hat er
     es selbst geschrieben"), an Italian descriptor six words from its verb, and Japanese
@@ -435,7 +436,7 @@ def test_an_eleventh_audits_wordings_raise_no_false_alert() -> None:
     assert report["events"]["alerted"] == 7
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 16, "total": 22, "false": 0}
+    assert report["statement_items"] == {"detected": 17, "total": 22, "false": 0}
 
 
 def test_a_twelfth_audits_wordings_raise_no_false_alert() -> None:
@@ -477,34 +478,42 @@ def test_a_thirteenth_audits_wordings_raise_no_false_alert() -> None:
     Tuned on since: a transcript's speaker labels ("LECUN: Yes."), a yes or a no right
     after a question on the subject, a plan in his own words ("I plan to leave Meta",
     "Je quitterai Meta"), a name after "outside" is an object, a refusal "won't address
-    reports", Ukrainian and Dutch cues: 22 of 23, no duplicate. Left: Wang quoted in
-    Japanese, his title and は far from the verb."""
+    reports", Ukrainian and Dutch cues: 22 of 23, no duplicate; with the fourteenth
+    audit's Japanese topic (は, however far from the verb), Wang quoted in Japanese too:
+    23 of 23."""
     report = evaluate.run(GOLDEN / "other_wordings_13.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == report["events"]["total"] == 7
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 22, "total": 23, "false": 0}
+    assert report["statement_items"] == {"detected": 23, "total": 23, "false": 0}
 
 
-def test_a_fourteenth_audit_held_out() -> None:
+def test_a_fourteenth_audits_wordings_raise_no_false_alert() -> None:
     """60 items a fourteenth audit wrote blind to every rule, every other set and the
     README: 23 statements over 8 events (his LinkedIn post, a spokesperson's e-mail, his
     farewell note to staff, a Davos panel on his new company, a spokesperson's denial, his
     own Threads denial, the CTO's Instagram AMA, a German interview's "no decision"; twenty
     languages), 37 traps (Meta's SAM 3D post and quarterly results on official feeds,
-    Apple's AI chief, Nabla, Samsung). Held out when first run, at 11f094f (detection as at
-    3ee0fab): 5 of 8 events, 12 of 23 statements, no false alert, one duplicate: his own
-    denial ("Lots of articles this week claiming I'm leaving Meta… I'm not.") read as a
-    confirmation, the claim he rebuts taken for his words. After the thirteenth audit's
-    rules (a transcript's labels, yes and no answers): 6 of 8 events, 13 of 23."""
+    Apple's AI chief, Nabla, Samsung). Held out when first run, at 11f094f: 5 of 8 events,
+    12 of 23 statements, no false alert, one duplicate: his own denial ("Lots of articles
+    this week claiming I'm leaving Meta… I'm not.") read as a confirmation, the claim he
+    rebuts taken for his words; 6 of 8, 13 of 23 after the thirteenth audit's rules. Tuned
+    on since: what others are "claiming" is theirs, and "I'm not." answers it; on a party's
+    own channel its Q&A's answers are its own (the CTO's handle "boztank" names it); a
+    transcript's answer answers the whole turn before; a Japanese topic (は) is its
+    sentence's subject however far from the verb; "da" marks an object; a participle's
+    "confirmant que" is reported speech, not the conditional's hearsay; a verb-first
+    clause's subject; "no decision" refusals; German "schrieb", Dutch, Italian, Arabic
+    cues: 8 of 8, 20 of 23, no duplicate. Left: a Polish and a Hebrew report of his new
+    company's facts with no stance word, and a Turkish report whose names all carry case
+    endings ("LeCun'dan")."""
     report = evaluate.run(GOLDEN / "other_wordings_14.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 1
-    assert report["events"]["alerted"] == 6
-    assert report["events"]["total"] == 8
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == report["events"]["total"] == 8
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 13, "total": 23, "false": 0}
+    assert report["statement_items"] == {"detected": 20, "total": 23, "false": 0}
 
 
 def test_a_fifteenth_audit_held_out() -> None:
@@ -515,8 +524,8 @@ def test_a_fifteenth_audit_held_out() -> None:
     CTO's Instagram Q&A; twenty-seven languages), 37 traps (his years-old remarks about
     staying, Bengio "confirmed" he had spoken to him, NeurIPS confirming his talk). Kept
     held out: no rule has been written for it. First run at the commit before the
-    thirteenth audit's rules and after them, the same: 4 of 8 events, 9 of 23 statements,
-    no false or duplicate alert."""
+    thirteenth audit's rules, after them, and after the fourteenth's, the same: 4 of 8
+    events, 9 of 23 statements, no false or duplicate alert."""
     report = evaluate.run(GOLDEN / "other_wordings_15.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
