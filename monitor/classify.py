@@ -40,6 +40,7 @@ from functools import partial
 from rapidfuzz import fuzz
 
 from monitor.speakers import (
+    ANSWER,
     CAPITALISED,
     COMPANY_WORDS,
     PERSON_WORDS,
@@ -133,19 +134,12 @@ _QUESTION = re.compile(r"\?[\s'\"”’»)]*$")
 # ...but a yes or a no right after a question on the subject answers it: "HOST: Are you
 # leaving Meta? LECUN: Yes." (after a speaker label or an interview's "A:", if any). A
 # word of its own, closed by a mark: "No idea", "No comment" are no denial.
-_YES_NO = re.compile(
-    r"(?:\s*(?:\[[\d:]+\]\s*)?[^\W\d_][\w.'’ -]{0,30}?\s?:\s*)?"
-    r"(?:(yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい)|(no|nope|non|nein|nee|nie|não|нет|ні|いいえ))(?:[.,;!。、]|$)",
-    re.IGNORECASE,
-)
-# An interview's answer label, which on a party's own channel is that party answering.
-_ANSWER = re.compile(r"\s*A\s*:")
+_YES = r"yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい"
+_NO = r"no|nope|non|nein|nee|nie|não|нет|ні|いいえ"
+_LABELLED = r"(?:\s*(?:\[[\d:]+\]\s*)?[^\W\d_][\w.'’ -]{0,30}?\s?:\s*)?"  # "LECUN: ", "A: "
+_YES_NO = re.compile(rf"{_LABELLED}(?:({_YES})|({_NO}))(?:[.,;!。、]|$)", re.IGNORECASE)
 # Whether a text holds such an answer at all: the cheap test before its clauses are read.
-_ANSWERED = re.compile(
-    r"\?[\s'\"”’»)]*(?:\S{1,30}\s?:\s*)?(?:yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい"
-    r"|no|nope|non|nein|nee|nie|não|нет|ні|いいえ)\b",
-    re.IGNORECASE,
-)
+_ANSWERED = re.compile(rf"\?[\s'\"”’»)]*{_LABELLED}(?:{_YES}|{_NO})\b", re.IGNORECASE)
 # A question that asks whether he stays, which "yes" confirms as a denial of leaving.
 _STAYING_QUESTION = re.compile(r"\b(?:stay(?:ing)?|remain(?:ing)?|still)\b", re.IGNORECASE)
 # What others say, reported before a cue: the cue is their claim, not the speaker's stance
@@ -487,7 +481,7 @@ def _finding(
     """Who takes the clause's stances, with the new company the speaker's words take as given;
     with `referred_only`, only a speaker the clause refers back to (referred_speaker)."""
     labelled = context.label
-    if context.channel is not None and _ANSWER.match(clause):
+    if context.channel is not None and ANSWER.match(clause):
         # On a party's own channel, the answers of its Q&A are its own ("Q: Is Yann LeCun
         # leaving Meta? A: No." in the CTO's AMA), not the one the question names.
         speaker: tuple[str, str] | None = (context.channel, "A:")

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from monitor.watch import Matchers
 
 __all__ = [
+    "ANSWER",
     "CAPITALISED",
     "COMPANY_WORDS",
     "PERSON_WORDS",
@@ -238,7 +239,7 @@ _REFERRED_AFTER = re.compile(
 )
 
 # An interview's answer: "Q: Are you leaving Meta? A: …" is the one interviewed speaking.
-_ANSWER = re.compile(r"A\s*:")
+ANSWER = re.compile(r"\s*A\s*:")
 # A transcript's speaker label opening a clause: "HOST:", "LECUN:", "SZ:", "Yann LeCun:",
 # "[00:04] BOSWORTH:" (a time code first). A word or three, then the colon and a space.
 _LABEL = re.compile(r"\s*(?:\[[\d:]+\]\s*)?([^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){0,2})\s?:\s")
@@ -417,7 +418,7 @@ def referred_speaker(
     it: "sagte er", "a-t-il précisé"), or for an interview's answer ("A: …"): the party
     the clause names as a subject before it, else the `referent` the clauses before give
     (Referents)."""
-    if _ANSWER.match(clause):  # "A: I'm not confirming anything"
+    if ANSWER.match(clause):  # "A: I'm not confirming anything"
         return (who, "A:") if (who := referent()) else None
     if m.speech is None:
         return None
