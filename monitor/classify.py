@@ -43,7 +43,9 @@ from monitor.speakers import (
     ANSWER,
     CAPITALISED,
     COMPANY_WORDS,
+    LABEL_WORDS,
     PERSON_WORDS,
+    TIME_CODE,
     WHOLE_QUOTE,
     Referents,
     Transcript,
@@ -136,7 +138,7 @@ _QUESTION = re.compile(r"\?[\s'\"”’»)]*$")
 # word of its own, closed by a mark: "No idea", "No comment" are no denial.
 _YES = r"yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい"
 _NO = r"no|nope|non|nein|nee|nie|não|нет|ні|いいえ"
-_LABELLED = r"(?:\s*(?:\[[\d:]+\]\s*)?[^\W\d_][\w.'’ -]{0,30}?\s?:\s*)?"  # "LECUN: ", "A: "
+_LABELLED = rf"(?:\s*{TIME_CODE}{LABEL_WORDS}\s?:\s*)?"  # "LECUN: ", "A: ", as speakers reads them
 _YES_NO = re.compile(rf"{_LABELLED}(?:({_YES})|({_NO}))(?:[.,;!。、]|$)", re.IGNORECASE)
 # Whether a text holds such an answer at all: the cheap test before its clauses are read.
 _ANSWERED = re.compile(rf"\?[\s'\"”’»)]*{_LABELLED}(?:{_YES}|{_NO})\b", re.IGNORECASE)

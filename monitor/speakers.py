@@ -36,7 +36,9 @@ __all__ = [
     "ANSWER",
     "CAPITALISED",
     "COMPANY_WORDS",
+    "LABEL_WORDS",
     "PERSON_WORDS",
+    "TIME_CODE",
     "WHOLE_QUOTE",
     "Referents",
     "Transcript",
@@ -241,8 +243,11 @@ _REFERRED_AFTER = re.compile(
 # An interview's answer: "Q: Are you leaving Meta? A: …" is the one interviewed speaking.
 ANSWER = re.compile(r"\s*A\s*:")
 # A transcript's speaker label opening a clause: "HOST:", "LECUN:", "SZ:", "Yann LeCun:",
-# "[00:04] BOSWORTH:" (a time code first). A word or three, then the colon and a space.
-_LABEL = re.compile(r"\s*(?:\[[\d:]+\]\s*)?([^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){0,2})\s?:\s")
+# "[00:04] BOSWORTH:" (a time code first). A word or three, then the colon and a space;
+# classify reads an answer after one (LABEL_WORDS, TIME_CODE).
+LABEL_WORDS = r"[^\W\d_][\w.'’-]*(?: [^\W\d_][\w.'’-]*){0,2}"
+TIME_CODE = r"(?:\[[\d:]+\]\s*)?"
+_LABEL = re.compile(rf"\s*{TIME_CODE}({LABEL_WORDS})\s?:\s")
 # Labels that make a text a transcript: two different ones open its clauses (one alone is
 # a headline's "Yann LeCun: Why I'm leaving" or an "Update:").
 _TRANSCRIPT_LABELS = 2
