@@ -3,6 +3,7 @@
     python -m benchmarks.contenders monitor --port P --feeds N --hosts H [--phases first,304,…]
     python -m benchmarks.contenders reader  ... --workers W
     python -m benchmarks.contenders floor   ...
+    python -m benchmarks.contenders naive   ...
 
 Each runs the phases against the running farm, in order, on a fresh database:
 `first` (every feed new), `304` (nothing changed: all conditional GETs answer 304),
@@ -130,7 +131,8 @@ async def fetch_all(
     validators: dict[str, tuple[str | None, str | None]],
     on_body: Callable[[str, bytes, dict[str, str]], None] | None = None,
 ) -> dict[str, tuple[int, dict[str, str], bytes]]:
-    """GET every URL with the monitor's concurrency (32 in flight, 4 per host), conditionally."""
+    """GET every URL with the monitor's concurrency (32 in flight, 4 per host), conditionally;
+    each 200 body goes to `on_body` if given, else is returned."""
     import httpx  # noqa: PLC0415
 
     limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
@@ -149,7 +151,8 @@ async def fetch_all(
             async with slots, overall:
                 response = await client.get(url, headers=headers)
             hdrs = {k.lower(): v for k, v in response.headers.items()}
-            out[url] = (response.status_code, hdrs, response.content)
+            # A body handed to on_body is not kept: a poller holds what it has not parsed.
+            out[url] = (response.status_code, hdrs, b"" if on_body else response.content)
             if on_body and response.status_code == 200:
                 on_body(url, response.content, hdrs)
 
@@ -205,9 +208,87 @@ def run_floor(args: argparse.Namespace) -> None:
     pool.shutdown()
 
 
+# ── the naive loop: fetch, parse on two cores, store searchable; no dedupe, no detection ──
+
+# Entries that go to the database in one insert (and one commit): 50 farm documents.
+NAIVE_BATCH = 2500
+
+
+def parse_rows(body: bytes, headers: dict[str, str], url: str) -> list[dict[str, Any]]:
+    """What a store-everything poller keeps of each entry, made in the parse worker."""
+    import feedparser  # noqa: PLC0415
+
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, **FEEDPARSER_OPTIONS)
+    return [
+        {
+            "feed": url,
+            "guid": e.get("id") or e.get("link") or e.get("title", ""),
+            "title": e.get("title", ""),
+            "link": e.get("link", ""),
+            "summary": e.get("summary", ""),
+            "published": e.get("published", ""),
+        }
+        for e in parsed.entries
+    ]
+
+
+def run_naive(args: argparse.Namespace) -> None:
+    """The issue's "naive httpx + feedparser + sqlite-utils loop", parsing on two processes:
+    what storing every item, searchable, costs with none of the monitor's dedupe or
+    detection. The monitor's distance to it is the price of those; its distance to the
+    floor is the price of storing."""
+    import sqlite_utils  # noqa: PLC0415
+
+    feed_urls = urls(args.port, args.feeds, args.hosts)
+    pool = _pool()
+    validators: dict[str, tuple[str | None, str | None]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-naive-") as tmp:
+        db = sqlite_utils.Database(Path(tmp) / "naive.db")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        table = db.table("items")
+        table.create(
+            {"feed": str, "guid": str, "title": str, "link": str, "summary": str, "published": str},
+            pk=("feed", "guid"),
+        )
+        table.enable_fts(["title", "summary"], create_triggers=True)
+
+        async def poll(prev: dict[str, tuple[str | None, str | None]]) -> None:
+            loop = asyncio.get_running_loop()
+            pending: list[asyncio.Future[list[dict[str, Any]]]] = []
+            batch: list[dict[str, Any]] = []
+
+            def store(done: asyncio.Future[list[dict[str, Any]]]) -> None:
+                batch.extend(done.result())
+                if len(batch) >= NAIVE_BATCH:
+                    table.insert_all(batch, ignore=True)  # a seen entry stays as first stored
+                    batch.clear()
+
+            def on_body(url: str, body: bytes, headers: dict[str, str]) -> None:
+                future = loop.run_in_executor(pool, parse_rows, body, headers, url)
+                future.add_done_callback(store)
+                pending.append(future)
+
+            responses = await fetch_all(feed_urls, prev, on_body)
+            await asyncio.gather(*pending)
+            table.insert_all(batch, ignore=True)
+            for url, (status, headers, _) in responses.items():
+                if status == 200:
+                    validators[url] = (headers.get("etag"), headers.get("last-modified"))
+
+        for phase in args.phases:
+            before_phase(args, phase)
+            before = table.count
+            with measure() as m:
+                asyncio.run(poll(dict(validators)))
+            emit("naive", phase, "naive: fetch + parse 2 cores + store", m, new=table.count - before)
+        db.close()
+    pool.shutdown()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.contenders")
-    parser.add_argument("contender", choices=["monitor", "reader", "floor"])
+    parser.add_argument("contender", choices=["monitor", "reader", "floor", "naive"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--hosts", type=int, default=16)
@@ -217,7 +298,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.phases = args.phases.split(",")
     args.base = f"http://127.0.0.1:{args.port}"
-    {"monitor": run_monitor, "reader": run_reader, "floor": run_floor}[args.contender](args)
+    runners = {"monitor": run_monitor, "reader": run_reader, "floor": run_floor, "naive": run_naive}
+    runners[args.contender](args)
 
 
 if __name__ == "__main__":

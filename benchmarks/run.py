@@ -4,6 +4,7 @@
     python -m benchmarks.run                 # the full run (see README for its duration)
     python -m benchmarks.run --quick         # a small farm, to check the set-up (< 2 min)
     python -m benchmarks.run --scenarios 1,2,3 --feeds 300 --repeat 2
+    python -m benchmarks.run --scenarios 1 --contenders monitor,naive
 
 Scenarios: 1 first poll, 2 all-304 poll, 3 poll after 10 % of feeds gained 3 items, and
 2b a poll where nothing changed but the farm ignores conditional GET (all four run in one
@@ -52,6 +53,8 @@ FLOOR_ROW = {
     "advanced": "floor: fetch + parse 2 cores",
     "unchanged": "floor: httpx fetch",
 }
+# The issue's naive httpx + feedparser + sqlite-utils loop, parsing on two processes.
+NAIVE_ROW = "naive: fetch + parse 2 cores + store"
 LATENCY_FLOOR_ROW = {
     "first": "floor: fetch + parse 2 cores",
     "304": "floor: httpx fetch",
@@ -100,7 +103,7 @@ def polls(server: FarmServer, args: argparse.Namespace, latency: float) -> list[
     if not workers and "reader" in args.contenders:
         workers = best_reader_workers(server, min(args.feeds, 200), latency)
     rows = []
-    order = [c for c in ["monitor", "reader", "floor"] if c in args.contenders]
+    order = [c for c in ["monitor", "reader", "floor", "naive"] if c in args.contenders]
     for rep in range(args.repeat):
         turn = rep % len(order)
         for name in order[turn:] + order[:turn]:  # rotate, so no one always goes first
@@ -183,6 +186,30 @@ def targets_polls(t: Summary) -> None:
     if n304 and n304["monitor"] and n304["reader"]:
         ratio = n304["reader"]["wall"] / n304["monitor"]["wall"]
         print(f"target all-304 >= 1.5 x reader: {ratio:.2f} x -> {verdict(ratio >= 1.5)}")
+    if first:
+        naive_lines(first)
+
+
+def naive_lines(first: dict[str, Any]) -> None:
+    """Where the first-poll targets sit against a poller that only stores (no targets of its own)."""
+    naive = first["med"].get(NAIVE_ROW)
+    m, r, f = first["monitor"], first["reader"], first["floor"]
+    if not naive:
+        return
+    print(f"\nthe naive loop ({NAIVE_ROW}; stores every entry searchable, no dedupe, no detection):")
+    if r:
+        print(
+            f"  first poll {r['wall'] / naive['wall']:.2f} x reader feeds/s; peak memory "
+            f"{naive['peak_mib']:.0f} MiB summed RSS ({naive['peak_mib'] / r['peak_mib']:.2f} x reader), "
+            f"PSS {naive['peak_pss_mib']:.0f} ({naive['peak_pss_mib'] / r['peak_pss_mib']:.2f} x)"
+        )
+    if f:
+        print(f"  first poll {naive['wall'] / f['wall']:.2f} x the two-core parse floor")
+    if m:
+        print(
+            f"  the monitor's first poll takes {m['wall'] / naive['wall']:.2f} x its time and "
+            f"{m['cpu'] / naive['cpu']:.2f} x its CPU: the price of dedupe and detection"
+        )
 
 
 def capacity(t: Summary, args: argparse.Namespace) -> None:
@@ -334,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
         default=str(Path(tempfile.gettempdir()) / "monitor-bench-cache"),
         help="where the synthetic stores of scenario 5 are kept between runs",
     )
-    parser.add_argument("--contenders", default="monitor,reader,floor", help="a subset, to re-run one")
+    parser.add_argument("--contenders", default="monitor,reader,floor,naive", help="a subset, to re-run one")
     parser.add_argument("--json", help="also write every raw row here")
     parser.add_argument(
         "--quick",
