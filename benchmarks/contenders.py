@@ -22,7 +22,7 @@ import io
 import json
 import multiprocessing
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,15 +130,20 @@ async def fetch_all(
     feed_urls: list[str],
     validators: dict[str, tuple[str | None, str | None]],
     on_body: Callable[[str, bytes, dict[str, str]], None] | None = None,
+    *,
+    then: Callable[[str, bytes, dict[str, str]], Awaitable[None]] | None = None,
 ) -> dict[str, tuple[int, dict[str, str], bytes]]:
     """GET every URL with the monitor's concurrency (32 in flight, 4 per host), conditionally;
-    each 200 body goes to `on_body` if given, else is returned."""
+    each 200 body goes to `on_body` as it arrives, or is awaited in `then` before the
+    request's slot is let go (a poller that holds at most 32 documents, as the monitor
+    does), or else is returned."""
     import httpx  # noqa: PLC0415
 
     limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
     overall = asyncio.Semaphore(MAX_IN_FLIGHT)
     per_host: dict[str, asyncio.Semaphore] = {}
     out: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    keep = on_body is None and then is None  # a body handed on is not kept
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
 
         async def one(url: str) -> None:
@@ -150,11 +155,14 @@ async def fetch_all(
                 headers["If-Modified-Since"] = modified
             async with slots, overall:
                 response = await client.get(url, headers=headers)
-            hdrs = {k.lower(): v for k, v in response.headers.items()}
-            # A body handed to on_body is not kept: a poller holds what it has not parsed.
-            out[url] = (response.status_code, hdrs, b"" if on_body else response.content)
-            if on_body and response.status_code == 200:
-                on_body(url, response.content, hdrs)
+                hdrs = {k.lower(): v for k, v in response.headers.items()}
+                out[url] = (response.status_code, hdrs, response.content if keep else b"")
+                if response.status_code != 200:
+                    return
+                if on_body:
+                    on_body(url, response.content, hdrs)
+                if then:
+                    await then(url, response.content, hdrs)
 
         await asyncio.gather(*(one(u) for u in feed_urls))
     return out
@@ -255,22 +263,15 @@ def run_naive(args: argparse.Namespace) -> None:
 
         async def poll(prev: dict[str, tuple[str | None, str | None]]) -> None:
             loop = asyncio.get_running_loop()
-            pending: list[asyncio.Future[list[dict[str, Any]]]] = []
             batch: list[dict[str, Any]] = []
 
-            def store(done: asyncio.Future[list[dict[str, Any]]]) -> None:
-                batch.extend(done.result())
+            async def parse_and_store(url: str, body: bytes, headers: dict[str, str]) -> None:
+                batch.extend(await loop.run_in_executor(pool, parse_rows, body, headers, url))
                 if len(batch) >= NAIVE_BATCH:
                     table.insert_all(batch, ignore=True)  # a seen entry stays as first stored
                     batch.clear()
 
-            def on_body(url: str, body: bytes, headers: dict[str, str]) -> None:
-                future = loop.run_in_executor(pool, parse_rows, body, headers, url)
-                future.add_done_callback(store)
-                pending.append(future)
-
-            responses = await fetch_all(feed_urls, prev, on_body)
-            await asyncio.gather(*pending)
+            responses = await fetch_all(feed_urls, prev, then=parse_and_store)
             table.insert_all(batch, ignore=True)
             for url, (status, headers, _) in responses.items():
                 if status == 200:
