@@ -136,12 +136,16 @@ _QUESTION = re.compile(r"\?[\s'\"”’»)]*$")
 # ...but a yes or a no right after a question on the subject answers it: "HOST: Are you
 # leaving Meta? LECUN: Yes." (after a speaker label or an interview's "A:", if any). A
 # word of its own, closed by a mark: "No idea", "No comment" are no denial.
-_YES = r"yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい"
-_NO = r"no|nope|non|nein|nee|nie|não|нет|ні|いいえ"
+# The short answer in a pronoun and its verb, as well: "Is Yann leaving? A: He's not."
+_SHORT = r"(?:he|she|i)(?:\s?(?:'|’)(?:s|m)|\s(?:is|am))"
+_YES = rf"yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい|{_SHORT}"
+_NO = rf"no|nope|non|nein|nee|nie|não|нет|ні|いいえ|{_SHORT} not|(?:he|she) isn(?:'|’)t"
 _LABELLED = rf"(?:\s*{TIME_CODE}{LABEL_WORDS}\s?:\s*)?"  # "LECUN: ", "A: ", as speakers reads them
 _YES_NO = re.compile(rf"{_LABELLED}(?:({_YES})|({_NO}))(?:[.,;!。、]|$)", re.IGNORECASE)
 # Whether a text holds such an answer at all: the cheap test before its clauses are read.
-_ANSWERED = re.compile(rf"\?[\s'\"”’»)]*{_LABELLED}(?:{_YES}|{_NO})\b", re.IGNORECASE)
+# Right after the question, or opening an "A:" turn (the question may run on: "Q: Is he
+# leaving? Everybody says he is. A: He's not.").
+_ANSWERED = re.compile(rf"(?:\?[\s'\"”’»)]*{_LABELLED}|\bA\s?:\s*)(?:{_YES}|{_NO})\b", re.IGNORECASE)
 # A question that asks whether he stays, which "yes" confirms as a denial of leaving.
 _STAYING_QUESTION = re.compile(r"\b(?:stay(?:ing)?|remain(?:ing)?|still)\b", re.IGNORECASE)
 # What others say, reported before a cue: the cue is their claim, not the speaker's stance
@@ -452,7 +456,9 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
 def _answer(clause: str, question: str) -> _Stances:
     """A yes or a no that answers the question before it (_YES_NO): the departure
     confirmed or denied, as the question asks whether he leaves or stays."""
-    answer = _YES_NO.match(clause) if _QUESTION.search(question) else None
+    # A transcript's question turn may run on after its "?": "Q: Is he leaving? Everybody
+    # says he is."
+    answer = _YES_NO.match(clause) if "?" in question else None
     if answer is None:
         return ()
     leaving = _STAYING_QUESTION.search(question) is None

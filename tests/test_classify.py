@@ -1065,3 +1065,56 @@ def test_a_claim_alone_on_his_channel_is_not_his() -> None:
         "Some outlets are claiming I'm leaving Meta.", "", feed="Yann LeCun (Threads)", official=True
     )
     assert classify(post, WATCH) is None
+
+
+# The fifteenth audit's grammar, in wordings of our own: a short answer in a pronoun and its
+# verb, after a question turn that runs on past its "?"; Swedish, Danish and Norwegian.
+FIFTEENTH = [
+    (
+        "Ask me anything: the lab, Llama, Yann",
+        "Q: Is Yann leaving Meta? The rumor is everywhere. A: He isn't. We talk every week.",
+        "Andrew Bosworth (Instagram)",
+        True,
+        ("Meta", "denies"),
+    ),
+    (
+        "Reader questions, answered",
+        "Q: Is LeCun really leaving Meta this year? A: He is. More on that soon.",
+        "Meta Newsroom",
+        True,
+        ("Meta", "confirms"),
+    ),
+    (
+        "The Sunday interview: Yann LeCun",
+        "HOST: Are you leaving Meta to start a company? LECUN: I'm not. I like it here.",
+        "Podcast",
+        False,
+        ("Yann LeCun", "denies"),
+    ),
+    ("Meta förnekar: LeCun lämnar inte bolaget", "", "Dagens Industri", False, ("Meta", "denies")),
+    ("LeCun bekräftar att han lämnar Meta vid årsskiftet", "", "SvD", False, ("Yann LeCun", "confirms")),
+    ("Meta afviser rygterne om LeCun", "", "Politiken", False, ("Meta", "denies")),
+    ("LeCun bekrefter at han forlater Meta", "", "E24", False, ("Yann LeCun", "confirms")),
+]
+FIFTEENTH_QUIET = [
+    # An answer to a question on something else; a reporter's "will not comment" in Swedish
+    # and Danish is silence, not a refusal on the record.
+    ("Ask me anything", "Q: Is the new headset shipping in Europe? A: It is not. Q: Yann? A: Ask him."),
+    ("LeCun lämnar Meta, uppger källor", "Meta vill inte kommentera uppgifterna.", "DN"),
+    ("LeCun forlader Meta, ifølge kilder", "Meta afviser at kommentere rygterne.", "Børsen"),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "feed", "official", "decided"), FIFTEENTH)
+def test_short_answers_and_nordic_reports_of_the_fifteenth_audit(
+    title: str, summary: str, feed: str, official: bool, decided: tuple[str, str]
+) -> None:
+    statement = classify(make_item(title, summary, feed=feed, official=official), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == decided
+
+
+@pytest.mark.parametrize("texts", FIFTEENTH_QUIET)
+def test_other_answers_and_nordic_silence_are_quiet(texts: tuple[str, ...]) -> None:
+    title, summary, *feed = texts
+    assert classify(make_item(title, summary, feed=feed[0] if feed else "Wire"), WATCH) is None
