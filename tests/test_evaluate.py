@@ -534,3 +534,23 @@ def test_a_fifteenth_audit() -> None:
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
     assert report["statement_items"] == {"detected": 11, "total": 23, "false": 0}
+
+
+def test_a_sixteenth_audit_held_out() -> None:
+    """60 items a sixteenth audit wrote blind to every rule, every other set and the
+    README: 24 statements over 8 events (a spokesperson's on-the-record refusal, his
+    LinkedIn post, the CTO's Threads post that never names him, a podcast on his company,
+    a spokesperson's "he remains", his X denial, the Chief AI Officer in a live blog, a
+    radio "no decision"; thirty languages), 36 traps. Kept held out: no rule has been
+    written for it. First run at the commit before the fifteenth audit's rules and after
+    them, the same: 8 of 8 events, 15 of 24 statements, one false alert (attendees said he
+    "confirmed the plan" to his researchers: hearsay, labelled not on the record) and one
+    duplicate (a Korean report of the CTO's post read as LeCun's own confirmation, apart
+    from Meta's)."""
+    report = evaluate.run(GOLDEN / "other_wordings_16.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 1
+    assert report["duplicate_alerts"] == 1
+    assert report["events"]["alerted"] == 8
+    assert report["events"]["total"] == 8
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 15, "total": 24, "false": 1}
