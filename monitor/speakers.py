@@ -125,10 +125,13 @@ _TOPIC_JA = re.compile(r"(?:氏|さん|[\u30a0-\u30ff\u4e00-\u9fffA-Z（）]{1,1
 # of saying: in "메타 대변인은 르쿤이 떠난다고 확인했다" the spokesperson (은) confirms.
 _KO_REPORTED = re.compile(r"(?:\s+\S*?)?[이가]\s.*?(?:다|라)고\s")
 
-# Korean the same way, on the name or on a title after it: "르쿤의" (possessive), "메타를"
-# (object), "메타에서" (from), "얀 르쿤 최고AI과학자의" (the chief AI scientist's); the subject
-# takes 은/는/이/가 ("메타 대변인은").
-_OBJECT_KO = re.compile(r"(?:\s+\S*?)?(?:의|을|를|에게|에서|에|와|과|으로|로|보다)(?![^\s,.])")
+# Korean the same way, on the name or on a title of up to three words after it: "르쿤의"
+# (possessive), "메타를" (object), "메타에서" (from), "얀 르쿤 최고AI과학자의", "얀 르쿤 수석 AI
+# 과학자의" (the chief AI scientist's); the subject takes 은/는/이/가 ("메타 대변인은"), so a
+# word of the title that ends in a particle ends the title.
+_OBJECT_KO = re.compile(
+    r"(?:\s+\S*[^\s이가은는을를의,.]){0,2}?(?:\s+\S*?)?(?:의|을|를|에게|에서|에|와|과|으로|로|보다)(?![^\s,.])"
+)
 
 _POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
 

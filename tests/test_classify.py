@@ -1118,3 +1118,55 @@ def test_short_answers_and_nordic_reports_of_the_fifteenth_audit(
 def test_other_answers_and_nordic_silence_are_quiet(texts: tuple[str, ...]) -> None:
     title, summary, *feed = texts
     assert classify(make_item(title, summary, feed=feed[0] if feed else "Wire"), WATCH) is None
+
+
+# The sixteenth audit's grammar, in wordings of our own: a party's own "we do not comment"
+# in German; "moving on" and one's "own company"; the company's "our chief AI scientist";
+# a Korean title of several words before the genitive; what people present say he said.
+SIXTEENTH = [
+    (
+        "Meta äußert sich nicht zu LeCun",
+        "Ein Meta-Sprecher sagte: „Zu Spekulationen über seine Zukunft äußern wir uns nicht.“",
+        "Handelsblatt",
+        False,
+        ("Meta", "declines"),
+    ),
+    (
+        "About our chief AI scientist",
+        "Since you keep asking: he's moving on in December to start his own company, and we will"
+        " work with it.",
+        "Threads — Andrew Bosworth",
+        True,
+        ("Meta", "confirms"),
+    ),
+    (
+        "메타 CTO, 르쿤 퇴사 확인",
+        "앤드루 보즈워스 메타 CTO가 얀 르쿤 수석 AI 과학자의 퇴사를 공식 확인했다.",
+        "Wire",
+        False,
+        ("Meta", "confirms"),
+    ),
+]
+SIXTEENTH_QUIET = [
+    (
+        "Inside Yann LeCun's meeting with his lab",
+        "He spoke to a dozen researchers on Tuesday. One of the people said LeCun confirmed he is"
+        " leaving Meta when asked.",
+    ),
+    ("What Yann LeCun told FAIR this week", "Attendees said LeCun confirmed he will leave Meta in December."),
+    ("Yann LeCun on research", "LeCun says the field is moving on from LLMs, and Meta should too."),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "feed", "official", "decided"), SIXTEENTH)
+def test_refusals_moving_on_and_korean_titles_of_the_sixteenth_audit(
+    title: str, summary: str, feed: str, official: bool, decided: tuple[str, str]
+) -> None:
+    statement = classify(make_item(title, summary, feed=feed, official=official), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == decided
+
+
+@pytest.mark.parametrize(("title", "summary"), SIXTEENTH_QUIET)
+def test_what_people_present_say_he_said_is_quiet(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None

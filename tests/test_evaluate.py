@@ -457,11 +457,13 @@ def test_a_twelfth_audits_wordings_raise_no_false_alert() -> None:
     が, read as his own confirmation. Since a name marked が after a subject marked は is a
     subordinate clause's subject, that report has no speaker the watch knows: 18 of 22, no
     duplicate. Left: that report, a spokesperson six words before the verb, an Italian
-    title with no subject term, and a Turkish filing report."""
+    title with no subject term, and a Turkish filing report. The sixteenth audit's Korean
+    rule (a title of several words before the genitive) gave the event whose one report it
+    found its own alert: 8 of 8."""
     report = evaluate.run(GOLDEN / "other_wordings_12.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 7
+    assert report["events"]["alerted"] == 8
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
     assert report["statement_items"] == {"detected": 18, "total": 22, "false": 0}
@@ -536,21 +538,23 @@ def test_a_fifteenth_audit() -> None:
     assert report["statement_items"] == {"detected": 11, "total": 23, "false": 0}
 
 
-def test_a_sixteenth_audit_held_out() -> None:
+def test_a_sixteenth_audit() -> None:
     """60 items a sixteenth audit wrote blind to every rule, every other set and the
     README: 24 statements over 8 events (a spokesperson's on-the-record refusal, his
     LinkedIn post, the CTO's Threads post that never names him, a podcast on his company,
     a spokesperson's "he remains", his X denial, the Chief AI Officer in a live blog, a
-    radio "no decision"; thirty languages), 36 traps. Kept held out: no rule has been
-    written for it. First run at the commit before the fifteenth audit's rules and after
-    them, the same: 8 of 8 events, 15 of 24 statements, one false alert (attendees said he
-    "confirmed the plan" to his researchers: hearsay, labelled not on the record) and one
-    duplicate (a Korean report of the CTO's post read as LeCun's own confirmation, apart
-    from Meta's)."""
+    radio "no decision"; thirty languages), 36 traps. Held out when first run, at the
+    commit before the fifteenth audit's rules and after them, the same: 8 of 8 events, 15
+    of 24 statements, one false alert (attendees said he "confirmed the plan" to his
+    researchers: hearsay, labelled not on the record) and one duplicate (a Korean report of
+    the CTO's post read as LeCun's own confirmation, apart from Meta's). Tuned on since
+    (what people present say he said is their account; a Korean title of several words
+    before the genitive; a party's German "äußern wir uns nicht"; "moving on", one's "own
+    company", "our chief AI scientist"): 17 of 24, no false or duplicate alert."""
     report = evaluate.run(GOLDEN / "other_wordings_16.jsonl", [shipped_watch()]).as_dict()
-    assert report["false_alerts"] == 1
-    assert report["duplicate_alerts"] == 1
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
     assert report["events"]["alerted"] == 8
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 15, "total": 24, "false": 1}
+    assert report["statement_items"] == {"detected": 17, "total": 24, "false": 0}
