@@ -62,6 +62,9 @@ _NEGATION = re.compile(
     # French elides "ne" before a vowel: "ni LeCun ni Meta n'ont confirmé" (ni … ni, no "pas").
     r"|\bn'[^\W\d_]+)"
     r"\s+(?:[\w']+\s+)?$"
+    # "Ni LeCun ni Meta han confirmado", "weder LeCun noch Meta haben … bestätigt": the
+    # second "ni" may sit a few words before the verb.
+    r"|\b(?:ni|neither|weder|nem)\s+[^.;]*?\b(?:ni|nor|noch|nem)\s+(?:[\w'-]+\s+){0,3}$"
     r"|\b(?:declined|declines|refused|refuses|refuse|unable|failed|fails)\s+(?:to|de)\s+$"
     r"|[未不没無无][\u4e00-\u9fff]{0,2}$",
     re.IGNORECASE,
@@ -132,6 +135,11 @@ _KO_REPORTED = re.compile(r"(?:\s+\S*?)?[이가]\s.*?(?:다|라)고\s")
 _OBJECT_KO = re.compile(
     r"(?:\s+\S*[^\s이가은는을를의,.]){0,2}?(?:\s+\S*?)?(?:의|을|를|에게|에서|에|와|과|으로|로|보다)(?![^\s,.])"
 )
+
+# Turkish marks a name's case after an apostrophe; the subject has none: "Yann LeCun'un
+# … haberleri yalanladı" (LeCun's), "LeCun'a" (to LeCun), "Meta'da" (at Meta). Not the
+# ablative: "Yann LeCun'dan … yanıt" is an answer from him.
+_CASE_TR = re.compile(r"['’](?:n?[iıuü]n|[dt][ae]|y?[ae]|y?[iıuü]|y?l[ae])(?=[\s,.;:!?\"”’]|$)")
 
 _POSSESSIVE = re.compile(r"'s?(?![A-Za-z])")
 
@@ -605,6 +613,8 @@ def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     if before.endswith((*_OBJECT_CJK, "-")) or _OBJECT_JA.match(clause, alias.end()):
         return False  # "-": inside a compound ("his post-Meta startup")
     if _OBJECT_KO.match(clause, alias.end()) or (_GA_JA.match(clause, alias.end()) and _WA_JA.search(before)):
+        return False
+    if _CASE_TR.match(clause, alias.end()):
         return False
     if _ASKED_ABOUT.search(before):
         return False  # "Meta Won't Say Whether Yann LeCun Is Leaving: '…'": Meta speaks

@@ -1170,3 +1170,26 @@ def test_refusals_moving_on_and_korean_titles_of_the_sixteenth_audit(
 @pytest.mark.parametrize(("title", "summary"), SIXTEENTH_QUIET)
 def test_what_people_present_say_he_said_is_quiet(title: str, summary: str) -> None:
     assert classify(make_item(title, summary), WATCH) is None
+
+
+# The seventeenth audit's false alert and duplicate, in wordings of our own: "ni … ni" with
+# words between the second "ni" and the verb; a Turkish name in the genitive is not the
+# verb's subject (the spokesperson before it is).
+SEVENTEENTH_QUIET = [
+    ("¿Dejará LeCun Meta?", "Ni LeCun ni Meta han confirmado la información del Financial Times."),
+    ("LeCun deixa a Meta?", "Nem LeCun nem a Meta confirmaram a notícia até agora."),
+    ("Verlässt LeCun Meta?", "Weder LeCun noch Meta haben den Bericht bisher bestätigt."),
+]
+
+
+@pytest.mark.parametrize(("title", "summary"), SEVENTEENTH_QUIET)
+def test_neither_nor_with_words_before_the_verb_is_quiet(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None
+
+
+def test_a_turkish_name_in_the_genitive_is_not_the_speaker() -> None:
+    """ "LeCun'un" is LeCun's: the reports of his leaving are what Meta's spokesperson denied."""
+    assert speaker_and_stance(
+        "Meta'dan yalanlama",
+        "Meta sözcüsü Yann LeCun'un şirketten ayrılacağı yönündeki haberleri yalanladı.",
+    ) == ("Meta", "denies")

@@ -558,3 +558,26 @@ def test_a_sixteenth_audit() -> None:
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
     assert report["statement_items"] == {"detected": 17, "total": 24, "false": 0}
+
+
+def test_a_seventeenth_audit() -> None:
+    """60 items a seventeenth audit wrote blind to every rule, every other set and the
+    README: 22 statements over 8 events (the CTO's podcast refusal, his Threads post, the
+    product chief's LinkedIn farewell that never names him, an earnings call, his X "no
+    decision", a spokesperson's emailed denial, a Davos refusal on stage, the Chief AI
+    Officer's X post; thirty languages), 38 traps (a parody account, attendees' accounts,
+    a prediction market). Held out when first run, at the commit before the fifteenth
+    audit's rules and after the sixteenth's, the same: 6 of 8 events, 11 of 22
+    statements, one false alert (Spanish "Ni LeCun ni Meta han confirmado": the second
+    "ni" two words before the verb) and one duplicate (a Turkish report of the denial read
+    as LeCun's: his name in the genitive, "LeCun'un", before the verb). Rules since for
+    those two alone ("ni … ni" a few words before the verb, German "weder … noch …
+    bestätigt", a Turkish name with a case ending is not the subject): 6 of 8, 11 of 22,
+    no false or duplicate alert. Its misses have no rule yet."""
+    report = evaluate.run(GOLDEN / "other_wordings_17.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == 6
+    assert report["events"]["total"] == 8
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 11, "total": 22, "false": 0}
