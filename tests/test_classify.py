@@ -1105,15 +1105,6 @@ FIFTEENTH_QUIET = [
 ]
 
 
-@pytest.mark.parametrize(("title", "summary", "feed", "official", "decided"), FIFTEENTH)
-def test_short_answers_and_nordic_reports_of_the_fifteenth_audit(
-    title: str, summary: str, feed: str, official: bool, decided: tuple[str, str]
-) -> None:
-    statement = classify(make_item(title, summary, feed=feed, official=official), WATCH)
-    assert statement is not None
-    assert (statement.speaker, statement.stance) == decided
-
-
 @pytest.mark.parametrize("texts", FIFTEENTH_QUIET)
 def test_other_answers_and_nordic_silence_are_quiet(texts: tuple[str, ...]) -> None:
     title, summary, *feed = texts
@@ -1158,15 +1149,6 @@ SIXTEENTH_QUIET = [
 ]
 
 
-@pytest.mark.parametrize(("title", "summary", "feed", "official", "decided"), SIXTEENTH)
-def test_refusals_moving_on_and_korean_titles_of_the_sixteenth_audit(
-    title: str, summary: str, feed: str, official: bool, decided: tuple[str, str]
-) -> None:
-    statement = classify(make_item(title, summary, feed=feed, official=official), WATCH)
-    assert statement is not None
-    assert (statement.speaker, statement.stance) == decided
-
-
 @pytest.mark.parametrize(("title", "summary"), SIXTEENTH_QUIET)
 def test_what_people_present_say_he_said_is_quiet(title: str, summary: str) -> None:
     assert classify(make_item(title, summary), WATCH) is None
@@ -1193,3 +1175,12 @@ def test_a_turkish_name_in_the_genitive_is_not_the_speaker() -> None:
         "Meta'dan yalanlama",
         "Meta sözcüsü Yann LeCun'un şirketten ayrılacağı yönündeki haberleri yalanladı.",
     ) == ("Meta", "denies")
+
+
+@pytest.mark.parametrize(("title", "summary", "feed", "official", "decided"), FIFTEENTH + SIXTEENTH)
+def test_the_fifteenth_and_sixteenth_audits_grammar(
+    title: str, summary: str, feed: str, official: bool, decided: tuple[str, str]
+) -> None:
+    statement = classify(make_item(title, summary, feed=feed, official=official), WATCH)
+    assert statement is not None
+    assert (statement.speaker, statement.stance) == decided
