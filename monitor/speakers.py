@@ -609,12 +609,12 @@ def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: 
 def _is_subject(clause: str, alias: re.Match[str]) -> bool:
     if _modifies_another(clause, alias):
         return False
-    before = clause[: alias.start()]
-    if before.endswith((*_OBJECT_CJK, "-")) or _OBJECT_JA.match(clause, alias.end()):
+    before, after = clause[: alias.start()], alias.end()
+    if before.endswith((*_OBJECT_CJK, "-")) or _OBJECT_JA.match(clause, after):
         return False  # "-": inside a compound ("his post-Meta startup")
-    if _OBJECT_KO.match(clause, alias.end()) or (_GA_JA.match(clause, alias.end()) and _WA_JA.search(before)):
-        return False
-    if _CASE_TR.match(clause, alias.end()):
+    if _OBJECT_KO.match(clause, after) or _CASE_TR.match(clause, after):
+        return False  # a case marked after the name: Korean particles, Turkish suffixes
+    if _GA_JA.match(clause, after) and _WA_JA.search(before):
         return False
     if _ASKED_ABOUT.search(before):
         return False  # "Meta Won't Say Whether Yann LeCun Is Leaving: '…'": Meta speaks
