@@ -143,9 +143,11 @@ _NO = rf"no|nope|non|nein|nee|nie|não|нет|ні|いいえ|{_SHORT} not|(?:he|
 _LABELLED = rf"(?:\s*{TIME_CODE}{LABEL_WORDS}\s?:\s*)?"  # "LECUN: ", "A: ", as speakers reads them
 _YES_NO = re.compile(rf"{_LABELLED}(?:({_YES})|({_NO}))(?:[.,;!。、]|$)", re.IGNORECASE)
 # Whether a text holds such an answer at all: the cheap test before its clauses are read.
-# Right after the question, or opening an "A:" turn (the question may run on: "Q: Is he
-# leaving? Everybody says he is. A: He's not.").
-_ANSWERED = re.compile(rf"(?:\?[\s'\"”’»)]*{_LABELLED}|\bA\s?:\s*)(?:{_YES}|{_NO})\b", re.IGNORECASE)
+# Right after the question, or opening a sentence, labelled or not: the question may run
+# on ("Q: Is he leaving? Everybody says he is. A: He's not."; "… Meta spokesperson: Yes.").
+_ANSWERED = re.compile(
+    rf"(?:\?[\s'\"”’»)]*|[.!]\s+|\bA\s?:\s*){_LABELLED}(?:{_YES}|{_NO})\b", re.IGNORECASE
+)
 # A question that asks whether he stays, which "yes" confirms as a denial of leaving.
 _STAYING_QUESTION = re.compile(r"\b(?:stay(?:ing)?|remain(?:ing)?|still)\b", re.IGNORECASE)
 # What others say, reported before a cue: the cue is their claim, not the speaker's stance
@@ -359,7 +361,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
             or (
                 i > 0
                 and _YES_NO.match(clause)
-                and _names_about(clauses[i - 1], m, referents.at(i - 1), watch.about)
+                and _names_about(_question(turns, clauses, i), m, referents.at(i - 1), watch.about)
             )
         )
     ]
@@ -658,13 +660,19 @@ def _in_clause(
     """The item's context as clause `i` sees it: whom a pronoun there refers to, whose
     speaker label it falls under, and what it answers: the clause before it, or in a
     transcript the whole turn before the one it opens."""
-    previous = clauses[i - 1] if i else ""
     return replace(
         context,
         referent=partial(referents.at, i),
         label=turns.speakers[i] if turns else None,
-        previous=(turns.before[i] if turns else "") or previous,
+        previous=_question(turns, clauses, i),
     )
+
+
+def _question(turns: Transcript | None, clauses: list[str], i: int) -> str:
+    """What clause `i` answers, if it is an answer: in a transcript the whole turn before
+    the one it opens ("Q: Is he leaving? Everybody says he is. A: Yes."), else the clause
+    before it."""
+    return (turns.before[i] if turns else "") or (clauses[i - 1] if i else "")
 
 
 def _statement(watch: str, findings: list[_Finding]) -> Statement:

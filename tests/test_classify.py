@@ -947,8 +947,21 @@ TRANSCRIPTS = [
         "denies",
     ),
     ("Meta says LeCun is at work as usual, won't address reports he is leaving", "", "Meta", "declines"),
+    # The question turn runs on past its "?" and names no one after it: the answer answers
+    # the whole turn, which names him.
+    (
+        "Five questions for Meta's press office",
+        "Q: Is Yann LeCun leaving the company? Everyone in Paris says so. Meta spokesperson: Yes.",
+        "Meta",
+        "confirms",
+    ),
 ]
 TRANSCRIPTS_QUIET = [
+    # The same run-on question, answered by no party.
+    (
+        "Five questions on Meta",
+        "Q: Is Yann LeCun leaving the company? Everyone in Paris says so. Analyst: Yes.",
+    ),
     # The label is no party's; the question is on something else; one label is no transcript.
     ("Episode 40: a panel on leaving Meta", "HOST: Is LeCun leaving Meta? GUEST: Yes. Everyone says so."),
     ("Episode 41: Yann LeCun", "HOST: Do you like LLMs? LECUN: No. They cannot plan."),
