@@ -141,12 +141,17 @@ _SHORT = r"(?:he|she|i)(?:\s?(?:'|’)(?:s|m)|\s(?:is|am))"
 _YES = rf"yes|yeah|yep|oui|ja|sí|si|sì|tak|sim|да|так|はい|{_SHORT}"
 _NO = rf"no|nope|non|nein|nee|nie|não|нет|ні|いいえ|{_SHORT} not|(?:he|she) isn(?:'|’)t"
 _LABELLED = rf"(?:\s*{TIME_CODE}{LABEL_WORDS}\s?:\s*)?"  # "LECUN: ", "A: ", as speakers reads them
-_YES_NO = re.compile(rf"{_LABELLED}(?:({_YES})|({_NO}))(?:[.,;!。、]|$)", re.IGNORECASE)
+_OPEN_QUOTE = r"(?:[\"“«„‘「]\s?)?"  # '"No," a Meta spokesperson said.'
+_YES_NO = re.compile(rf"{_LABELLED}{_OPEN_QUOTE}(?:({_YES})|({_NO}))(?:[.,;!。、]|$)", re.IGNORECASE)
+_ECHO = re.compile(
+    rf"{_LABELLED}{_OPEN_QUOTE}{_SHORT}", re.IGNORECASE
+)  # the short answer that echoes a claim
 # Whether a text holds such an answer at all: the cheap test before its clauses are read.
 # Right after the question, or opening a sentence, labelled or not: the question may run
-# on ("Q: Is he leaving? Everybody says he is. A: He's not."; "… Meta spokesperson: Yes.").
+# on ("Q: Is he leaving? Everybody says he is. A: He's not."; "… Meta spokesperson: Yes."),
+# and "he is" / "he isn't" may answer a claim (_answer).
 _ANSWERED = re.compile(
-    rf"(?:\?[\s'\"”’»)]*|[.!]\s+|\bA\s?:\s*){_LABELLED}(?:{_YES}|{_NO})\b", re.IGNORECASE
+    rf"(?:\?[\s'\"”’»)]*|[.!]\s+|\bA\s?:\s*){_LABELLED}{_OPEN_QUOTE}(?:{_YES}|{_NO})\b", re.IGNORECASE
 )
 # A question that asks whether he stays, which "yes" confirms as a denial of leaving.
 _STAYING_QUESTION = re.compile(r"\b(?:stay(?:ing)?|remain(?:ing)?|still)\b", re.IGNORECASE)
@@ -333,7 +338,7 @@ def classify(item: Item, watch: Watch) -> Statement | None:
     text = f"{title}\n{summary}"
     if channel is None and not m.aliases.search(text):
         return None
-    stance_cue = _found(m.any_stance, text) or ("?" in text and _ANSWERED.search(text) is not None)
+    stance_cue = _found(m.any_stance, text) or _ANSWERED.search(text) is not None
     if not (stance_cue or _found(m.venture, text)):
         return None  # the second cheap test: no stance cue, no new company anywhere
     if channel is None and _UNVERIFIED.search(text):
@@ -449,19 +454,24 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
     answers = not on_subject and _found(m.subject, context.previous)
     if not (on_subject or answers):
         return None
-    stances = _stances(clause, m) or _answer(clause, context.previous)
-    if not (stances or venture):
+    own = _stances(clause, m)
+    short = () if own else _answer(clause, context.previous)
+    if not (own or short or venture):
         return None
-    return _finding(clause, m, watch, context, stances, venture=venture, referred_only=answers)
+    # A yes or a no opening the clause answers whoever the clause names: "Is Yann LeCun
+    # leaving Meta? No, a Meta spokesperson said."
+    referred_only = answers and not short
+    return _finding(clause, m, watch, context, own or short, venture=venture, referred_only=referred_only)
 
 
 def _answer(clause: str, question: str) -> _Stances:
     """A yes or a no that answers the question before it (_YES_NO): the departure
     confirmed or denied, as the question asks whether he leaves or stays."""
     # A transcript's question turn may run on after its "?": "Q: Is he leaving? Everybody
-    # says he is."
-    answer = _YES_NO.match(clause) if "?" in question else None
-    if answer is None:
+    # says he is." After a claim, not a question, only a pronoun and its verb answer it:
+    # "Reports say Yann LeCun is leaving Meta. He isn't, a Meta spokesperson said."
+    answer = _YES_NO.match(clause)
+    if answer is None or ("?" not in question and not _ECHO.match(answer.group())):
         return ()
     leaving = _STAYING_QUESTION.search(question) is None
     stance: Stance = "confirms" if (answer.group(1) is not None) == leaving else "denies"

@@ -955,8 +955,26 @@ TRANSCRIPTS = [
         "Meta",
         "confirms",
     ),
+    # A yes or a no opening the clause after the question answers it, whoever the clause
+    # names; after a claim, "he is" / "he isn't" does.
+    ("Meta on LeCun", 'Is Yann LeCun leaving Meta? "No," a Meta spokesperson said.', "Meta", "denies"),
+    (
+        "Le Monde's interview",
+        "Is Yann LeCun leaving Meta? Yes, LeCun told Le Monde.",
+        "Yann LeCun",
+        "confirms",
+    ),
+    (
+        "Meta on LeCun",
+        "Reports say Yann LeCun is leaving Meta. He isn't, a Meta spokesperson said.",
+        "Meta",
+        "denies",
+    ),
 ]
 TRANSCRIPTS_QUIET = [
+    # A claim echoed by no party, and a "he is not" that answers nothing.
+    ("Meta on LeCun", "Reports say Yann LeCun is leaving Meta. He is, according to three people."),
+    ("Meta on LeCun", "Reports say Yann LeCun is leaving Meta. He is not the first to go, Meta said."),
     # The same run-on question, answered by no party.
     (
         "Five questions on Meta",
