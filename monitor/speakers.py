@@ -319,6 +319,12 @@ _REPORTED_CLAUSE = re.compile(
 )
 
 _OWN_SUBJECT = re.compile(r",\s+(?:[^\s,]+\s+){1,6}$")
+# A Turkish object clause ends in a verb made a noun in the accusative ("-acağını",
+# "-dığını", "-masını": that he will leave, that he left). Right before the verb, the
+# words after a comma are no subject ("Meta sözcüsü Dave Arnold, LeCun'un şirketten
+# ayrılacağını doğruladı" is the spokesman's); words after it are ("LeCun'un Meta'dan
+# ayrılacağını Financial Times doğruladı" is the FT's).
+_OBJECT_CLAUSE_TR = re.compile(r"(?:[ae]c[ae][ğk]|[dt][ıiuü][ğk]|m[ae]s)[ıiuü]n[ıiuü]\s+(?=(\S?))")
 
 _OPENING = " \t\n'\"“‘«„([-–—"
 
@@ -599,7 +605,10 @@ def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: 
             # Quoted, or the subject of a Korean reported clause: the speaker is before it,
             # or after the verb ("« Je ne quitte pas Meta » : Yann LeCun …").
             continue
-        if _OWN_SUBJECT.search(between):
+        object_tr = _OBJECT_CLAUSE_TR.search(between)
+        if object_tr is not None and object_tr.group(1):
+            return None  # the subject is written between the object clause and the verb
+        if _OWN_SUBJECT.search(between) and object_tr is None:
             return None  # "LeCun is leaving Meta, the Financial Times said": the FT speaks
         if _is_subject(clause, alias):
             return alias

@@ -1208,6 +1208,21 @@ def test_a_turkish_name_in_the_genitive_is_not_the_speaker() -> None:
     ) == ("Meta", "denies")
 
 
+# Turkish object clauses: a verb made a noun in the accusative ("ayrılacağını", that he will
+# leave) is the subject's object; the subject written before it, after a comma, speaks.
+TURKISH = [
+    ("Meta sözcüsü, Dave Arnold, LeCun'un şirketten ayrılacağını doğruladı.", ("Meta", "confirms")),
+    ("Meta sözcüsü Dave Arnold, LeCun'un şirketten ayrılacağını doğruladı.", ("Meta", "confirms")),
+    ("Meta, LeCun'un şirketten ayrılmayacağını açıkladı.", ("Meta", "denies")),
+    ("LeCun'un Meta'dan ayrılacağını Financial Times doğruladı.", None),  # the FT speaks
+]
+
+
+@pytest.mark.parametrize(("summary", "decided"), TURKISH)
+def test_turkish_object_clauses(summary: str, decided: tuple[str, str] | None) -> None:
+    assert speaker_and_stance("Meta ve LeCun", summary) == decided
+
+
 @pytest.mark.parametrize(("title", "summary", "feed", "official", "decided"), FIFTEENTH + SIXTEENTH)
 def test_the_fifteenth_and_sixteenth_audits_grammar(
     title: str, summary: str, feed: str, official: bool, decided: tuple[str, str]
