@@ -581,3 +581,21 @@ def test_a_seventeenth_audit() -> None:
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
     assert report["statement_items"] == {"detected": 11, "total": 22, "false": 0}
+
+
+def test_an_eighteenth_audit() -> None:
+    """60 items an eighteenth audit wrote blind to every rule, every other set and the
+    README, asked for wordings that are not the obvious ones: 24 statements over 8 events
+    (his LinkedIn farewell, Meta's "Thank you, Yann" post, a podcast on his company, the
+    CFO on an earnings call, a spokesperson who will neither confirm nor deny, his Threads
+    denial, the CTO's "a question for Yann", a product chief's memo quoted on the record;
+    twenty-nine languages), 36 traps. Held out when first run, the same at the commit
+    before this session's rules (b91dfb7): 4 of 8 events, 6 of 24 statements, no false or
+    duplicate alert."""
+    report = evaluate.run(GOLDEN / "other_wordings_18.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == 4
+    assert report["events"]["total"] == 8
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 6, "total": 24, "false": 0}
