@@ -1223,6 +1223,47 @@ def test_turkish_object_clauses(summary: str, decided: tuple[str, str] | None) -
     assert speaker_and_stance("Meta ve LeCun", summary) == decided
 
 
+# The eighteenth audit's grammar, in wordings of our own: Meta's executives by title and
+# its CFO by name; a party saying the departure is done; Finnish "neither confirmed nor
+# denied"; Romanian and Thai cues.
+EIGHTEENTH = [
+    (
+        "Earnings call, questions and answers",
+        "Analyst: What does the research roadmap look like now? Susan Li: Yann has already left"
+        " Meta, and our plans are unchanged.",
+        ("Meta", "confirms"),
+    ),
+    (
+        "A saída de LeCun, diz CFO da Meta",
+        "LeCun has left the company, the Meta CFO said on a call.",
+        ("Meta", "confirms"),
+    ),
+    (
+        "Metan johtaja LeCunista",
+        "Metan teknologiajohtaja ei vahvistanut eikä kiistänyt LeCunin lähtöä koskevia tietoja.",
+        ("Meta", "declines"),
+    ),
+    ("Meta transmite că LeCun rămâne la conducerea laboratorului FAIR", "", ("Meta", "denies")),
+    ("Meta ยืนยัน LeCun ยังอยู่ต่อ", "", ("Meta", "denies")),
+]
+EIGHTEENTH_QUIET = [
+    # Leaving somewhere else, long ago; a CFO on something else; a Thai report of a rumour.
+    ("LeCun on his career", "LeCun has left Bell Labs behind him, he said in 2003."),
+    ("Meta's CFO on capex", "Susan Li said capital expenditures will rise in 2026."),
+    ("ข่าวลือ LeCun ลาออกจาก Meta", "แหล่งข่าวระบุว่า LeCun อาจลาออก"),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "decided"), EIGHTEENTH)
+def test_the_eighteenth_audits_grammar(title: str, summary: str, decided: tuple[str, str]) -> None:
+    assert speaker_and_stance(title, summary) == decided
+
+
+@pytest.mark.parametrize(("title", "summary"), EIGHTEENTH_QUIET)
+def test_leaving_elsewhere_other_subjects_and_thai_rumours_are_quiet(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None
+
+
 @pytest.mark.parametrize(("title", "summary", "feed", "official", "decided"), FIFTEENTH + SIXTEENTH)
 def test_the_fifteenth_and_sixteenth_audits_grammar(
     title: str, summary: str, feed: str, official: bool, decided: tuple[str, str]
