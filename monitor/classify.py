@@ -228,6 +228,21 @@ _TOPIC = re.compile(r"\b(?:on|about|regarding|concerning|sur|über|sobre|zu|zum|
 # A cue that is itself negative keeps its meaning after the negation its language
 # requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer".
 _NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b", re.IGNORECASE)
+# A pronoun for the clause before, opening a clause on its speech verb (after an
+# auxiliary, in English and the Romance languages): "That was confirmed by …", "Das
+# bestätigte …", "Cela a été confirmé par …", "Isso foi confirmado por …".
+_BACK_REFERENCE = re.compile(
+    r"(?:That|This|It|Das|Dies|Dat|Dit|Cela|Ceci|Ce|Esto|Eso|Ello|Isso|Isto|Ciò|Questo)"
+    r"(?:\s+(?:was|has been|had been|hat|heeft|werd|wurde|a été|fue|ha sido|foi|è stato|è stata|è))?\s+",
+    re.IGNORECASE,
+)
+# German and Dutch negate a main clause's verb at the clause's end: "Meta bestätigte den
+# Bericht zunächst nicht" (did not confirm it), "Meta bevestigde het nieuws niet". Not past
+# a comma: "Meta bestätigte, dass LeCun Meta nicht verlässt" negates the clause after it.
+_NOT_AFTER = re.compile(
+    r"[^,;:.!?„“”\"«»]*?\b(?:nicht|niet)\b(?:\s+(?:mehr|offiziell|öffentlich|officieel))?\s*(?:[,;:.!?]|$)",
+    re.IGNORECASE,
+)
 # An outlet that says it could not verify what it reports ("Read the memo: LeCun tells
 # FAIR he's leaving…; Business Insider could not independently verify the memo's
 # authenticity") reports nothing on the record. In the corpus and the thirteen sets of
@@ -456,12 +471,38 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
         return None
     own = _stances(clause, m)
     short = () if own else _answer(clause, context.previous)
+    back = answers and not short and _refers_back(clause, m)
+    if back:
+        own = _restated(own, _stances(context.previous, m))
     if not (own or short or venture):
         return None
     # A yes or a no opening the clause answers whoever the clause names: "Is Yann LeCun
-    # leaving Meta? No, a Meta spokesperson said."
-    referred_only = answers and not short
+    # leaving Meta? No, a Meta spokesperson said."; so does one that takes up the clause
+    # before it: "LeCun verlässt Meta. Das bestätigte ein Meta-Sprecher."
+    referred_only = answers and not (short or back)
     return _finding(clause, m, watch, context, own or short, venture=venture, referred_only=referred_only)
+
+
+def _refers_back(clause: str, m: Matchers) -> bool:
+    """Whether the clause opens on a pronoun for the clause before it, then its speech verb:
+    "That was confirmed by a Meta spokesperson", "Das bestätigte Meta am Dienstag", "Dat
+    bevestigde een woordvoerder"."""
+    opening = _BACK_REFERENCE.match(clause)
+    if opening is None or m.speech is None:
+        return False
+    return m.speech.match(clause, opening.end()) is not None
+
+
+def _restated(own: _Stances, before: _Stances) -> _Stances:
+    """The stances of a clause that takes up the one before it: confirming it restates
+    what it says ("LeCun bleibt bei Meta. Das bestätigte ein Sprecher" denies); denying a
+    departure denies; denying a denial is left unread."""
+    said = {stance for stance, _ in own}
+    if "confirms" in said and before:
+        return before
+    if "denies" in said and before and all(stance == "denies" for stance, _ in before):
+        return ()
+    return own
 
 
 def _answer(clause: str, question: str) -> _Stances:
@@ -642,7 +683,8 @@ def _bounded(stance: Stance, clause: str, cue: re.Match[str]) -> Stance:
 def _cancelled(clause: str, cue: re.Match[str]) -> bool:
     """A negation before the cue (unless the cue is itself negative), a report of others'
     words around it, or a hypothesis or a wager it sits in."""
-    denied = negated(clause, cue.start()) and not _NEGATIVE_CUE.match(cue.group())
+    negation = negated(clause, cue.start()) or _NOT_AFTER.match(clause, cue.end()) is not None
+    denied = negation and not _NEGATIVE_CUE.match(cue.group())
     return denied or _reported(clause, cue.start()) or _supposed(clause, cue.start())
 
 

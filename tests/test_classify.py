@@ -1254,6 +1254,58 @@ EIGHTEENTH_QUIET = [
 ]
 
 
+# A clause that takes up the one before it with a pronoun and its speech verb: the speaker
+# it names says what the clause before says ("LeCun bleibt bei Meta. Das bestätigte ein
+# Sprecher" is a denial); a verb with German's "nicht" at the clause's end is negated.
+TAKEN_UP = [
+    (
+        "LeCun und Meta",
+        "LeCun verlässt Meta zum Jahresende. Das bestätigte ein Meta-Sprecher am Dienstag.",
+        ("Meta", "confirms"),
+    ),
+    ("LeCun und Meta", "LeCun bleibt bei Meta. Das bestätigte ein Meta-Sprecher.", ("Meta", "denies")),
+    (
+        "LeCun und Meta",
+        "LeCun verlässt Meta, berichtet die FT. Das dementierte Meta am Dienstag.",
+        ("Meta", "denies"),
+    ),
+    (
+        "LeCun to leave",
+        "LeCun will leave Meta at the end of the year. That was confirmed by a Meta spokesperson.",
+        ("Meta", "confirms"),
+    ),
+    (
+        "LeCun quitte Meta",
+        "LeCun quittera Meta en décembre. Cela a été confirmé par un porte-parole de Meta.",
+        ("Meta", "confirms"),
+    ),
+    ("LeCun und Meta", "Meta bestätigte, dass LeCun das Unternehmen nicht verlässt.", ("Meta", "denies")),
+    ("LeCun und Meta", "Meta bestätigte LeCuns Abgang am Dienstag.", ("Meta", "confirms")),
+]
+TAKEN_UP_QUIET = [
+    ("LeCun und Meta", "Meta bestätigte den Bericht über LeCuns Abgang zunächst nicht."),
+    ("LeCun und Meta", "LeCun verlässt Meta zum Jahresende. Das bestätigte Meta bislang nicht."),
+    ("LeCun en Meta", "Meta bevestigde het vertrek van LeCun niet."),
+    (
+        "LeCun to leave",
+        "LeCun will leave Meta at the end of the year. That was confirmed by people close to him.",
+    ),
+    ("LeCun to leave", "LeCun will leave Meta, the FT reports. This week Meta confirmed an outage."),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "decided"), TAKEN_UP)
+def test_a_clause_taking_up_the_one_before_says_what_it_says(
+    title: str, summary: str, decided: tuple[str, str]
+) -> None:
+    assert speaker_and_stance(title, summary) == decided
+
+
+@pytest.mark.parametrize(("title", "summary"), TAKEN_UP_QUIET)
+def test_a_verb_negated_at_the_clause_end_or_taken_up_by_no_party_is_quiet(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None
+
+
 @pytest.mark.parametrize(("title", "summary", "decided"), EIGHTEENTH)
 def test_the_eighteenth_audits_grammar(title: str, summary: str, decided: tuple[str, str]) -> None:
     assert speaker_and_stance(title, summary) == decided
