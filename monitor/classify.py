@@ -226,8 +226,11 @@ _CLAUSE_END = re.compile(r"[\s.!?…'\"”»)]*$")
 _NOTHING = re.compile(r"(?:nothing|rien|nada|nichts)\b", re.IGNORECASE)
 _TOPIC = re.compile(r"\b(?:on|about|regarding|concerning|sur|über|sobre|zu|zum|zur)\s", re.IGNORECASE)
 # A cue that is itself negative keeps its meaning after the negation its language
-# requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer".
-_NEGATIVE_CUE = re.compile(r"(?:nothing|nada|rien|nichts|ni|neither|weder|not)\b", re.IGNORECASE)
+# requires: "No tenemos nada que anunciar", "Je n'ai rien à annoncer", "nu există nicio
+# schimbare".
+_NEGATIVE_CUE = re.compile(
+    r"(?:nothing|nada|rien|nichts|ni|neither|weder|not|nicio|niciun|żadn\w*)\b", re.IGNORECASE
+)
 # A pronoun for the clause before, opening a clause on its speech verb (after an
 # auxiliary, in English and the Romance languages): "That was confirmed by …", "Das
 # bestätigte …", "Cela a été confirmé par …", "Isso foi confirmado por …".
@@ -239,8 +242,12 @@ _BACK_REFERENCE = re.compile(
 # German and Dutch negate a main clause's verb at the clause's end: "Meta bestätigte den
 # Bericht zunächst nicht" (did not confirm it), "Meta bevestigde het nieuws niet". Not past
 # a comma: "Meta bestätigte, dass LeCun Meta nicht verlässt" negates the clause after it.
+# The Scandinavian languages, and Dutch and German before an object clause, put it right
+# after the verb, or after the subject the verb is inverted with: "Meta bekräftade inte
+# uppgifterna", "Meta bekræftede ikke", "Meta bevestigde niet dat…", "bekreftet Meta ikke".
 _NOT_AFTER = re.compile(
-    r"[^,;:.!?„“”\"«»]*?\b(?:nicht|niet)\b(?:\s+(?:mehr|offiziell|öffentlich|officieel))?\s*(?:[,;:.!?]|$)",
+    r"[^,;:.!?„“”\"«»]*?\b(?:nicht|niet)\b(?:\s+(?:mehr|offiziell|öffentlich|officieel))?\s*(?:[,;:.!?]|$)"
+    r"|\s+(?:[\w-]+\s+)?(?:inte|ikke|ej|niet|nicht)\b",
     re.IGNORECASE,
 )
 # An outlet that says it could not verify what it reports ("Read the memo: LeCun tells

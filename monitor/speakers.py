@@ -58,7 +58,10 @@ WHOLE_QUOTE = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“
 # A negation right before a cue cancels it ("could not confirm", "n'a pas confirmé",
 # "均未回应"); one word may sit in between ("did not immediately respond").
 _NEGATION = re.compile(
-    r"(?:\b(?:not|no|never|neither|nor|without|cannot|pas|ne|ni|non|sans|jamais|nunca|nicht|kein)|n't"
+    r"(?:\b(?:not|no|never|neither|nor|without|cannot|pas|ne|ni|non|sans|jamais|nunca|nicht|kein"
+    # Dutch, Portuguese, Romanian, Polish, Russian and Ukrainian, Hungarian, Greek; and
+    # English's "has yet to confirm" (it has not).
+    r"|niet|não|nu|nie|не|nem|δεν|yet to)|n't"
     # French elides "ne" before a vowel: "ni LeCun ni Meta n'ont confirmé" (ni … ni, no "pas").
     r"|\bn'[^\W\d_]+)"
     r"\s+(?:[\w']+\s+)?$"
@@ -101,6 +104,10 @@ _OBJECT_WORDS = frozenset(
         *("sobre", "con", "en", "para", "por", "desde", "dejar"),
         *("di", "del", "della", "dello", "dei", "degli", "dal", "dalla", "nel", "nella", "per", "su"),
         *("da", "dai", "dalle", "dagli", "al", "alla", "ai", "sul", "sulla"),
+        # Swedish, Danish, Norwegian, with the negation between verb and object: "LeCun
+        # lämnar inte Meta, säger han" is his.
+        *("lämnar", "lämna", "forlader", "forlade", "forlater", "forlate", "inte", "ikke"),
+        *("på", "hos", "för", "til", "fra", "om", "vid"),
     }
 )
 

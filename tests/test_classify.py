@@ -1281,8 +1281,27 @@ TAKEN_UP = [
     ),
     ("LeCun und Meta", "Meta bestätigte, dass LeCun das Unternehmen nicht verlässt.", ("Meta", "denies")),
     ("LeCun und Meta", "Meta bestätigte LeCuns Abgang am Dienstag.", ("Meta", "confirms")),
+    ("LeCun", "Meta подтвердила уход Лекуна.", ("Meta", "confirms")),
+    # The name after a Swedish verb and its negation is its object.
+    ("LeCun", "LeCun lämnar inte Meta, säger han.", ("Yann LeCun", "denies")),
+    # A cue that is itself negative survives the negation Romanian requires.
+    (
+        "LeCun rămâne la Meta",
+        "Meta a declarat că nu există nicio schimbare în rolul lui LeCun.",
+        ("Meta", "denies"),
+    ),
 ]
 TAKEN_UP_QUIET = [
+    # A negation after the verb (Scandinavian, Dutch), before it in other languages, and
+    # English's "has yet to": each of these was a confirmation until 2026-11-25.
+    ("LeCun", "Meta bekräftade inte uppgifterna om LeCuns avgång."),
+    ("LeCun", "Meta bekræftede ikke rygterne om LeCuns afgang."),
+    ("LeCun", "Meta bekreftet ikke at LeCun forlater selskapet."),
+    ("LeCun", "Meta bevestigde niet dat LeCun vertrekt."),
+    ("LeCun", "Meta не подтвердила уход Лекуна."),
+    ("LeCun", "Meta nie potwierdziła odejścia LeCuna."),
+    ("LeCun", "Meta has yet to confirm LeCun's departure."),
+    ("LeCun", "A Meta não confirmou a saída de LeCun."),
     ("LeCun und Meta", "Meta bestätigte den Bericht über LeCuns Abgang zunächst nicht."),
     ("LeCun und Meta", "LeCun verlässt Meta zum Jahresende. Das bestätigte Meta bislang nicht."),
     ("LeCun en Meta", "Meta bevestigde het vertrek van LeCun niet."),
