@@ -178,6 +178,19 @@ _SUPPOSED = re.compile(
     re.IGNORECASE,
 )
 _SUPPOSED_REACH = 80  # characters before a cue searched for a supposition
+# A confirmation or denial still to come is none yet: "Meta is expected to confirm…",
+# "may confirm", "Once Meta confirms…", "stopped short of confirming". Only for the verbs
+# of the statement itself: "I'm set to leave Meta", said by him, is his departure.
+_EXPECTED = re.compile(
+    r"\b(?:(?:expected|likely|unlikely|set|poised|due)\s+to|may|might|could|once|stopped short of|"
+    r"short of|dürfte|könnte|pourrait|devrait|podría|debería|potrebbe|dovrebbe)\s+(?:[\w']+\s+)?$",
+    re.IGNORECASE,
+)
+_EXPECTED_REACH = 40
+_STATEMENT_VERB = re.compile(
+    r"confirm|conferm|bestätig|den(?:y|ies|ied|ying)|dement|démen|desmient|smentisc|announc|annonc|anunci|annunci",
+    re.IGNORECASE,
+)
 _INVERTED_IF = re.compile(r"\s*(?:should|were|had)\s+(?!(?:he|she|it|they|we|I|you)\b)\S", re.IGNORECASE)
 # A denial bounded by a date is a departure after it, not a denial: "will stay at the
 # company through the end of 2025", "is not leaving until December", "reste chez Meta
@@ -692,7 +705,15 @@ def _cancelled(clause: str, cue: re.Match[str]) -> bool:
     words around it, or a hypothesis or a wager it sits in."""
     negation = negated(clause, cue.start()) or _NOT_AFTER.match(clause, cue.end()) is not None
     denied = negation and not _NEGATIVE_CUE.match(cue.group())
-    return denied or _reported(clause, cue.start()) or _supposed(clause, cue.start())
+    return (
+        denied or _reported(clause, cue.start()) or _supposed(clause, cue.start()) or _expected(clause, cue)
+    )
+
+
+def _expected(clause: str, cue: re.Match[str]) -> bool:
+    """Whether a cue that states (confirms, denies, announces) is a statement still to come."""
+    before = clause[max(0, cue.start() - _EXPECTED_REACH) : cue.start()]
+    return _STATEMENT_VERB.match(cue.group()) is not None and _EXPECTED.search(before) is not None
 
 
 def _supposed(text: str, start: int) -> bool:

@@ -1282,6 +1282,7 @@ TAKEN_UP = [
     ("LeCun und Meta", "Meta bestätigte, dass LeCun das Unternehmen nicht verlässt.", ("Meta", "denies")),
     ("LeCun und Meta", "Meta bestätigte LeCuns Abgang am Dienstag.", ("Meta", "confirms")),
     ("LeCun", "Meta подтвердила уход Лекуна.", ("Meta", "confirms")),
+    ("LeCun", "Meta can confirm that Yann is leaving, a spokesperson said.", ("Meta", "confirms")),
     # The name after a Swedish verb and its negation is its object.
     ("LeCun", "LeCun lämnar inte Meta, säger han.", ("Yann LeCun", "denies")),
     # A cue that is itself negative survives the negation Romanian requires.
@@ -1302,6 +1303,11 @@ TAKEN_UP_QUIET = [
     ("LeCun", "Meta nie potwierdziła odejścia LeCuna."),
     ("LeCun", "Meta has yet to confirm LeCun's departure."),
     ("LeCun", "A Meta não confirmou a saída de LeCun."),
+    # A statement still to come is none yet.
+    ("LeCun", "Meta stopped short of confirming LeCun's departure."),
+    ("LeCun", "Meta is expected to confirm LeCun's departure next week."),
+    ("LeCun", "Meta may confirm LeCun's exit at its earnings call."),
+    ("LeCun", "Once Meta confirms LeCun's exit, shares could move."),
     ("LeCun und Meta", "Meta bestätigte den Bericht über LeCuns Abgang zunächst nicht."),
     ("LeCun und Meta", "LeCun verlässt Meta zum Jahresende. Das bestätigte Meta bislang nicht."),
     ("LeCun en Meta", "Meta bevestigde het vertrek van LeCun niet."),
