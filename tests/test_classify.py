@@ -1308,6 +1308,8 @@ TAKEN_UP_QUIET = [
     ("LeCun", "Meta is expected to confirm LeCun's departure next week."),
     ("LeCun", "Meta may confirm LeCun's exit at its earnings call."),
     ("LeCun", "Once Meta confirms LeCun's exit, shares could move."),
+    # Someone else's departure, named by his: the watch's off-subject cue.
+    ("LeCun's deputy to leave", "Meta confirmed that LeCun's deputy is leaving the company."),
     ("LeCun und Meta", "Meta bestätigte den Bericht über LeCuns Abgang zunächst nicht."),
     ("LeCun und Meta", "LeCun verlässt Meta zum Jahresende. Das bestätigte Meta bislang nicht."),
     ("LeCun en Meta", "Meta bevestigde het vertrek van LeCun niet."),
