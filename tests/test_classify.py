@@ -1321,25 +1321,15 @@ TAKEN_UP_QUIET = [
 ]
 
 
-@pytest.mark.parametrize(("title", "summary", "decided"), TAKEN_UP)
-def test_a_clause_taking_up_the_one_before_says_what_it_says(
+@pytest.mark.parametrize(("title", "summary", "decided"), TAKEN_UP + EIGHTEENTH)
+def test_taken_up_clauses_and_the_eighteenth_audits_grammar(
     title: str, summary: str, decided: tuple[str, str]
 ) -> None:
     assert speaker_and_stance(title, summary) == decided
 
 
-@pytest.mark.parametrize(("title", "summary"), TAKEN_UP_QUIET)
-def test_a_verb_negated_at_the_clause_end_or_taken_up_by_no_party_is_quiet(title: str, summary: str) -> None:
-    assert classify(make_item(title, summary), WATCH) is None
-
-
-@pytest.mark.parametrize(("title", "summary", "decided"), EIGHTEENTH)
-def test_the_eighteenth_audits_grammar(title: str, summary: str, decided: tuple[str, str]) -> None:
-    assert speaker_and_stance(title, summary) == decided
-
-
-@pytest.mark.parametrize(("title", "summary"), EIGHTEENTH_QUIET)
-def test_leaving_elsewhere_other_subjects_and_thai_rumours_are_quiet(title: str, summary: str) -> None:
+@pytest.mark.parametrize(("title", "summary"), TAKEN_UP_QUIET + EIGHTEENTH_QUIET)
+def test_negated_expected_or_elsewhere_statements_are_quiet(title: str, summary: str) -> None:
     assert classify(make_item(title, summary), WATCH) is None
 
 
