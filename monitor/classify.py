@@ -52,6 +52,7 @@ from monitor.speakers import (
     headline_voice,
     named_speaker,
     negated,
+    negated_after,
     referred_speaker,
     role_speaker,
     title_case,
@@ -143,9 +144,8 @@ _NO = rf"no|nope|non|nein|nee|nie|não|нет|ні|いいえ|{_SHORT} not|(?:he|
 _LABELLED = rf"(?:\s*{TIME_CODE}{LABEL_WORDS}\s?:\s*)?"  # "LECUN: ", "A: ", as speakers reads them
 _OPEN_QUOTE = r"(?:[\"“«„‘「]\s?)?"  # '"No," a Meta spokesperson said.'
 _YES_NO = re.compile(rf"{_LABELLED}{_OPEN_QUOTE}(?:({_YES})|({_NO}))(?:[.,;!。、]|$)", re.IGNORECASE)
-_ECHO = re.compile(
-    rf"{_LABELLED}{_OPEN_QUOTE}{_SHORT}", re.IGNORECASE
-)  # the short answer that echoes a claim
+# The short answer that may answer a claim, not only a question: "He isn't".
+_ECHO = re.compile(rf"{_LABELLED}{_OPEN_QUOTE}{_SHORT}", re.IGNORECASE)
 # Whether a text holds such an answer at all: the cheap test before its clauses are read.
 # Right after the question, or opening a sentence, labelled or not: the question may run
 # on ("Q: Is he leaving? Everybody says he is. A: He's not."; "… Meta spokesperson: Yes."),
@@ -250,17 +250,6 @@ _NEGATIVE_CUE = re.compile(
 _BACK_REFERENCE = re.compile(
     r"(?:That|This|It|Das|Dies|Dat|Dit|Cela|Ceci|Ce|Esto|Eso|Ello|Isso|Isto|Ciò|Questo)"
     r"(?:\s+(?:was|has been|had been|hat|heeft|werd|wurde|a été|fue|ha sido|foi|è stato|è stata|è))?\s+",
-    re.IGNORECASE,
-)
-# German and Dutch negate a main clause's verb at the clause's end: "Meta bestätigte den
-# Bericht zunächst nicht" (did not confirm it), "Meta bevestigde het nieuws niet". Not past
-# a comma: "Meta bestätigte, dass LeCun Meta nicht verlässt" negates the clause after it.
-# The Scandinavian languages, and Dutch and German before an object clause, put it right
-# after the verb, or after the subject the verb is inverted with: "Meta bekräftade inte
-# uppgifterna", "Meta bekræftede ikke", "Meta bevestigde niet dat…", "bekreftet Meta ikke".
-_NOT_AFTER = re.compile(
-    r"[^,;:.!?„“”\"«»]*?\b(?:nicht|niet)\b(?:\s+(?:mehr|offiziell|öffentlich|officieel))?\s*(?:[,;:.!?]|$)"
-    r"|\s+(?:[\w-]+\s+)?(?:inte|ikke|ej|niet|nicht)\b",
     re.IGNORECASE,
 )
 # An outlet that says it could not verify what it reports ("Read the memo: LeCun tells
@@ -703,7 +692,7 @@ def _bounded(stance: Stance, clause: str, cue: re.Match[str]) -> Stance:
 def _cancelled(clause: str, cue: re.Match[str]) -> bool:
     """A negation before the cue (unless the cue is itself negative), a report of others'
     words around it, or a hypothesis or a wager it sits in."""
-    negation = negated(clause, cue.start()) or _NOT_AFTER.match(clause, cue.end()) is not None
+    negation = negated(clause, cue.start()) or negated_after(clause, cue.end())
     denied = negation and not _NEGATIVE_CUE.match(cue.group())
     return (
         denied or _reported(clause, cue.start()) or _supposed(clause, cue.start()) or _expected(clause, cue)

@@ -45,6 +45,7 @@ __all__ = [
     "headline_voice",
     "named_speaker",
     "negated",
+    "negated_after",
     "referred_speaker",
     "role_speaker",
     "title_case",
@@ -74,6 +75,18 @@ _NEGATION = re.compile(
 )
 
 _NEGATION_REACH = 32  # characters before a cue searched for a negation
+
+# German and Dutch negate a main clause's verb at the clause's end: "Meta bestätigte den
+# Bericht zunächst nicht" (did not confirm it), "Meta bevestigde het nieuws niet". Not past
+# a comma: "Meta bestätigte, dass LeCun Meta nicht verlässt" negates the clause after it.
+# The Scandinavian languages, and Dutch and German before an object clause, put it right
+# after the verb, or after the subject the verb is inverted with: "Meta bekräftade inte
+# uppgifterna", "Meta bekræftede ikke", "Meta bevestigde niet dat…", "bekreftet Meta ikke".
+_NOT_AFTER = re.compile(
+    r"[^,;:.!?„“”\"«»]*?\b(?:nicht|niet)\b(?:\s+(?:mehr|offiziell|öffentlich|officieel))?\s*(?:[,;:.!?]|$)"
+    r"|\s+(?:[\w-]+\s+)?(?:inte|ikke|ej|niet|nicht)\b",
+    re.IGNORECASE,
+)
 
 # Nouns that make an alias before them a modifier of someone else, who is then the one
 # speaking: "a Zuckerberg confidant says", "Meta insiders say", "Meta engineers wrote";
@@ -331,7 +344,7 @@ _OWN_SUBJECT = re.compile(r",\s+(?:[^\s,]+\s+){1,6}$")
 # words after a comma are no subject ("Meta sözcüsü Dave Arnold, LeCun'un şirketten
 # ayrılacağını doğruladı" is the spokesman's); words after it are ("LeCun'un Meta'dan
 # ayrılacağını Financial Times doğruladı" is the FT's).
-_OBJECT_CLAUSE_TR = re.compile(r"(?:[ae]c[ae][ğk]|[dt][ıiuü][ğk]|m[ae]s)[ıiuü]n[ıiuü]\s+(?=(\S?))")
+_OBJECT_CLAUSE_TR = re.compile(r"(?:[ae]c[ae][ğk]|[dt][ıiuü][ğk]|m[ae]s)[ıiuü]n[ıiuü]\s+")
 
 _OPENING = " \t\n'\"“‘«„([-–—"
 
@@ -371,6 +384,12 @@ def headline_voice(title: str, m: Matchers, about: str) -> str | None:
 def negated(text: str, start: int) -> bool:
     """Whether a negation comes right before `start` (_NEGATION): "could not confirm"."""
     return _NEGATION.search(text[max(0, start - _NEGATION_REACH) : start]) is not None
+
+
+def negated_after(text: str, end: int) -> bool:
+    """Whether a negation after a verb ending at `end` negates it (_NOT_AFTER): "Meta
+    bestätigte den Bericht nicht", "Meta bekräftade inte"."""
+    return _NOT_AFTER.match(text, end) is not None
 
 
 def named_speaker(clause: str, m: Matchers, window: int, about: str) -> tuple[str, str] | None:
@@ -613,7 +632,7 @@ def _subject_before(clause: str, aliases: list[re.Match[str]], at: int, window: 
             # or after the verb ("« Je ne quitte pas Meta » : Yann LeCun …").
             continue
         object_tr = _OBJECT_CLAUSE_TR.search(between)
-        if object_tr is not None and object_tr.group(1):
+        if object_tr is not None and object_tr.end() < len(between):
             return None  # the subject is written between the object clause and the verb
         if _OWN_SUBJECT.search(between) and object_tr is None:
             return None  # "LeCun is leaving Meta, the Financial Times said": the FT speaks

@@ -589,11 +589,12 @@ def test_an_eighteenth_audit() -> None:
     (his LinkedIn farewell, Meta's "Thank you, Yann" post, a podcast on his company, the
     CFO on an earnings call, a spokesperson who will neither confirm nor deny, his Threads
     denial, the CTO's "a question for Yann", a product chief's memo quoted on the record;
-    twenty-nine languages), 36 traps. Held out when first run, the same at the commit
-    before this session's rules (b91dfb7): 4 of 8 events, 6 of 24 statements, no false or
-    duplicate alert. Tuned on since (Meta's executives by title, its CFO by name; a party
-    saying he "has left Meta"; Finnish, Romanian and Thai cues; Finnish and Hungarian case
-    endings on his name): 7 of 8, 10 of 24, no false or duplicate alert."""
+    twenty-nine languages), 36 traps. Held out when first run, the same at b91dfb7,
+    before the rules written since the seventeenth audit: 4 of 8 events, 6 of 24
+    statements, no false or duplicate alert. Tuned on since (Meta's executives by title,
+    its CFO by name; a party saying he "has left Meta"; Finnish, Romanian and Thai cues;
+    Finnish and Hungarian case endings on his name): 7 of 8, 10 of 24, no false or
+    duplicate alert."""
     report = evaluate.run(GOLDEN / "other_wordings_18.jsonl", [shipped_watch()]).as_dict()
     assert report["false_alerts"] == 0
     assert report["duplicate_alerts"] == 0
