@@ -5,7 +5,8 @@ The monitor parses in a process pool (forkserver workers are grandchildren), so
 with psutil instead: CPU = user + system of every live process in the tree, plus what
 each has collected from children it reaped; peak RSS = the largest sum of the tree's RSS
 seen by a sampler thread (every 50 ms; the tree is
-listed again every second), never below this process's own ru_maxrss growth.
+listed again every second) and at the end. Not ru_maxrss: Linux carries it across exec
+from the parent, so a child would report its parent's peak.
 
 Summed RSS counts the pages processes share (the interpreter, libraries, pages a forked
 worker has not written) once per process, which overstates a five-process contender

@@ -299,6 +299,25 @@ def test_entity_documents_are_refused_in_well_under_a_second(body: bytes) -> Non
     assert time.perf_counter() - started < 1.0
 
 
+def test_the_drivers_peak_is_its_own_not_its_parents() -> None:
+    """A parent holding 300 MiB starts the driver's meter: it reports the child's peak.
+
+    ru_maxrss would have reported the parent's (Linux carries it across exec), which is
+    how the suite's own growth past 200 MiB once failed every peak assertion above.
+    """
+    parent = (
+        "import subprocess, sys\n"
+        "ballast = b'x' * (300 * 2**20)  # written, so every page is resident\n"
+        "code = 'from tests.poll_driver import peak_rss_mib; print(peak_rss_mib())'\n"
+        "child = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)\n"
+        "print(child.stdout)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", parent], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert float(result.stdout) < 150  # the child imports the monitor: ~60 MiB
+
+
 def test_the_real_cli_with_default_limits(farm: Farm) -> None:
     """`monitor run --once` itself (30 s deadline, system resolver) over the quick cases."""
     names = [n for n, (_, host, _) in CASES.items() if host == "127.0.0.1" and n not in ("trickle", "silent")]
