@@ -34,6 +34,7 @@ from monitor.watch import Matchers
 
 __all__ = [
     "ANSWER",
+    "BACK_REFERENCE",
     "CAPITALISED",
     "COMPANY_WORDS",
     "LABEL_WORDS",
@@ -121,6 +122,8 @@ _OBJECT_WORDS = frozenset(
         # lämnar inte Meta, säger han" is his.
         *("lämnar", "lämna", "forlader", "forlade", "forlater", "forlate", "inte", "ikke"),
         *("på", "hos", "för", "til", "fra", "om", "vid"),
+        # Dutch: "Het vertrek van LeCun is bevestigd door Meta" is Meta's.
+        *("van", "bij", "naar", "voor", "door", "uit", "aan", "op", "met", "verlaat", "verliet"),
     }
 )
 
@@ -175,7 +178,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f']+|[\u3400-\u9fff]")
 _AGENT_GAP_WORDS = 8
 
 _AFTER_GAP = re.compile(
-    rf"\s*(?:(?:[\w'-]+\s+){{0,{_AGENT_GAP_WORDS}}}?((?i:by|from|par|por|von|durch)\s+)(?:[A-Z][\w.'-]*\s+){{0,4}})?"
+    rf"\s*(?:(?:[\w'-]+\s+){{0,{_AGENT_GAP_WORDS}}}?((?i:by|from|par|por|von|durch|door)\s+)(?:[A-Z][\w.'-]*\s+){{0,4}})?"
 )
 
 # The subject after the verb, in a language that puts its verb second: a German clause that
@@ -227,10 +230,28 @@ _ROLE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 
-_ROLE_AGENT = re.compile(r"\s+(?:\S+\s+){0,3}?(?:by|par|por|von|da|przez)\s+" + _ROLE_WORDS, re.IGNORECASE)
+_ROLE_AGENT = re.compile(
+    r"\s+(?:\S+\s+){0,3}?(?:by|par|por|von|da|przez|door)\s+" + _ROLE_WORDS, re.IGNORECASE
+)
+
+# The role right after its verb, in a clause whose verb has nothing before it but a pronoun
+# for the clause before (BACK_REFERENCE) or a closing quote: the subject inverted, as
+# Dutch, German and the Romance languages put it ("Dat bevestigde een woordvoerder van
+# Meta", "…», a indiqué un porte-parole"). Not after a subject: in "Meta confirmed a
+# spokesperson's exit" the role is the object.
+_ROLE_INVERTED = re.compile(r"\s+" + _ROLE_WORDS, re.IGNORECASE)
 
 _ROLE_OWNER = re.compile(
     r"\s+(?:for|of|de|da|do|di|del|della|von|des|van)\s+(?:the\s+|la\s+|le\s+|a\s+|o\s+)?(?=[A-Z])"
+)
+
+# A pronoun for the clause before, opening a clause on its speech verb (after an
+# auxiliary, in English and the Romance languages): "That was confirmed by …", "Das
+# bestätigte …", "Cela a été confirmé par …", "Isso foi confirmado por …".
+BACK_REFERENCE = re.compile(
+    r"(?:That|This|It|Das|Dies|Dat|Dit|Cela|Ceci|Ce|Esto|Eso|Ello|Isso|Isto|Ciò|Questo)"
+    r"(?:\s+(?P<aux>was|has been|had been|hat|heeft|werd|wurde|a été|fue|ha sido|foi|è stato|è stata|è))?\s+",
+    re.IGNORECASE,
 )
 
 # A headline's source: "…, segundo a Meta", "according to Meta".
@@ -442,10 +463,24 @@ def role_speaker(clause: str, m: Matchers, voice: str | None) -> tuple[str, str]
     for cue in m.speech.finditer(clause):
         if negated(clause, cue.start()):
             continue
-        role = _ROLE_BEFORE.search(clause, 0, cue.start()) or _ROLE_AGENT.match(clause, cue.end())
+        role = (
+            _ROLE_BEFORE.search(clause, 0, cue.start())
+            or _ROLE_AGENT.match(clause, cue.end())
+            or (_ROLE_INVERTED.match(clause, cue.end()) if _verb_first(clause, cue.start()) else None)
+        )
         if role and (party := _role_party(clause, role, m, voice)):
             return party, f"{role.group('role')} … {cue.group().strip()}"
     return None
+
+
+def _verb_first(clause: str, at: int) -> bool:
+    """Whether nothing before the verb at `at` can be its subject: the clause opens on it,
+    on a pronoun for the clause before (BACK_REFERENCE), or on a closing quote."""
+    before = clause[:at]
+    if not before.strip() or _QUOTE_END.search(before):
+        return True
+    opening = BACK_REFERENCE.match(clause)
+    return opening is not None and opening.end() == at
 
 
 def _role_party(clause: str, role: re.Match[str], m: Matchers, voice: str | None) -> str | None:

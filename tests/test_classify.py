@@ -1285,6 +1285,35 @@ TAKEN_UP = [
     ("LeCun", "Meta can confirm that Yann is leaving, a spokesperson said.", ("Meta", "confirms")),
     # The name after a Swedish verb and its negation is its object.
     ("LeCun", "LeCun lämnar inte Meta, säger han.", ("Yann LeCun", "denies")),
+    # Dutch: the subject inverted after the verb, a role named by it; the perfect's
+    # participle last; the passive's agent after "door".
+    ("LeCun", "LeCun verlaat Meta. Dat bevestigde een woordvoerder van Meta dinsdag.", ("Meta", "confirms")),
+    (
+        "LeCun",
+        "LeCun vertrekt bij Meta. Dat heeft een woordvoerder van Meta bevestigd.",
+        ("Meta", "confirms"),
+    ),
+    ("LeCun", "Het vertrek van LeCun is bevestigd door Meta.", ("Meta", "confirms")),
+    ("LeCun", "LeCun blijft bij Meta. Dat heeft een woordvoerder van Meta bevestigd.", ("Meta", "denies")),
+    (
+        "LeCun",
+        "LeCun verlässt Meta zum Jahresende. Das hat ein Meta-Sprecher bestätigt.",
+        ("Meta", "confirms"),
+    ),
+    ("LeCun on X", "LeCun on X: 'I'm set to leave Meta at the end of the year.'", ("Yann LeCun", "confirms")),
+    # ...while a departure that is his, or no one's named, is still the one watched.
+    ("LeCun to leave Meta, FT says", "Meta confirmed his departure.", ("Meta", "confirms")),
+    ("LeCun to leave Meta, FT says", "Meta confirmed Yann's departure.", ("Meta", "confirms")),
+    (
+        "LeCun to leave Meta, FT says",
+        "Meta a confirmé le départ de Meta de son chercheur.",
+        ("Meta", "confirms"),
+    ),
+    (
+        "LeCun to leave Meta, FT says",
+        "Meta bestätigte den Abgang von Chefwissenschaftler LeCun.",
+        ("Meta", "confirms"),
+    ),
     # A cue that is itself negative survives the negation Romanian requires.
     (
         "LeCun rămâne la Meta",
@@ -1313,6 +1342,20 @@ TAKEN_UP_QUIET = [
     ("LeCun und Meta", "Meta bestätigte den Bericht über LeCuns Abgang zunächst nicht."),
     ("LeCun und Meta", "LeCun verlässt Meta zum Jahresende. Das bestätigte Meta bislang nicht."),
     ("LeCun en Meta", "Meta bevestigde het vertrek van LeCun niet."),
+    ("LeCun en Meta", "LeCun verlaat Meta, meldt de FT. Dat is door Meta nog niet bevestigd."),
+    ("LeCun en Meta", "Dat bevestigde een woordvoerder van Google over de storing."),
+    # Someone else's departure, named, under a headline about his: each was a
+    # confirmation until 2026-11-25.
+    ("LeCun to leave Meta, FT says", "Meta confirmed Joelle Pineau's departure on Friday."),
+    ("LeCun to leave Meta, FT says", "Meta confirmed the departure of Joelle Pineau on Friday."),
+    ("LeCun to leave Meta, FT says", "Meta confirmed its CFO's departure on Friday."),
+    ("LeCun to leave Meta, FT says", "Meta confirmed a spokesperson's departure on Friday."),
+    ("LeCun to leave Meta, FT says", "Meta confirmed that Joelle Pineau is leaving the company."),
+    ("LeCun to leave Meta, FT says", "A Meta spokesperson confirmed that its CFO is stepping down."),
+    ("LeCun to leave Meta, FT says", "Meta bestätigte den Abgang von Joelle Pineau."),
+    ("LeCun to leave Meta, FT says", "Meta a confirmé le départ de Joelle Pineau."),
+    # In the third person, "set to leave" is the rumour's own wording.
+    ("LeCun", "LeCun is set to leave Meta, the FT reports."),
     (
         "LeCun to leave",
         "LeCun will leave Meta at the end of the year. That was confirmed by people close to him.",
