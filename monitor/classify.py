@@ -58,6 +58,7 @@ from monitor.speakers import (
     role_speaker,
     title_case,
     transcript,
+    verb_first,
 )
 from monitor.types import Item, Stance, Statement
 from monitor.watch import CuePattern, Matchers, Watch
@@ -472,6 +473,10 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
     if not (on_subject or answers):
         return None
     own = _stances(clause, m)
+    if own and not (venture or _found(m.subject, clause)):
+        # On the subject by its headline alone: a verb that confirms something else names
+        # it ("Meta confirmed the layoffs at FAIR", "…confirmed LeCun will keynote").
+        own = tuple(s for s in own if not _names_something_else(clause, s[1], m))
     short = () if own else _answer(clause, context.previous)
     back = answers and not short and _refers_back(clause, m)
     if back:
@@ -539,6 +544,63 @@ def _someone_elses(clause: str, found: re.Match[str], m: Matchers) -> bool:
         elif article in _SOMEONE_ELSE:
             return True
     return False
+
+
+def _word_set(words: str) -> frozenset[str]:
+    """A set of words written as text: long multilingual lists read best that way."""
+    return frozenset(words.split())
+
+
+# The object of a bare verb of confirming or denying, when its clause holds no word of the
+# subject: the story ("confirmed the report", "bestätigte den Bericht", "confirmed it")
+# or something else. An article then a word not of the story, "that" or a name with its
+# own verb (a reported clause on something else), or "it" with a verb ("confirmed it had
+# received questions") is something else. False alerts found by probing (2026-11-25):
+# the headline's subject carried them, as it carries "Meta confirmed the news".
+_DETERMINERS = _word_set(
+    # Not "as" (Portuguese's, but English's "confirmed as authentic") nor "de" (Dutch's, but
+    # Spanish's "confirmó de forma oficial").
+    "the a an its their den die das dem einen eine le la les un une des el los las het een il lo gli "
+    "o os um uma"
+)
+_STORY_WORDS = _word_set(
+    "news report reports reporting story move decision departure exit plans plan rumours rumors "
+    "rumour rumor speculation details information account article claims memo ft financial times "
+    "bericht berichte meldung meldungen nachricht informationen angaben abgang weggang abschied pläne "
+    "gerüchte nouvelle informations départ rumeurs projet projets noticia noticias información "
+    "informaciones salida planes rumores berichten nieuws vertrek plannen geruchten notizia notizie "
+    "addio uscita piani voci notícia notícias saída planos"
+)
+_NOT_NOUNS = _word_set(
+    "this thus plus always sometimes afterwards towards besides unless perhaps nevertheless hers "
+    "theirs yours ours does was has"
+)
+_REPORTED_VERB = re.compile(
+    r"\s+(?:that\s+|dass\s+|que\s+|dat\s+|che\s+)?(?:it|[A-Z][\w'-]*)\s+(?:will|would|had|has|is|was|plans)\b"
+)
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _names_something_else(clause: str, phrase: str, m: Matchers) -> bool:
+    """Whether `phrase`, a bare verb of confirming or denying in `clause`, has an object
+    that is not the story (_STORY_WORDS)."""
+    at = clause.find(phrase)
+    if at < 0 or m.speech is None or (cue := m.speech.match(phrase)) is None or cue.end() != len(phrase):
+        return False  # a stance phrase that says more than the verb ("will leave")
+    if verb_first(clause, at):
+        return False  # its subject follows it: "Dat bevestigde een woordvoerder van Meta"
+    end = at + len(phrase)
+    if re.match(r"\s+that\b", clause[end:]) or _REPORTED_VERB.match(clause, end):
+        return True
+    found = _WORD.findall(clause[end : end + 60])
+    words = [w.casefold().removesuffix("'s").removesuffix("’s") for w in found]
+    if not words:
+        return False
+    if words[0] in _DETERMINERS:
+        return not any(w in _STORY_WORDS for w in words[1:4])
+    # A plural noun with no article: "Meta confirms layoffs at FAIR".
+    bare_plural = found[0].islower() and found[0].endswith("s") and len(found[0]) > 3
+    return bare_plural and words[0] not in _STORY_WORDS and words[0] not in _NOT_NOUNS
 
 
 _LAST_WORD_OF_CLAUSE = re.compile(r"(\w+)\W*$")

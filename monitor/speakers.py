@@ -51,11 +51,15 @@ __all__ = [
     "role_speaker",
     "title_case",
     "transcript",
+    "verb_first",
 ]
 
-# A quotation, closed: in double quotes or guillemets, or in single quotes, where an
+# A quotation, closed: in double quotes or guillemets (Danish's point inwards: »…«,
+# Swedish and Finnish close on both sides: ”…”), or in single quotes, where an
 # apostrophe before a letter ("I'm", "LeCun's") is no closing quote.
-WHOLE_QUOTE = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»|„[^“”]*[“”]|(?<![\w'])'(?:[^']|'(?=\w))*'(?!\w)")
+WHOLE_QUOTE = re.compile(
+    r"\"[^\"]*\"|“[^”]*”|«[^»]*»|»[^«»]*«|”[^”]*”|„[^“”]*[“”]|(?<![\w'])'(?:[^']|'(?=\w))*'(?!\w)"
+)
 
 # A negation right before a cue cancels it ("could not confirm", "n'a pas confirmé",
 # "均未回应"); one word may sit in between ("did not immediately respond").
@@ -217,16 +221,20 @@ _DESCRIPTOR = re.compile(
 # between at most, or the agent after a passive ("confirmed by a company spokeswoman").
 # "for …", "de …", "von …" after the role names whose it is (_ROLE_OWNER).
 _ROLE_WORDS = (
-    r"(?<![\w-])(?:an?|the|one|its|um|uma|un|une|una|ein|eine|einer|der|die|el|la|il|o|een|de)\s+"
+    r"(?<![\w-])(?:an?|the|one|its|um|uma|un|une|una|ein|eine|einer|der|die|el|la|il|o|een|de|en|het)\s+"
     r"(?:(?:company|firm)(?:'s)?\s+)?"
-    r"(?P<role>spokes(?:person|woman|man)|porte-parole|porta-voz|portavoz|portavoce|Sprecher(?:in)?|woordvoerder"
+    r"(?P<role>spokes(?:person|woman|man)|porte-parole|porta-voz|portavoz|portavoce"
+    r"|(?:Konzern|Unternehmens|Firmen|Presse)?Sprecher(?:in)?|woordvoer(?:der|ster)"
+    r"|tales(?:person|man|kvinna)|tals(?:person|mand|mann|kvinde)"
+    # The company by a word for it, which speaks for itself as its spokesperson does.
+    r"|tech giant|tech group|techconcern|techgigant|(?:Tech)?Konzern|tecnológica|techreus"
     r"|head of communications|communications (?:director|chief|head)|directeur de la communication"
     r"|directrice de la communication|director(?:a)? de comunicación|Kommunikationschef(?:in)?)\b"
 )
 
 _ROLE_BEFORE = re.compile(
     _ROLE_WORDS
-    + r"(?:\s+(?:for|of|de|da|do|di|del|della|von|des|van)\s+[^,.;:]{1,40}?)?[\s,]+(?:\S+\s+){0,3}$",
+    + r"(?:\s+(?:for|of|de|da|do|di|del|della|von|des|van|för)\s+[^,.;:]{1,40}?)?[\s,]+(?:\S+\s+){0,3}$",
     re.IGNORECASE,
 )
 
@@ -242,7 +250,7 @@ _ROLE_AGENT = re.compile(
 _ROLE_INVERTED = re.compile(r"\s+" + _ROLE_WORDS, re.IGNORECASE)
 
 _ROLE_OWNER = re.compile(
-    r"\s+(?:for|of|de|da|do|di|del|della|von|des|van)\s+(?:the\s+|la\s+|le\s+|a\s+|o\s+)?(?=[A-Z])"
+    r"\s+(?:for|of|de|da|do|di|del|della|von|des|van|för)\s+(?:the\s+|la\s+|le\s+|a\s+|o\s+)?(?=[A-Z])"
 )
 
 # A pronoun for the clause before, opening a clause on its speech verb (after an
@@ -391,7 +399,10 @@ CAPITALISED = re.compile(r"(?<![\w'-])[A-Z][\w'-]*")
 def headline_voice(title: str, m: Matchers, about: str) -> str | None:
     """The party other than `about` that the headline opens on as its subject ("Meta sets
     LeCun's last day…") or gives as its source ("…, segundo a Meta"): the company a
-    spokesperson named by role alone speaks for (_ROLE_BEFORE, _ROLE_AGENT)."""
+    spokesperson named by role alone speaks for (_ROLE_BEFORE, _ROLE_AGENT). Failing that,
+    the one such party the headline names at all ("Wie Meta auf den Abgang … reagiert",
+    "…: la réplica de Meta"): a spokesperson the story does not place elsewhere is its."""
+    named = set()
     for alias in m.aliases.finditer(title) if m.aliases else ():
         party = m.party(alias.group())
         if party is None or party == about:
@@ -399,7 +410,8 @@ def headline_voice(title: str, m: Matchers, about: str) -> str | None:
         opens = not title[: alias.start()].strip(_OPENING) and _is_subject(title, alias)
         if opens or _SOURCE.search(title, 0, alias.start()):
             return party
-    return None
+        named.add(party)
+    return named.pop() if len(named) == 1 else None
 
 
 def negated(text: str, start: int) -> bool:
@@ -466,16 +478,17 @@ def role_speaker(clause: str, m: Matchers, voice: str | None) -> tuple[str, str]
         role = (
             _ROLE_BEFORE.search(clause, 0, cue.start())
             or _ROLE_AGENT.match(clause, cue.end())
-            or (_ROLE_INVERTED.match(clause, cue.end()) if _verb_first(clause, cue.start()) else None)
+            or (_ROLE_INVERTED.match(clause, cue.end()) if verb_first(clause, cue.start()) else None)
         )
         if role and (party := _role_party(clause, role, m, voice)):
             return party, f"{role.group('role')} … {cue.group().strip()}"
     return None
 
 
-def _verb_first(clause: str, at: int) -> bool:
+def verb_first(clause: str, at: int) -> bool:
     """Whether nothing before the verb at `at` can be its subject: the clause opens on it,
-    on a pronoun for the clause before (BACK_REFERENCE), or on a closing quote."""
+    on a pronoun for the clause before (BACK_REFERENCE), or after a closing quote or a comma
+    ("LeCun werde … verlassen, teilte eine Sprecherin mit")."""
     before = clause[:at]
     if not before.strip() or _QUOTE_END.search(before):
         return True

@@ -1383,3 +1383,88 @@ def test_the_fifteenth_and_sixteenth_audits_grammar(
     statement = classify(make_item(title, summary, feed=feed, official=official), WATCH)
     assert statement is not None
     assert (statement.speaker, statement.stance) == decided
+
+
+# The nineteenth audit's grammar, in wordings of our own: a role after its verb, whose
+# company the headline names; Scandinavian quotes and refusals; Portuguese, Korean and
+# Chinese cues.
+NINETEENTH = [
+    (
+        "Wie Meta auf den Abgang reagiert",
+        "LeCun werde das Unternehmen verlassen, teilte eine Sprecherin auf Anfrage mit.",
+        ("Meta", "confirms"),
+    ),
+    (
+        "La réplica de Meta",
+        "Tras publicarse su salida, un portavoz de la tecnológica salió al paso: «LeCun sigue siendo"
+        " nuestro científico jefe».",
+        ("Meta", "denies"),
+    ),
+    (
+        "Meta om LeCun",
+        "Företaget vill varken bekräfta eller förneka uppgifterna. ”Vi spekulerar inte i Yanns planer."
+        " Om det finns något att säga kommer han att säga det själv”, säger en talesperson för Meta.",
+        ("Meta", "declines"),
+    ),
+    (
+        "Meta giver et svar om LeCun",
+        "En talsperson for selskabet siger, at man hverken vil be- eller afkræfte oplysningerne om, at"
+        " han forlader Meta.",
+        ("Meta", "declines"),
+    ),
+    (
+        "LeCun responde",
+        "Yann LeCun escreveu que não vai deixar a Meta nem está a angariar dinheiro.",
+        ("Yann LeCun", "denies"),
+    ),
+    ("被追问去留，杨立昆：“我还在Meta，有消息我会自己说”", "", ("Yann LeCun", "declines")),
+    (
+        '메타 "르쿤 퇴사설 사실 아냐"',
+        '메타 대변인은 "퇴사 관련 보도는 정확하지 않다"고 밝혔다.',
+        ("Meta", "denies"),
+    ),
+]
+# ...and what they must not take: a company's rank, a market, a role of another company.
+NINETEENTH_QUIET = [
+    ("LeCun", "LeCun said Meta is still at the frontier of open models."),
+    ("LeCun", "Analysts say Meta is still the leader in open models."),
+    ("LeCun", "Vi spekulerar inte i marknaden, säger en talesperson för Meta."),
+    ("LeCun", "En talsperson for Google siger, at de hverken vil bekræfte eller afkræfte rygterne."),
+    (
+        "LeCun to leave Meta, FT says",
+        "Dat bevestigde een woordvoerder van Meta over de storing bij Instagram.",
+    ),
+    ("LeCun to leave Meta, FT says", "Der Konzern bestätigte die Entlassungen bei Reality Labs."),
+    ("LeCun to leave Meta, FT says", "Meta confirmed the date of LeCun's NeurIPS talk."),
+    ("LeCun to leave Meta, FT says", "Meta confirms layoffs at FAIR, the lab LeCun founded."),
+    ("LeCun to leave Meta, FT says", "Zuckerberg confirmed LeCun will keynote the developer conference."),
+    ("LeCun to leave Meta, FT says", "The tech giant confirmed it had received the FT's questions."),
+    ("LeCun to leave Meta, FT says", "LeCun did not confirm or deny the report in a post on X."),
+]
+# A verb of confirming whose object is the story still confirms under such a headline.
+STORY_OBJECTS = [
+    "Meta confirmed the news on Tuesday.",
+    "Meta confirmed it on Tuesday.",
+    "Meta bestätigte den Bericht am Dienstag.",
+    "Meta a confirmé l'information mardi.",
+    "Meta confirmó la noticia el martes.",
+    "Meta bevestigde het nieuws dinsdag.",
+    "Meta confirmed the FT's report.",
+    "Meta confirmed as much in a statement.",
+    "Meta confirmed reports on Tuesday.",
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "decided"), NINETEENTH)
+def test_the_nineteenth_audits_grammar(title: str, summary: str, decided: tuple[str, str]) -> None:
+    assert speaker_and_stance(title, summary) == decided
+
+
+@pytest.mark.parametrize(("title", "summary"), NINETEENTH_QUIET)
+def test_ranks_markets_and_other_objects_are_quiet(title: str, summary: str) -> None:
+    assert classify(make_item(title, summary), WATCH) is None
+
+
+@pytest.mark.parametrize("summary", STORY_OBJECTS)
+def test_a_verb_whose_object_is_the_story_confirms(summary: str) -> None:
+    assert speaker_and_stance("LeCun to leave Meta, FT says", summary) == ("Meta", "confirms")

@@ -602,3 +602,25 @@ def test_an_eighteenth_audit() -> None:
     assert report["events"]["total"] == 8
     assert report["events"]["late"] == {}
     assert report["statement_items"] == {"detected": 10, "total": 24, "false": 0}
+
+
+def test_a_nineteenth_audit() -> None:
+    """60 items a nineteenth audit wrote blind to every rule, every other set and the
+    README, asked for wordings that are not the obvious ones (only 2 of 23 statements say
+    "confirm", "announce" or "statement"): 23 statements over 8 events (his LinkedIn post,
+    a spokeswoman's confirmation with a partnership, a Le Monde interview naming AMI, the
+    CTO at a conference, a spokesperson's denial, his Threads denial, Meta's on-the-record
+    "neither confirm nor deny", his NeurIPS Q&A refusal; thirty languages), 37 traps
+    (four other people leaving Meta, a pastry chef named Lecun). Held out when first run,
+    the same at 2f0f987, before the Dutch and someone-else's-departure rules: 2 of 8
+    events, 2 of 23 statements, no false or duplicate alert. Tuned on since (a role after
+    its verb, "teilte eine Sprecherin mit"; the headline's one company as a role's; Swedish
+    and Danish quotes and refusals; German "Yanns"; Portuguese "não vai deixar"; Chinese
+    full-width colons): 6 of 8, 11 of 23, no false or duplicate alert."""
+    report = evaluate.run(GOLDEN / "other_wordings_19.jsonl", [shipped_watch()]).as_dict()
+    assert report["false_alerts"] == 0
+    assert report["duplicate_alerts"] == 0
+    assert report["events"]["alerted"] == 6
+    assert report["events"]["total"] == 8
+    assert report["events"]["late"] == {}
+    assert report["statement_items"] == {"detected": 11, "total": 23, "false": 0}
