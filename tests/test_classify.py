@@ -1440,6 +1440,20 @@ NINETEENTH_QUIET = [
     ("LeCun to leave Meta, FT says", "Zuckerberg confirmed LeCun will keynote the developer conference."),
     ("LeCun to leave Meta, FT says", "The tech giant confirmed it had received the FT's questions."),
     ("LeCun to leave Meta, FT says", "LeCun did not confirm or deny the report in a post on X."),
+    # A reported clause or an infinitive on something else, any company's startup.
+    ("LeCun to leave Meta, FT says", "Meta confirmó que los servicios se restablecieron."),
+    ("LeCun to leave Meta, FT says", "Meta bevestigde dat de dienst weer werkt."),
+    ("LeCun to leave Meta, FT says", "Meta confirmed plans for a new data center in Louisiana."),
+    ("LeCun to leave Meta, FT says", "Meta dementierte Berichte über einen Börsengang von Scale AI."),
+    ("LeCun to leave Meta, FT says", "Meta a démenti toute fuite de données."),
+    ("LeCun to leave Meta, FT says", "LeCun confirmed he will give the keynote at NeurIPS."),
+    ("LeCun to leave Meta, FT says", "LeCun confirmed his attendance at the AI summit in Paris."),
+    ("LeCun to leave Meta, FT says", "Meta a démenti vouloir racheter une start-up française."),
+    ("LeCun to leave Meta, FT says", "Meta dementierte, ein Start-up übernehmen zu wollen."),
+    ("LeCun", "Meta denied reports that it would acquire a chip startup."),
+    ("LeCun", "Meta confirmed it is in talks to invest in a robotics startup."),
+    ("LeCun", "A Meta spokesperson confirmed the company's venture arm led the round."),
+    ("LeCun", "LeCun wrote that he is not leaving the debate on open source."),
 ]
 # A verb of confirming whose object is the story still confirms under such a headline.
 STORY_OBJECTS = [
@@ -1452,6 +1466,9 @@ STORY_OBJECTS = [
     "Meta confirmed the FT's report.",
     "Meta confirmed as much in a statement.",
     "Meta confirmed reports on Tuesday.",
+    # ...and his company is his, named or by "his" or "he".
+    "Meta confirmed it will invest in LeCun's startup.",
+    "Meta confirmed he will leave to found a startup.",
 ]
 
 
