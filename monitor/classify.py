@@ -519,25 +519,31 @@ def _on_story(clause: str, m: Matchers) -> bool:
 # of Joelle Pineau", "le départ de Pineau"), or the subject of the verb ("Pineau is
 # leaving", "its CFO will step down").
 _OWNER_BEFORE = re.compile(r"(?:(\w+)\s+)?([\w.-]+)['’]s\s+(?:[a-z][\w-]*\s+){0,2}$")
-_OWNER_AFTER = re.compile(
-    r"\s+(?:of|von|van|de|di|du|della|del|do|da)\s+(?:(the|its|la|le|der|die|het|a|o)\s+)?([\w.-]+)"
+_DEPARTURE_OF = re.compile(
+    # The name with the capitalised words after it: "von Chefwissenschaftler LeCun" is his.
+    r"\s+(?:of|von|van|de|di|du|della|del|do|da)\s+(?:(the|its|la|le|der|die|het|a|o)\s+)?"
+    r"([\w.-]+(?:\s+[A-Z][\w.-]*)*)"
 )
 _LEAVER_BEFORE = re.compile(
-    r"(?:(\w+)\s+)?([\w.-]+)\s+(?:(?:is|was|will|would|has|had|are|to|be|been|also|now|soon|set|plans|"
-    r"planning|expected|about)\s+){1,4}$"
+    r"(?:(\w+)\s+)?([\w.-]+)\s+(?:is|was|will|would|has|had|are|plans|'s)\s+"
+    r"(?:(?:to|be|been|also|now|soon|set|planning|expected|about|not)\s+){0,3}$"
 )
+# A departure shared: "LeCun and Joelle Pineau are leaving" is his too.
+_COORDINATED = re.compile(r"([\w.-]+)\s+(?:and|und|et|y|e|en|och|og)\s+(?:[A-Z][\w.-]*\s+)?$")
 # Before a lowercase owner, the words that make it someone other than a name's referent:
 # "a spokesperson's departure", "another executive's exit".
-_SOMEONE_ELSE = frozenset({"a", "an", "another", "her", "their", "its"})
+_SOMEONE_ELSE = frozenset({"a", "an", "another", "her", "their", "its", "his", "my", "our"})
+# ...and a possessive with a word between: "his former postdoc is leaving".
+_POSSESSED = re.compile(r"\b(?:his|her|their|its|my|our)\s+[a-z][\w-]*\s+$")
 _NOT_NAMES = frozenset({"The", "It", "He", "She", "They", "This", "That", "We", "I", "You", "There"})
 
 
 def _elsewhere(clause: str, m: Matchers) -> bool:
-    """Whether every departure the clause reports is named as someone else's, and the
-    clause does not name the watched party: "Meta confirmed that Joelle Pineau is leaving"
-    in a piece about LeCun is not about him. A false alert found by probing (2026-11-25):
-    the headline's subject carried every such clause."""
-    if m.subject is None or m.about is None or m.about.search(clause):
+    """Whether every departure the clause reports is named as someone else's: "Meta
+    confirmed that Joelle Pineau is leaving" in a piece about LeCun is not about him, nor
+    is "LeCun confirmed that his student is leaving". False alerts found by probing
+    (2026-11-25): the headline's subject, or his name as the speaker, carried them."""
+    if m.subject is None or m.about is None:
         return False
     owners = [_someone_elses(clause, found, m) for found in m.subject.finditer(clause)]
     return bool(owners) and all(owners)
@@ -546,14 +552,18 @@ def _elsewhere(clause: str, m: Matchers) -> bool:
 def _someone_elses(clause: str, found: re.Match[str], m: Matchers) -> bool:
     """Whether the departure at `found` is named as someone else's: a capitalised word that
     is no party's (a party's, "de Meta", is where one leaves from), or a lowercase one after
-    "a"/"another"/"her"… (_SOMEONE_ELSE)."""
+    "a", "another", "his"… (_SOMEONE_ELSE: "his student is leaving"); and the words that
+    name its owner do not name him ("LeCun and Pineau are leaving")."""
     before = clause[: found.start()]
     for owner in (
         _OWNER_BEFORE.search(before),
-        _OWNER_AFTER.match(clause, found.end()),
+        _DEPARTURE_OF.match(clause, found.end()),
         _LEAVER_BEFORE.search(before),
     ):
-        if owner is None:
+        if owner is None or (m.about and m.about.search(clause[owner.start() : owner.end()])):
+            continue
+        shared = _COORDINATED.search(clause, 0, owner.start(2))
+        if shared and m.about and m.about.search(shared.group(1)):
             continue
         word, article = owner.group(2), (owner.group(1) or "").lower()
         if word[:1].isupper():
@@ -563,7 +573,7 @@ def _someone_elses(clause: str, found: re.Match[str], m: Matchers) -> bool:
                 and not (m.aliases and m.aliases.search(word))
             ):
                 return True
-        elif article in _SOMEONE_ELSE:
+        elif article in _SOMEONE_ELSE or _POSSESSED.search(clause, 0, owner.start(2)):
             return True
     return False
 

@@ -1454,6 +1454,9 @@ NINETEENTH_QUIET = [
     ("LeCun", "Meta confirmed it is in talks to invest in a robotics startup."),
     ("LeCun", "A Meta spokesperson confirmed the company's venture arm led the round."),
     ("LeCun", "LeCun wrote that he is not leaving the debate on open source."),
+    # Someone else's departure, with him named as the speaker.
+    ("LeCun", "LeCun confirmed that his student is leaving for OpenAI."),
+    ("LeCun", "LeCun confirmed that his former postdoc is leaving Meta to join Mistral."),
 ]
 # A verb of confirming whose object is the story still confirms under such a headline.
 STORY_OBJECTS = [
@@ -1469,6 +1472,8 @@ STORY_OBJECTS = [
     # ...and his company is his, named or by "his" or "he".
     "Meta confirmed it will invest in LeCun's startup.",
     "Meta confirmed he will leave to found a startup.",
+    # His departure beside another's is still his.
+    "Meta confirmed that LeCun and Joelle Pineau are leaving.",
 ]
 
 
