@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +16,29 @@ from monitor.exceptions import ConfigError
 from monitor.watch import shipped_watch
 
 GOLDEN = Path(__file__).parent / "golden"
+
+
+class Figures(NamedTuple):
+    """What an audit's test pins: alerts false and duplicated, events (alerted, of all)
+    and statement items (found, of all); no event late and no statement item false."""
+
+    false_alerts: int
+    duplicates: int
+    events: tuple[int, int]
+    statements: tuple[int, int]
+
+
+def figures(name: str) -> Figures:
+    report = evaluate.run(GOLDEN / name, [shipped_watch()]).as_dict()
+    events, items = report["events"], report["statement_items"]
+    assert events["late"] == {}
+    assert items["false"] == 0
+    return Figures(
+        report["false_alerts"],
+        report["duplicate_alerts"],
+        (events["alerted"], events["total"]),
+        (items["detected"], items["total"]),
+    )
 
 
 def test_shared_corpus_meets_the_targets(shared: Path) -> None:
@@ -430,13 +453,9 @@ def test_an_eleventh_audits_wordings_raise_no_false_alert() -> None:
     a German "Finanzchefin" the watch does not know, a German report of his post ("hat er
     es selbst geschrieben"), an Italian descriptor six words from its verb, and Japanese
     and Google News copies of the newsroom post."""
-    report = evaluate.run(GOLDEN / "other_wordings_11.jsonl", [shipped_watch()]).as_dict()
-    assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 7
-    assert report["events"]["total"] == 8
-    assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 17, "total": 22, "false": 0}
+    assert figures("other_wordings_11.jsonl") == Figures(
+        false_alerts=0, duplicates=0, events=(7, 8), statements=(17, 22)
+    )
 
 
 def test_a_twelfth_audits_wordings_raise_no_false_alert() -> None:
@@ -460,13 +479,9 @@ def test_a_twelfth_audits_wordings_raise_no_false_alert() -> None:
     title with no subject term, and a Turkish filing report. The sixteenth audit's Korean
     rule (a title of several words before the genitive) gave the event whose one report it
     found its own alert: 8 of 8."""
-    report = evaluate.run(GOLDEN / "other_wordings_12.jsonl", [shipped_watch()]).as_dict()
-    assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 8
-    assert report["events"]["total"] == 8
-    assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 18, "total": 22, "false": 0}
+    assert figures("other_wordings_12.jsonl") == Figures(
+        false_alerts=0, duplicates=0, events=(8, 8), statements=(18, 22)
+    )
 
 
 def test_a_thirteenth_audits_wordings_raise_no_false_alert() -> None:
@@ -529,13 +544,9 @@ def test_a_fifteenth_audit() -> None:
     statements, no false or duplicate alert at each. Tuned on since (a short answer in a
     pronoun and its verb, after a question turn that runs on; Swedish, Danish, Norwegian
     cues), so no longer held out: 5 of 8, 11 of 23."""
-    report = evaluate.run(GOLDEN / "other_wordings_15.jsonl", [shipped_watch()]).as_dict()
-    assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 5
-    assert report["events"]["total"] == 8
-    assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 11, "total": 23, "false": 0}
+    assert figures("other_wordings_15.jsonl") == Figures(
+        false_alerts=0, duplicates=0, events=(5, 8), statements=(11, 23)
+    )
 
 
 def test_a_sixteenth_audit() -> None:
@@ -551,13 +562,9 @@ def test_a_sixteenth_audit() -> None:
     (what people present say he said is their account; a Korean title of several words
     before the genitive; a party's German "äußern wir uns nicht"; "moving on", one's "own
     company", "our chief AI scientist"): 17 of 24, no false or duplicate alert."""
-    report = evaluate.run(GOLDEN / "other_wordings_16.jsonl", [shipped_watch()]).as_dict()
-    assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 8
-    assert report["events"]["total"] == 8
-    assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 17, "total": 24, "false": 0}
+    assert figures("other_wordings_16.jsonl") == Figures(
+        false_alerts=0, duplicates=0, events=(8, 8), statements=(17, 24)
+    )
 
 
 def test_a_seventeenth_audit() -> None:
@@ -574,13 +581,9 @@ def test_a_seventeenth_audit() -> None:
     those two alone ("ni … ni" a few words before the verb, German "weder … noch …
     bestätigt", a Turkish name with a case ending is not the subject): 6 of 8, 11 of 22,
     no false or duplicate alert. Its misses have no rule yet."""
-    report = evaluate.run(GOLDEN / "other_wordings_17.jsonl", [shipped_watch()]).as_dict()
-    assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 6
-    assert report["events"]["total"] == 8
-    assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 11, "total": 22, "false": 0}
+    assert figures("other_wordings_17.jsonl") == Figures(
+        false_alerts=0, duplicates=0, events=(6, 8), statements=(11, 22)
+    )
 
 
 def test_an_eighteenth_audit() -> None:
@@ -595,13 +598,9 @@ def test_an_eighteenth_audit() -> None:
     its CFO by name; a party saying he "has left Meta"; Finnish, Romanian and Thai cues;
     Finnish and Hungarian case endings on his name): 7 of 8, 10 of 24, no false or
     duplicate alert."""
-    report = evaluate.run(GOLDEN / "other_wordings_18.jsonl", [shipped_watch()]).as_dict()
-    assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 7
-    assert report["events"]["total"] == 8
-    assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 10, "total": 24, "false": 0}
+    assert figures("other_wordings_18.jsonl") == Figures(
+        false_alerts=0, duplicates=0, events=(7, 8), statements=(10, 24)
+    )
 
 
 def test_a_nineteenth_audit() -> None:
@@ -617,10 +616,6 @@ def test_a_nineteenth_audit() -> None:
     its verb, "teilte eine Sprecherin mit"; the headline's one company as a role's; Swedish
     and Danish quotes and refusals; German "Yanns"; Portuguese "não vai deixar"; Chinese
     full-width colons): 6 of 8, 11 of 23, no false or duplicate alert."""
-    report = evaluate.run(GOLDEN / "other_wordings_19.jsonl", [shipped_watch()]).as_dict()
-    assert report["false_alerts"] == 0
-    assert report["duplicate_alerts"] == 0
-    assert report["events"]["alerted"] == 6
-    assert report["events"]["total"] == 8
-    assert report["events"]["late"] == {}
-    assert report["statement_items"] == {"detected": 11, "total": 23, "false": 0}
+    assert figures("other_wordings_19.jsonl") == Figures(
+        false_alerts=0, duplicates=0, events=(6, 8), statements=(11, 23)
+    )
