@@ -460,12 +460,8 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
     # His new company is on the subject by itself.
     names = context.venture_names
     venture = context.ventures and (_found(m.venture, clause) or bool(names and names.search(clause)))
-    on_subject = (
-        context.title_on_subject
-        or venture
-        or _on_story(clause, m)
-        or _own_refusal(clause, m, context.channel)
-    )
+    story = venture or _on_story(clause, m)
+    on_subject = story or context.title_on_subject or _own_refusal(clause, m, context.channel)
     # After a clause on the subject, one whose speaker refers back to that clause's subject
     # answers on it: "Interrogé sur son avenir, LeCun ne se dévoile pas. « … », répond-il";
     # "Q: Are you leaving Meta? A: When there's something to say, I'll say it."
@@ -473,7 +469,7 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
     if not (on_subject or answers):
         return None
     own = _stances(clause, m)
-    if own and not (venture or _on_story(clause, m)):
+    if own and not story:
         # On the subject by its headline alone: a verb that confirms something else names
         # it ("Meta confirmed the layoffs at FAIR", "…confirmed LeCun will keynote").
         own = tuple(s for s in own if not _names_something_else(clause, s[1], m))
@@ -506,12 +502,12 @@ _HIS = re.compile(
 def _on_story(clause: str, m: Matchers) -> bool:
     """Whether the clause holds a word of the subject (the departure, staying, his new
     company) that is about the story, not some company's."""
-    words = {found.group().casefold() for found in m.subject.finditer(clause)} if m.subject else set()
-    if not words:
-        return False
-    if words - _ANY_COMPANY:
-        return True
-    return bool((m.about and m.about.search(clause)) or _HIS.search(clause))
+    any_company = False
+    for found in m.subject.finditer(clause) if m.subject else ():
+        if found.group().casefold() not in _ANY_COMPANY:
+            return True
+        any_company = True
+    return any_company and bool((m.about and m.about.search(clause)) or _HIS.search(clause))
 
 
 # Whose departure a clause reports, when it names whose: a possessive before the word
