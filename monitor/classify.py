@@ -646,7 +646,7 @@ def _other_object(rest: str, m: Matchers) -> bool:
         return False
     if words[0] in _STORY_WORDS:
         story: int | None = 0  # "denied reports", "dementierte Berichte über…"
-    elif words[0] in _DETERMINERS:
+    elif words[0] in _DETERMINERS or found[0].endswith(("'s", "’s")):  # "LeCun's talk"
         story = next((i for i, w in enumerate(words[1:4], 1) if w in _STORY_WORDS), None)
     elif found[0].islower() and found[0].endswith("s") and len(found[0]) > 3 and words[0] not in _NOT_NOUNS:
         story = None  # a plural with no article: "confirms layoffs at FAIR"

@@ -1457,6 +1457,13 @@ NINETEENTH_QUIET = [
     # Someone else's departure, with him named as the speaker.
     ("LeCun", "LeCun confirmed that his student is leaving for OpenAI."),
     ("LeCun", "LeCun confirmed that his former postdoc is leaving Meta to join Mistral."),
+    # A trip, a board, the stage, a hype train, a talk: his, but not his departure.
+    ("LeCun", '"I\'m leaving for Paris tomorrow to speak at VivaTech," LeCun said.'),
+    ("LeCun", "LeCun said he is leaving for Davos on Monday."),
+    ("LeCun", "LeCun confirmed he will step down from the board of the foundation."),
+    ("LeCun", "LeCun quitte la scène après sa conférence, a confirmé Meta."),
+    ("LeCun to leave Meta, FT says", '"I\'m not going anywhere near that hype train," LeCun wrote.'),
+    ("LeCun to leave Meta, FT says", "Meta confirmed LeCun's talk at NeurIPS will go ahead."),
 ]
 # A verb of confirming whose object is the story still confirms under such a headline.
 STORY_OBJECTS = [
