@@ -1464,6 +1464,16 @@ NINETEENTH_QUIET = [
     ("LeCun", "LeCun quitte la scène après sa conférence, a confirmé Meta."),
     ("LeCun to leave Meta, FT says", '"I\'m not going anywhere near that hype train," LeCun wrote.'),
     ("LeCun to leave Meta, FT says", "Meta confirmed LeCun's talk at NeurIPS will go ahead."),
+    # Leaving a stage, a platform: the verb's object is not his employer.
+    ("LeCun", "LeCun verlässt die Bühne nach seinem Vortrag, bestätigte Meta."),
+    ("LeCun to leave Meta, FT says", "LeCun deja el escenario tras su charla, confirmó Meta."),
+    ("LeCun to leave Meta, FT says", "LeCun lascia il palco dopo il suo intervento, ha confermato Meta."),
+    ("LeCun to leave Meta, FT says", "LeCun verlaat het podium na zijn lezing, bevestigde Meta."),
+    ("LeCun to leave Meta, FT says", "LeCun reist am Montag nach Davos, bestätigte ein Sprecher."),
+    ("LeCun", "LeCun abandona Twitter, confirmó."),
+    # Staying with an opinion is no staying at Meta.
+    ("LeCun to leave Meta, FT says", "LeCun bleibt bei seiner Kritik an LLMs, sagte er."),
+    ("LeCun to leave Meta, FT says", "LeCun sigue siendo escéptico con los LLM, dijo."),
 ]
 # A verb of confirming whose object is the story still confirms under such a headline.
 STORY_OBJECTS = [
@@ -1481,6 +1491,11 @@ STORY_OBJECTS = [
     "Meta confirmed he will leave to found a startup.",
     # His departure beside another's is still his.
     "Meta confirmed that LeCun and Joelle Pineau are leaving.",
+    # A report before its attribution, when it is on the story or only says yes.
+    "He will join a new venture, Meta confirmed.",
+    "Das stimmt, bestätigte ein Meta-Sprecher.",
+    "C'est exact, a confirmé un porte-parole de Meta.",
+    "LeCun will leave the company at the end of the year, a spokesperson confirmed.",
 ]
 
 
