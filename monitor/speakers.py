@@ -443,9 +443,28 @@ def named_speaker(clause: str, m: Matchers, window: int, about: str) -> tuple[st
                 or _named_after(clause, aliases, cue)
                 or _described(clause, aliases, cue.start(), m, about)
             )
-        if alias is not None and (party := m.party(alias.group())):
+        if (
+            alias is not None
+            and (party := m.party(alias.group()))
+            and not _former(clause, alias.start(), party, about)
+        ):
             return party, f"{alias.group()} … {cue.group().strip()}"
     return None
+
+
+# Who no longer speaks for a company: "Former Meta CTO Mike Schroepfer said…", "a former
+# Meta spokesperson" (false alerts found by probing, 2026-11-25). Not of the person watched:
+# "former FAIR director Yann LeCun" is still he.
+_FORMER = re.compile(
+    r"(?<![\w-])(?:former|ex|one-?time|erstwhile|ehemalige[rmns]?|ancien(?:ne)?|antigu[oa]|ex-\w+|voormalige?"
+    r"|tidigare|tidligere|był[ya]|ex)[\s-]+(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _former(clause: str, at: int, party: str, about: str) -> bool:
+    """Whether the name at `at` is introduced as the company's former man or woman."""
+    return party != about and _FORMER.search(clause, 0, at) is not None
 
 
 def _after_comma(
@@ -480,6 +499,8 @@ def role_speaker(clause: str, m: Matchers, voice: str | None) -> tuple[str, str]
             or _ROLE_AGENT.match(clause, cue.end())
             or (_ROLE_INVERTED.match(clause, cue.end()) if verb_first(clause, cue.start()) else None)
         )
+        if role and _FORMER.search(clause, 0, role.start("role")):
+            continue  # "a former Meta spokesperson said"
         if role and (party := _role_party(clause, role, m, voice)):
             return party, f"{role.group('role')} … {cue.group().strip()}"
     return None

@@ -1474,6 +1474,11 @@ NINETEENTH_QUIET = [
     # Staying with an opinion is no staying at Meta.
     ("LeCun to leave Meta, FT says", "LeCun bleibt bei seiner Kritik an LLMs, sagte er."),
     ("LeCun to leave Meta, FT says", "LeCun sigue siendo escéptico con los LLM, dijo."),
+    # Who no longer speaks for Meta, a post passed on, a verb with nothing for its object.
+    ("LeCun", "Former Meta CTO Mike Schroepfer said LeCun is leaving."),
+    ("LeCun", "A former Meta spokesperson said LeCun will leave the company."),
+    ("LeCun", "Zuckerberg liked a post saying LeCun is leaving."),
+    ("LeCun to leave Meta, FT says", "Meta confirmed nothing about LeCun's plans."),
 ]
 # A verb of confirming whose object is the story still confirms under such a headline.
 STORY_OBJECTS = [
