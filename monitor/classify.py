@@ -479,12 +479,12 @@ def _clause(clause: str, m: Matchers, watch: Watch, context: _Context) -> _Findi
         own = _restated(own, _stances(context.previous, m))
     if not (own or short or venture):
         return None
+    if not back and _elsewhere(clause, m):
+        return None
     # A yes or a no opening the clause answers whoever the clause names: "Is Yann LeCun
     # leaving Meta? No, a Meta spokesperson said."; so does one that takes up the clause
     # before it: "LeCun verlässt Meta. Das bestätigte ein Meta-Sprecher."
     referred_only = answers and not (short or back)
-    if not back and _elsewhere(clause, m):
-        return None
     return _finding(clause, m, watch, context, own or short, venture=venture, referred_only=referred_only)
 
 
@@ -514,23 +514,24 @@ def _on_story(clause: str, m: Matchers) -> bool:
 # ("Joelle Pineau's departure", "its CFO's planned exit"), "of …" after it ("the departure
 # of Joelle Pineau", "le départ de Pineau"), or the subject of the verb ("Pineau is
 # leaving", "its CFO will step down").
-_OWNER_BEFORE = re.compile(r"(?:(\w+)\s+)?([\w.-]+)['’]s\s+(?:[a-z][\w-]*\s+){0,2}$")
+_OWNER_BEFORE = re.compile(r"(?<![\w.-])([\w.-]+)['’]s\s+(?:[a-z][\w-]*\s+){0,2}$")
 _DEPARTURE_OF = re.compile(
     # The name with the capitalised words after it: "von Chefwissenschaftler LeCun" is his.
-    r"\s+(?:of|von|van|de|di|du|della|del|do|da)\s+(?:(the|its|la|le|der|die|het|a|o)\s+)?"
+    r"\s+(?:of|von|van|de|di|du|della|del|do|da)\s+(?:(?:the|its|la|le|der|die|het|a|o)\s+)?"
     r"([\w.-]+(?:\s+[A-Z][\w.-]*)*)"
 )
 _LEAVER_BEFORE = re.compile(
-    r"(?:(\w+)\s+)?([\w.-]+)\s+(?:is|was|will|would|has|had|are|plans|'s)\s+"
+    r"(?:\w+\s+)?([\w.-]+)\s+(?:is|was|will|would|has|had|are|plans|'s)\s+"
     r"(?:(?:to|be|been|also|now|soon|set|planning|expected|about|not)\s+){0,3}$"
 )
 # A departure shared: "LeCun and Joelle Pineau are leaving" is his too.
 _COORDINATED = re.compile(r"([\w.-]+)\s+(?:and|und|et|y|e|en|och|og)\s+(?:[A-Z][\w.-]*\s+)?$")
-# Before a lowercase owner, the words that make it someone other than a name's referent:
-# "a spokesperson's departure", "another executive's exit".
-_SOMEONE_ELSE = frozenset({"a", "an", "another", "her", "their", "its", "his", "my", "our"})
-# ...and a possessive with a word between: "his former postdoc is leaving".
-_POSSESSED = re.compile(r"\b(?:his|her|their|its|my|our)\s+[a-z][\w-]*\s+$")
+# Before a lowercase owner, the words that make it someone other than a name's referent,
+# a word between at most: "a spokesperson's departure", "another executive's exit", "his
+# former postdoc is leaving".
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:a|an|another|his|her|their|its|my|our)\s+(?:[a-z][\w-]*\s+)?$", re.IGNORECASE
+)
 _NOT_NAMES = frozenset({"The", "It", "He", "She", "They", "This", "That", "We", "I", "You", "There"})
 
 
@@ -560,10 +561,10 @@ def _someone_elses(clause: str, found: re.Match[str], m: Matchers) -> bool:
     ):
         if owner is None or (m.about and m.about.search(clause[owner.start() : owner.end()])):
             continue
-        shared = _COORDINATED.search(clause, 0, owner.start(2))
+        shared = _COORDINATED.search(clause, 0, owner.start(1))
         if shared and m.about and m.about.search(shared.group(1)):
             continue
-        word, article = owner.group(2), (owner.group(1) or "").lower()
+        word = owner.group(1)
         if word[:1].isupper():
             if (
                 word not in _NOT_NAMES
@@ -571,7 +572,7 @@ def _someone_elses(clause: str, found: re.Match[str], m: Matchers) -> bool:
                 and not (m.aliases and m.aliases.search(word))
             ):
                 return True
-        elif article in _SOMEONE_ELSE or _POSSESSED.search(clause, 0, owner.start(2)):
+        elif _SOMEONE_ELSE.search(clause, 0, owner.start(1)):
             return True
     return False
 
@@ -579,6 +580,9 @@ def _someone_elses(clause: str, found: re.Match[str], m: Matchers) -> bool:
 def _word_set(words: str) -> frozenset[str]:
     """A set of words written as text: long multilingual lists read best that way."""
     return frozenset(words.split())
+
+
+_WORD = re.compile(r"[\w'’-]+")
 
 
 # A verb of leaving whose object is something else: "LeCun left the stage after his talk",
@@ -590,6 +594,8 @@ _LEAVING_VERBS = _word_set(
     "deja dejar dejará abandona abandonar abandonará lascia lascerà lasciare deixa deixar deixará "
     "quitte quitter quittera quitterait lämnar lämna lämnade forlader forlade forlod forlater forlate forlot"
 )
+# Articles before the object of a verb of leaving ("de", "a": Dutch's and Portuguese's
+# "the", safe here); not _DETERMINERS, which must not take Spanish "de" or English "as".
 _ARTICLES = _word_set("the die den das el la il lo o a het de le les l' its his sa son")
 _EMPLOYER_WORDS = _word_set(
     "company firm group giant tech lab laboratory post role job position team unit network platform "
@@ -597,8 +603,6 @@ _EMPLOYER_WORDS = _word_set(
     "società gruppo laboratorio incarico companhia cargo groupe entreprise société laboratoire poste "
     "bedrijf concern techbedrijf labo functie bolaget företaget selskabet selskapet"
 )
-
-
 _DATE_WORDS = _word_set(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june "
     "july august september october november december"
@@ -671,7 +675,6 @@ _THAT = re.compile(
 # What a story's word is about, after it: "reports that …", "Berichte über …".
 _ABOUT = _word_set("that about über sur sobre que over dat om concerning regarding su di")
 _ABOUT_WORDS = {"plans": _ABOUT | {"for", "to"}, "plan": _ABOUT | {"for", "to"}}
-_WORD = re.compile(r"[\w'’-]+")
 # Words before an attribution that make a report of their own ("Das bestätigte …" is a
 # pronoun for the clause before, not a report).
 _REPORT_WORDS = 3

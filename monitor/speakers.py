@@ -456,8 +456,8 @@ def named_speaker(clause: str, m: Matchers, window: int, about: str) -> tuple[st
 # Meta spokesperson" (false alerts found by probing, 2026-11-25). Not of the person watched:
 # "former FAIR director Yann LeCun" is still he.
 _FORMER = re.compile(
-    r"(?<![\w-])(?:former|ex|one-?time|erstwhile|ehemalige[rmns]?|ancien(?:ne)?|antigu[oa]|ex-\w+|voormalige?"
-    r"|tidigare|tidligere|był[ya]|ex)[\s-]+(?:[\w-]+\s+){0,2}$",
+    r"(?<![\w-])(?:former|ex|one-?time|erstwhile|ehemalige[rmns]?|ancien(?:ne)?|antigu[oa]|voormalige?"
+    r"|tidigare|tidligere|był[ya])[\s-]+(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
 
